@@ -1,0 +1,66 @@
+# Two commands do all the set-up: `make run` and `make test`.
+# Everything else is here for the people who work on Outturn.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STATIC_BUILD := build/static
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: install run test lint format check-static migrate demo clean requirements
+
+install: $(VENV)/.installed $(STATIC_BUILD)/.built
+
+# uv is bootstrapped into the venv so a fresh machine needs nothing but Python and pip.
+$(VENV)/.installed: requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.txt
+	touch $@
+
+# Third-party front-end code comes from its packages at install time, never from git.
+$(STATIC_BUILD)/.built: package-lock.json frontend/outturn.scss $(VENV)/.installed
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(STATIC_BUILD)/govuk $(STATIC_BUILD)/vendor
+	npx sass --pkg-importer=node --style=compressed --no-source-map --quiet-deps \
+		frontend/outturn.scss $(STATIC_BUILD)/govuk/outturn.css
+	cp -r node_modules/govuk-frontend/dist/govuk/assets $(STATIC_BUILD)/govuk/
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(STATIC_BUILD)/govuk/
+	cp node_modules/axe-core/axe.min.js $(STATIC_BUILD)/vendor/
+	cp "$$($(BIN)/python -c 'import plotly, pathlib; print(pathlib.Path(plotly.__file__).parent / "package_data" / "plotly.min.js")')" $(STATIC_BUILD)/vendor/
+	touch $@
+
+migrate: install
+	mkdir -p var
+	$(BIN)/python manage.py migrate --no-input -v 0
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+# The embedded path: SQLite under var/, Celery tasks run eagerly in-process (no Redis).
+run: demo
+	@echo
+	@echo "Outturn is starting on http://127.0.0.1:8000"
+	@$(BIN)/python manage.py demo_logins
+	@echo
+	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Re-pin after editing pyproject.toml: names and versions only, no registry address.
+requirements:
+	$(BIN)/uv pip compile pyproject.toml -o requirements.txt --no-header --no-annotate -q
+	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements-dev.txt --no-header --no-annotate -q
+
+clean:
+	rm -rf $(VENV) build node_modules var

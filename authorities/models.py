@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class Authority(models.Model):
+    """England, a region, or a local authority, as DfE publishes them."""
+
+    class Kind(models.TextChoices):
+        NATION = "nation", "Nation"
+        REGION = "region", "Region"
+        LOCAL_AUTHORITY = "local_authority", "Local authority"
+        JOINT = "joint", "Joint reporting unit"
+
+    # Joint reporting units carry both codes ("E09000021 / E09000027"), as DfE publishes them.
+    code = models.CharField("GSS code", max_length=30, unique=True)
+    dfe_code = models.CharField("DfE LA number", max_length=20, blank=True)
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    region = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    replaced_by = models.CharField(
+        max_length=60, blank=True, help_text="GSS codes of successor authorities, if any."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "authorities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StatisticalNeighbour(models.Model):
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="neighbours")
+    neighbour = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField(help_text="1 is the closest neighbour.")
+
+    class Meta:
+        ordering = ["authority", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "rank"], name="one_neighbour_per_rank"),
+            models.UniqueConstraint(fields=["authority", "neighbour"], name="neighbour_once"),
+            models.CheckConstraint(
+                condition=models.Q(rank__gte=1, rank__lte=10), name="neighbour_rank_1_to_10"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority} → {self.neighbour} ({self.rank})"

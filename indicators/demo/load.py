@@ -1,0 +1,53 @@
+"""The Doncaster 2016/17 demo: the figures of the council's Q2 2016/17 performance challenge
+report (see docs/demo-data.md), three users, and their groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+
+from authorities.loading import load_authorities
+from indicators.loading import write_indicators, write_targets, write_values
+from indicators.recompute import recompute
+
+DEMO_DIR = Path(__file__).resolve().parent
+
+PANEL_MEMBERS = "Panel members"
+OFFICERS = "Officers"
+PERFORMANCE_ADMINS = "Performance admins"
+
+# Local demo only: printed by `make run`, never used outside a developer's machine.
+DEMO_USERS = [
+    ("panel", "outturn-panel-2016", PANEL_MEMBERS, "Panel member (reads)"),
+    ("officer", "outturn-officer-2016", OFFICERS, "Performance officer (uploads and writes)"),
+    ("admin", "outturn-admin-2016", PERFORMANCE_ADMINS, "Performance admin (Django admin)"),
+]
+
+
+def _csv(name: str) -> pd.DataFrame:
+    return pd.read_csv(DEMO_DIR / name, dtype=str, keep_default_na=False)
+
+
+@transaction.atomic
+def load_demo() -> dict[str, int]:
+    load_authorities(DEMO_DIR / "authorities.csv")
+    counts = {"indicators": write_indicators(_csv("indicators.csv"))}
+    targets = _csv("targets.csv")
+    write_targets(targets)
+    counts["targets"] = len(targets)
+    values = _csv("values.csv")
+    authority_ids, indicator_ids = write_values(values)
+    counts["values"] = len(values)
+    recompute(authority_ids, indicator_ids)
+    for username, password, group_name, _ in DEMO_USERS:
+        group, _ = Group.objects.get_or_create(name=group_name)
+        user, _ = User.objects.get_or_create(username=username)
+        user.set_password(password)
+        user.is_staff = user.is_superuser = group_name == PERFORMANCE_ADMINS
+        user.save()
+        user.groups.set([group])
+    counts["users"] = len(DEMO_USERS)
+    return counts

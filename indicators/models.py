@@ -1,0 +1,244 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from . import rules
+from .rules import Direction, PeriodKind, Polarity, Status
+
+POLARITY_CHOICES = [(p.value, p.label) for p in Polarity]
+STATUS_CHOICES = [(s.value, s.label) for s in Status]
+DIRECTION_CHOICES = [(d.value, d.label) for d in Direction]
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    order = models.PositiveSmallIntegerField(default=100, help_text="Position in summaries.")
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Indicator(models.Model):
+    class Unit(models.TextChoices):
+        PERCENT = "percent", "Percentage"
+        RATE_PER_10000 = "rate_per_10000", "Rate per 10,000 children"
+        RATE_PER_1000 = "rate_per_1000", "Rate per 1,000"
+        COUNT = "count", "Count"
+        WEEKS = "weeks", "Weeks"
+        DAYS = "days", "Days"
+
+    code = models.CharField(max_length=30, unique=True)
+    name = models.CharField(max_length=200)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="indicators")
+    unit = models.CharField(max_length=20, choices=Unit.choices, default=Unit.PERCENT)
+    polarity = models.CharField(max_length=20, choices=POLARITY_CHOICES)
+    decimals = models.PositiveSmallIntegerField(default=0)
+    description = models.TextField(blank=True)
+    benchmark = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="local_equivalents",
+        help_text="The national indicator this local measure is compared with.",
+    )
+
+    class Meta:
+        ordering = ["category__order", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def polarity_rule(self) -> Polarity:
+        return Polarity(self.polarity)
+
+    @property
+    def is_volumetric(self) -> bool:
+        return self.polarity == Polarity.NONE
+
+
+class Period(models.Model):
+    """A month, quarter or financial year. Rows are made from rules.ParsedPeriod, which owns
+    every date calculation; `sequence` lets the database find the previous period."""
+
+    code = models.CharField(max_length=12, unique=True)
+    kind = models.CharField(max_length=10, choices=[(k.value, k.value) for k in PeriodKind])
+    fiscal_year = models.PositiveSmallIntegerField()
+    number = models.PositiveSmallIntegerField()
+    sequence = models.IntegerField()
+    start = models.DateField()
+    end = models.DateField()
+
+    class Meta:
+        ordering = ["kind", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "sequence"], name="one_period_per_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def parsed(self) -> rules.ParsedPeriod:
+        return rules.ParsedPeriod(PeriodKind(self.kind), self.fiscal_year, self.number)
+
+    @property
+    def label(self) -> str:
+        return self.parsed.label
+
+    @property
+    def slug(self) -> str:
+        return self.parsed.slug
+
+    @classmethod
+    def ensure(cls, parsed_periods) -> dict[str, Period]:
+        """Create any missing periods in one statement; return all of them by code."""
+        unique = {p.code: p for p in parsed_periods}
+        cls.objects.bulk_create(
+            [
+                cls(
+                    code=p.code,
+                    kind=p.kind,
+                    fiscal_year=p.fiscal_year,
+                    number=p.number,
+                    sequence=p.sequence,
+                    start=p.start,
+                    end=p.end,
+                )
+                for p in unique.values()
+            ],
+            ignore_conflicts=True,
+        )
+        return {p.code: p for p in cls.objects.filter(code__in=unique)}
+
+
+class Target(models.Model):
+    """Target and tolerance for one financial year, for one authority or (authority empty) the
+    default for all. An authority's own target wins over the default."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets")
+    authority = models.ForeignKey(
+        "authorities.Authority",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        help_text="Leave empty for the default that applies to every authority.",
+    )
+    fiscal_year = models.PositiveSmallIntegerField(help_text="2016 for 2016-17.")
+    target = models.FloatField()
+    tolerance = models.FloatField(
+        null=True, blank=True, help_text="Empty: anything worse than target is outside."
+    )
+
+    class Meta:
+        ordering = ["indicator", "fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "authority", "fiscal_year"], name="one_target_per_year"
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "fiscal_year"],
+                condition=models.Q(authority__isnull=True),
+                name="one_default_target_per_year",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {rules.fiscal_year_code(self.fiscal_year)}"
+
+    @property
+    def year_code(self) -> str:
+        return rules.fiscal_year_code(self.fiscal_year)
+
+    def clean(self) -> None:
+        try:
+            rules.validate_target(self.target, self.tolerance, self.indicator.polarity_rule)
+        except rules.TargetError as error:
+            raise ValidationError({"tolerance": str(error)}) from error
+
+
+class ImportBatch(models.Model):
+    """One uploaded or command-line file, the record of what happened to it."""
+
+    class State(models.TextChoices):
+        CHECKED = "checked", "Checked, waiting for confirmation"
+        APPLIED = "applied", "Applied"
+        FAILED = "failed", "Failed"
+        REJECTED = "rejected", "Rejected: problems in the file"
+
+    kind = models.CharField(max_length=20, default="returns")
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.CHECKED)
+    counts = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_state_display()})"
+
+
+class Value(models.Model):
+    authority = models.ForeignKey("authorities.Authority", on_delete=models.CASCADE)
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT)
+    value = models.FloatField(null=True, blank=True)
+    no_value_reason = models.CharField(
+        max_length=60, blank=True, help_text="Why there is no figure, e.g. DfE's 'c'."
+    )
+    reported_status = models.CharField(
+        max_length=20,
+        choices=STATUS_CHOICES,
+        blank=True,
+        help_text="A status published without its figure; used only when there is no value.",
+    )
+    numerator = models.FloatField(null=True, blank=True)
+    denominator = models.FloatField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    provisional = models.BooleanField(default=False)
+    # Derived by indicators.recompute from the rules; never edited by hand.
+    status = models.CharField(max_length=20, choices=STATUS_CHOICES, default=Status.NO_VALUE)
+    direction = models.CharField(max_length=10, choices=DIRECTION_CHOICES, blank=True)
+    hard_to_shift = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    import_batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="values"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "indicator", "period"], name="one_value_per_period"
+            )
+        ]
+        indexes = [
+            # Serves the quarter page: every value for one authority in one period.
+            models.Index(fields=["authority", "period"], name="value_authority_period"),
+            # Serves compare pages and recompute by indicator.
+            models.Index(fields=["indicator", "period"], name="value_indicator_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority} {self.indicator.code} {self.period}"
+
+    @property
+    def status_rule(self) -> Status:
+        return Status(self.status)
+
+    @property
+    def direction_rule(self) -> Direction | None:
+        return Direction(self.direction) if self.direction else None

@@ -1,0 +1,319 @@
+"""The domain rules, as pure functions: status against target and tolerance, direction of
+travel, hard to shift, and period parsing. Nothing here touches the database or the clock,
+so every rule is tested with plain values (tests/indicators/test_rules.py)."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+class Polarity(StrEnum):
+    HIGHER_IS_BETTER = "higher_is_better"
+    LOWER_IS_BETTER = "lower_is_better"
+    NONE = "none"  # volumetric context measures: no better direction, never a target
+
+    @property
+    def label(self) -> str:
+        return {
+            "higher_is_better": "Higher is better",
+            "lower_is_better": "Lower is better",
+            "none": "No polarity (volumetric)",
+        }[self.value]
+
+
+class Status(StrEnum):
+    """Values are the export codes used in every CSV."""
+
+    ON_TARGET = "on_target"
+    WITHIN_TOLERANCE = "within_tolerance"
+    OUTSIDE_TOLERANCE = "outside_tolerance"
+    NO_TARGET = "no_target"
+    NO_VALUE = "no_value"
+
+    @property
+    def label(self) -> str:
+        return _STATUS_LABELS[self][0]
+
+    @property
+    def symbol(self) -> str:
+        """A shape as well as a colour, so status never rests on colour alone."""
+        return _STATUS_LABELS[self][1]
+
+
+_STATUS_LABELS = {
+    Status.ON_TARGET: ("On or better than target", "✓"),
+    Status.WITHIN_TOLERANCE: ("Within tolerance", "!"),
+    Status.OUTSIDE_TOLERANCE: ("Outside tolerance", "✗"),
+    Status.NO_TARGET: ("No target set", "–"),
+    Status.NO_VALUE: ("No value", "○"),
+}
+
+
+class Direction(StrEnum):
+    BETTER = "better"
+    WORSE = "worse"
+    UNCHANGED = "unchanged"
+    UP = "up"  # for polarity none, where neither way is better
+    DOWN = "down"
+
+    @property
+    def label(self) -> str:
+        return {
+            "better": "Better",
+            "worse": "Worse",
+            "unchanged": "Unchanged",
+            "up": "Up",
+            "down": "Down",
+        }[self.value]
+
+    @property
+    def symbol(self) -> str:
+        return {"better": "▲", "worse": "▼", "unchanged": "▶", "up": "↑", "down": "↓"}[self.value]
+
+
+class TargetError(ValueError):
+    pass
+
+
+def validate_target(target: float | None, tolerance: float | None, polarity: Polarity) -> None:
+    """Raise TargetError with a sentence a person can act on if the pair cannot be used."""
+    if target is None:
+        if tolerance is not None:
+            raise TargetError("A tolerance needs a target: enter the target as well.")
+        return
+    if polarity == Polarity.NONE:
+        raise TargetError(
+            "This indicator has no polarity (it is a volumetric measure), so it cannot "
+            "have a target."
+        )
+    if tolerance is None:
+        return
+    if polarity == Polarity.HIGHER_IS_BETTER and tolerance > target:
+        raise TargetError(
+            f"Higher is better for this indicator, so the tolerance ({tolerance:g}) must be "
+            f"at or below the target ({target:g})."
+        )
+    if polarity == Polarity.LOWER_IS_BETTER and tolerance < target:
+        raise TargetError(
+            f"Lower is better for this indicator, so the tolerance ({tolerance:g}) must be "
+            f"at or above the target ({target:g})."
+        )
+
+
+def status_for(
+    value: float | None,
+    target: float | None,
+    tolerance: float | None,
+    polarity: Polarity,
+) -> Status:
+    """Judge one value. Boundaries count as the better status: a value equal to the target is
+    on target and one equal to the tolerance is within tolerance. No tolerance means anything
+    worse than target is outside tolerance. A measure with no target is "no target set" whether
+    or not it has a value; "no value" is only said where there is something to judge against."""
+    if polarity == Polarity.NONE or target is None:
+        return Status.NO_TARGET
+    if value is None:
+        return Status.NO_VALUE
+    sign = 1 if polarity == Polarity.HIGHER_IS_BETTER else -1
+    if sign * value >= sign * target:
+        return Status.ON_TARGET
+    if tolerance is not None and sign * value >= sign * tolerance:
+        return Status.WITHIN_TOLERANCE
+    return Status.OUTSIDE_TOLERANCE
+
+
+def effective_status(
+    value: float | None,
+    target: float | None,
+    tolerance: float | None,
+    polarity: Polarity,
+    reported_status: Status | None = None,
+) -> Status:
+    """The status to store: a status published without its figure stands only while there is
+    no figure; otherwise the rule decides."""
+    if value is None and reported_status:
+        return Status(reported_status)
+    return status_for(value, target, tolerance, polarity)
+
+
+def direction_of_travel(
+    current: float | None, previous: float | None, polarity: Polarity
+) -> Direction | None:
+    """Compare with the previous period of the same kind; None when either value is missing."""
+    if current is None or previous is None:
+        return None
+    if current == previous:
+        return Direction.UNCHANGED
+    went_up = current > previous
+    if polarity == Polarity.NONE:
+        return Direction.UP if went_up else Direction.DOWN
+    if polarity == Polarity.HIGHER_IS_BETTER:
+        return Direction.BETTER if went_up else Direction.WORSE
+    return Direction.WORSE if went_up else Direction.BETTER
+
+
+def is_hard_to_shift(quarter_statuses: Sequence[Status | None]) -> bool:
+    """True when the last two consecutive quarters (oldest first; None for a quarter with no
+    record) are both outside tolerance: "outside tolerance for two or more consecutive
+    quarters"."""
+    if len(quarter_statuses) < 2:
+        return False
+    return all(s == Status.OUTSIDE_TOLERANCE for s in quarter_statuses[-2:])
+
+
+# Periods ---------------------------------------------------------------------------------
+
+
+class PeriodKind(StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+class PeriodParseError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, order=True)
+class ParsedPeriod:
+    """A financial-year period. `fiscal_year` is the calendar year in which the financial year
+    starts (2016 for 2016-17); `number` is the quarter (1-4), the calendar month (1-12), or 0
+    for a whole year."""
+
+    kind: PeriodKind
+    fiscal_year: int
+    number: int = 0
+
+    @property
+    def code(self) -> str:
+        if self.kind == PeriodKind.YEAR:
+            return fiscal_year_code(self.fiscal_year)
+        if self.kind == PeriodKind.QUARTER:
+            return f"{fiscal_year_code(self.fiscal_year)} Q{self.number}"
+        return f"{self._calendar_year():04d}-{self.number:02d}"
+
+    @property
+    def slug(self) -> str:
+        return self.code.lower().replace(" ", "-")
+
+    @property
+    def label(self) -> str:
+        fy = fiscal_year_code(self.fiscal_year).replace("-", "/")
+        if self.kind == PeriodKind.YEAR:
+            return fy
+        if self.kind == PeriodKind.QUARTER:
+            return f"Quarter {self.number} {fy}"
+        return f"{calendar.month_name[self.number]} {self._calendar_year()}"
+
+    @property
+    def start(self) -> date:
+        if self.kind == PeriodKind.YEAR:
+            return date(self.fiscal_year, 4, 1)
+        if self.kind == PeriodKind.QUARTER:
+            month = 4 + 3 * (self.number - 1)
+            return date(self.fiscal_year + (month > 12), (month - 1) % 12 + 1, 1)
+        return date(self._calendar_year(), self.number, 1)
+
+    @property
+    def end(self) -> date:
+        if self.kind == PeriodKind.YEAR:
+            return date(self.fiscal_year + 1, 3, 31)
+        last_month = self.start.month + (2 if self.kind == PeriodKind.QUARTER else 0)
+        year = self.start.year + (last_month > 12)
+        last_month = (last_month - 1) % 12 + 1
+        return date(year, last_month, calendar.monthrange(year, last_month)[1])
+
+    @property
+    def sequence(self) -> int:
+        """Consecutive periods of the same kind have consecutive sequence numbers."""
+        if self.kind == PeriodKind.YEAR:
+            return self.fiscal_year
+        if self.kind == PeriodKind.QUARTER:
+            return self.fiscal_year * 4 + self.number - 1
+        return self._calendar_year() * 12 + self.number - 1
+
+    def previous(self) -> ParsedPeriod:
+        return from_sequence(self.kind, self.sequence - 1)
+
+    def next(self) -> ParsedPeriod:
+        return from_sequence(self.kind, self.sequence + 1)
+
+    def quarter(self) -> ParsedPeriod:
+        """The quarter a month falls in (a quarter is its own quarter)."""
+        if self.kind == PeriodKind.QUARTER:
+            return self
+        if self.kind == PeriodKind.YEAR:
+            raise ValueError("A year has no single quarter.")
+        return ParsedPeriod(PeriodKind.QUARTER, self.fiscal_year, (self.number - 4) % 12 // 3 + 1)
+
+    def _calendar_year(self) -> int:
+        # Months April-December fall in the financial year's first calendar year.
+        return self.fiscal_year if self.number >= 4 else self.fiscal_year + 1
+
+
+def fiscal_year_code(fiscal_year: int) -> str:
+    return f"{fiscal_year}-{(fiscal_year + 1) % 100:02d}"
+
+
+def from_sequence(kind: PeriodKind, sequence: int) -> ParsedPeriod:
+    if kind == PeriodKind.YEAR:
+        return ParsedPeriod(kind, sequence)
+    if kind == PeriodKind.QUARTER:
+        return ParsedPeriod(kind, sequence // 4, sequence % 4 + 1)
+    year, month = divmod(sequence, 12)
+    return month_period(year, month + 1)
+
+
+def month_period(calendar_year: int, month: int) -> ParsedPeriod:
+    return ParsedPeriod(PeriodKind.MONTH, calendar_year if month >= 4 else calendar_year - 1, month)
+
+
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name} | {
+    name.lower(): i for i, name in enumerate(calendar.month_name) if name
+}
+_FY = r"(?P<y1>\d{4})\s*[-/]\s*(?P<y2>\d{2}|\d{4})"
+_PATTERNS = [
+    (PeriodKind.QUARTER, re.compile(rf"^{_FY}[\s-]*q(?:uarter)?\s*(?P<q>[1-4])$")),
+    (PeriodKind.QUARTER, re.compile(rf"^q(?:uarter)?\s*(?P<q>[1-4])\s+{_FY}$")),
+    (PeriodKind.YEAR, re.compile(rf"^{_FY}$")),
+    (PeriodKind.MONTH, re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})$")),
+    (PeriodKind.MONTH, re.compile(r"^(?P<mname>[a-z]+)\.?\s+(?P<year>\d{4})$")),
+]
+
+
+def parse_period(text: str) -> ParsedPeriod:
+    """Read any accepted spelling of a period ("2016-17 Q2", "Q2 2016/17", "2016/17 Q2",
+    "2016-07", "Jul 2016", "2016-17", "2016/17") or raise PeriodParseError quoting the text.
+    "YYYY-NN" where NN follows YYYY is a financial year (DfE's convention), so December 2011
+    must be written "Dec 2011"."""
+    cleaned = " ".join(str(text).strip().lower().split())
+    for kind, pattern in _PATTERNS:
+        match = pattern.match(cleaned)
+        if not match:
+            continue
+        parts = match.groupdict()
+        if kind == PeriodKind.MONTH:
+            month = int(parts["month"]) if parts.get("month") else _MONTHS.get(parts["mname"], 0)
+            if not 1 <= month <= 12:
+                break
+            return month_period(int(parts["year"]), month)
+        fiscal_year = int(parts["y1"])
+        second = int(parts["y2"])
+        expected = fiscal_year + 1 if len(parts["y2"]) == 4 else (fiscal_year + 1) % 100
+        if kind == PeriodKind.YEAR and second != expected and "/" not in cleaned:
+            continue  # "2016-07" is a month, not a malformed year
+        if second != expected:
+            raise PeriodParseError(
+                f'"{text}" is not a financial year: the second year must follow the first '
+                f"(for example {fiscal_year_code(fiscal_year)})."
+            )
+        return ParsedPeriod(kind, fiscal_year, int(parts.get("q") or 0))
+    raise PeriodParseError(
+        f'"{text}" is not a period Outturn recognises. Use a quarter such as 2016-17 Q2, '
+        "a month such as 2016-07 or Jul 2016, or a financial year such as 2016-17."
+    )

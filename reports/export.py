@@ -1,0 +1,67 @@
+"""CSV exports. Codes, not labels, so a spreadsheet or another system can read them back."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from .quarter import Quarter
+
+QUARTER_COLUMNS = [
+    "authority",
+    "indicator",
+    "period",
+    "value",
+    "target",
+    "tolerance",
+    "status",
+    "direction",
+    "hard_to_shift",
+]
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell) -> str:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe; numbers pass."""
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, int | float):
+        return f"{cell:g}"
+    text = str(cell)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def quarter_rows(quarter: Quarter) -> list[list[str]]:
+    rows = []
+    for measure in [*quarter.measures, *quarter.volumetric]:
+        value = measure.value
+        target = measure.target
+        rows.append(
+            [
+                quarter.authority.code,
+                measure.indicator.code,
+                quarter.period.code,
+                value.value if value else None,
+                target.target if target else None,
+                target.tolerance if target else None,
+                measure.status.value,
+                value.direction if value else "",
+                bool(value and value.hard_to_shift),
+            ]
+        )
+    return rows
+
+
+def write_quarter_csv(quarter: Quarter, stream) -> None:
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(QUARTER_COLUMNS)
+    for row in quarter_rows(quarter):
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
+
+
+def quarter_csv(quarter: Quarter) -> str:
+    stream = io.StringIO()
+    write_quarter_csv(quarter, stream)
+    return stream.getvalue()

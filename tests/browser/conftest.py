@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop; Django's ORM refuses to run inside one otherwise.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+AXE = ROOT / "build" / "static" / "vendor" / "axe.min.js"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI needs Debian's chromium at /usr/bin/chromium for browser tests")
+        pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture
+def axe():
+    """Run axe-core (built by `make install`) on the page; return WCAG 2.2 A/AA violations."""
+
+    def run(page) -> list[dict]:
+        page.add_script_tag(content=AXE.read_text())
+        result = page.evaluate(
+            """async () => await axe.run(document, {runOnly: {type: 'tag', values:
+               ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"""
+        )
+        return [
+            {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"]
+        ]
+
+    return run
+
+
+@pytest.fixture
+def screenshot():
+    """Save full-page screenshots for review into the git-ignored test-artifacts folder."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def save(page, name: str) -> None:
+        for label, width in [("desktop", 1280), ("mobile", 320)]:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=SCREENSHOTS / f"{name}-{label}.png", full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+    return save

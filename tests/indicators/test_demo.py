@@ -1,0 +1,87 @@
+"""`load_demo` reproduces the judgements of Doncaster's Q2 2016/17 performance challenge."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from indicators.models import Target, Value
+
+pytestmark = pytest.mark.django_db
+
+# (indicator, status, direction, hard to shift) at Q2 2016/17, as the seed report gives them.
+SEED_Q2 = [
+    ("A1", "on_target", "", False),
+    ("A2", "outside_tolerance", "", True),
+    ("A3", "on_target", "better", False),
+    ("A4", "on_target", "", False),
+    ("A06", "on_target", "", False),
+    ("A09", "on_target", "better", False),
+    ("A8", "outside_tolerance", "", True),
+    ("B8", "on_target", "", False),
+    ("B9", "on_target", "", False),
+    ("B10", "on_target", "", False),
+    ("B13", "on_target", "better", False),
+    ("B14", "within_tolerance", "better", False),
+    ("YOS-EET", "on_target", "", False),
+    ("F03", "on_target", "", False),
+    ("YOS-REOFF", "no_target", "", False),
+    ("C14", "within_tolerance", "better", False),
+    ("C-SUPERV", "within_tolerance", "", False),
+    ("C-TURNOVER", "no_target", "", False),
+    ("E1", "no_target", "down", False),
+]
+
+
+@pytest.fixture
+def q2(demo):
+    return {
+        v.indicator.code: v
+        for v in Value.objects.filter(
+            authority__code="E08000017", period__code="2016-17 Q2"
+        ).select_related("indicator")
+    }
+
+
+@pytest.mark.parametrize(("code", "status", "direction", "hard_to_shift"), SEED_Q2)
+def test_demo_reproduces_the_seed(q2, code, status, direction, hard_to_shift):
+    value = q2[code]
+    assert (value.status, value.direction, value.hard_to_shift) == (
+        status,
+        direction,
+        hard_to_shift,
+    )
+
+
+def test_demo_figures_and_targets_match_the_seed(q2):
+    assert q2["A2"].value == 82
+    assert q2["C14"].value == 11
+    assert q2["F03"].value == 0.08
+    a2 = Target.objects.get(indicator__code="A2", fiscal_year=2016)
+    assert (a2.target, a2.tolerance) == (92, 90)
+
+
+def test_demo_counts_match_the_seed_summary_table(q2):
+    contract = [v for v in q2.values() if v.indicator.polarity != "none"]
+    statuses = [v.status for v in contract]
+    assert len(contract) == 18
+    assert statuses.count("outside_tolerance") == 2
+    assert statuses.count("within_tolerance") == 3
+    assert statuses.count("on_target") == 11
+    assert statuses.count("no_target") == 2
+
+
+def test_loading_the_demo_twice_changes_nothing(demo):
+    before = list(Value.objects.order_by("id").values())
+    call_command("load_demo", stdout=None)
+    after = list(Value.objects.order_by("id").values())
+    strip = [{k: v for k, v in row.items() if k != "updated_at"} for row in before]
+    assert strip == [{k: v for k, v in row.items() if k != "updated_at"} for row in after]
+
+
+def test_demo_logins_are_printed(capsys):
+    call_command("demo_logins")
+    out = capsys.readouterr().out
+    assert "panel" in out
+    assert "officer" in out
+    assert "admin" in out

@@ -1,0 +1,161 @@
+"""The set-based recompute agrees with the pure rules, series by series, and is bulk."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indicators.models import Value
+from indicators.recompute import compute, recompute
+from indicators.rules import (
+    Polarity,
+    Status,
+    direction_of_travel,
+    effective_status,
+    is_hard_to_shift,
+)
+from tests.factories import (
+    AuthorityFactory,
+    IndicatorFactory,
+    TargetFactory,
+    ValueFactory,
+    period,
+)
+
+small = st.integers(0, 10).map(float)
+row = st.fixed_dictionaries(
+    {
+        "sequence": st.integers(0, 7),
+        "value": st.none() | small,
+        "reported_status": st.sampled_from(
+            ["", "", "", Status.ON_TARGET, Status.OUTSIDE_TOLERANCE]
+        ),
+    }
+)
+
+
+@st.composite
+def series(draw):
+    polarity = draw(st.sampled_from(list(Polarity)))
+    target = draw(st.none() | small)
+    tolerance = None
+    if target is not None and polarity != Polarity.NONE:
+        gap = draw(st.none() | st.integers(0, 4).map(float))
+        if gap is not None:
+            tolerance = target - gap if polarity == Polarity.HIGHER_IS_BETTER else target + gap
+    rows = draw(st.lists(row, max_size=8, unique_by=lambda r: r["sequence"]))
+    return polarity, target, tolerance, rows
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(series(), min_size=1, max_size=4))
+def test_column_wise_rules_equal_the_pure_functions(all_series):
+    records = []
+    for number, (polarity, target, tolerance, rows) in enumerate(all_series):
+        for r in rows:
+            records.append(
+                {
+                    "id": len(records),
+                    "authority_id": 1,
+                    "indicator_id": number,
+                    "kind": "quarter",
+                    "polarity": polarity.value,
+                    "target": target,
+                    "tolerance": tolerance,
+                    **r,
+                }
+            )
+    if not records:
+        return
+    frame = compute(pd.DataFrame.from_records(records)).set_index("id")
+    for number, (polarity, target, tolerance, rows) in enumerate(all_series):
+        by_sequence = {r["sequence"]: r for r in rows}
+        statuses = {
+            s: effective_status(
+                r["value"], target, tolerance, polarity, r["reported_status"] or None
+            )
+            for s, r in by_sequence.items()
+        }
+        for record in (r for r in records if r["indicator_id"] == number):
+            got = frame.loc[record["id"]]
+            sequence = record["sequence"]
+            before = by_sequence.get(sequence - 1)
+            expected_direction = direction_of_travel(
+                record["value"], before["value"] if before else None, polarity
+            )
+            assert got["status"] == statuses[sequence]
+            assert (got["direction"] or None) == expected_direction
+            assert bool(got["hard_to_shift"]) == is_hard_to_shift(
+                [statuses.get(sequence - 1), statuses[sequence]]
+            )
+
+
+@pytest.mark.django_db
+def test_recompute_follows_a_change_into_later_periods():
+    authority = AuthorityFactory()
+    indicator = IndicatorFactory()
+    TargetFactory(indicator=indicator, authority=authority, target=92, tolerance=90)
+    q1 = ValueFactory(
+        authority=authority, indicator=indicator, period=period("2016-17 Q1"), value=85
+    )
+    q2 = ValueFactory(
+        authority=authority, indicator=indicator, period=period("2016-17 Q2"), value=82
+    )
+    recompute([authority.id], [indicator.id])
+    q2.refresh_from_db()
+    assert (q2.status, q2.direction, q2.hard_to_shift) == ("outside_tolerance", "worse", True)
+
+    Value.objects.filter(pk=q1.pk).update(value=95)
+    recompute([authority.id], [indicator.id])
+    q2.refresh_from_db()
+    assert (q2.status, q2.direction, q2.hard_to_shift) == ("outside_tolerance", "worse", False)
+
+
+@pytest.mark.django_db
+def test_an_authoritys_own_target_wins_over_the_default():
+    doncaster, derby = AuthorityFactory(), AuthorityFactory()
+    indicator = IndicatorFactory(polarity=Polarity.LOWER_IS_BETTER)
+    TargetFactory(indicator=indicator, authority=None, target=10, tolerance=12)
+    TargetFactory(indicator=indicator, authority=doncaster, target=8, tolerance=None)
+    own = ValueFactory(authority=doncaster, indicator=indicator, value=9)
+    default = ValueFactory(authority=derby, indicator=indicator, value=9)
+    recompute()
+    own.refresh_from_db()
+    default.refresh_from_db()
+    assert own.status == "outside_tolerance"  # no tolerance: anything worse is outside
+    assert default.status == "on_target"
+
+
+@pytest.mark.django_db
+def test_months_and_quarters_are_separate_series():
+    authority = AuthorityFactory()
+    indicator = IndicatorFactory()
+    ValueFactory(authority=authority, indicator=indicator, period=period("2016-06"), value=10)
+    quarter = ValueFactory(authority=authority, indicator=indicator, period=period("2016-17 Q1"))
+    month = ValueFactory(
+        authority=authority, indicator=indicator, period=period("2016-07"), value=12
+    )
+    recompute()
+    quarter.refresh_from_db()
+    month.refresh_from_db()
+    assert quarter.direction == ""
+    assert month.direction == "better"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("authorities", [2, 20])
+def test_recompute_uses_the_same_queries_for_any_number_of_series(
+    authorities, django_assert_max_num_queries
+):
+    indicators = [IndicatorFactory() for _ in range(3)]
+    for _ in range(authorities):
+        authority = AuthorityFactory()
+        for indicator in indicators:
+            ValueFactory(authority=authority, indicator=indicator)
+    # read values, read targets, then one UPDATE per changed (status, direction, flag) group
+    with django_assert_max_num_queries(6):
+        assert recompute() == authorities * 3
+    with django_assert_max_num_queries(2):
+        assert recompute() == 0

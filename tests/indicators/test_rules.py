@@ -1,0 +1,272 @@
+"""The domain rules, table-driven from the seed report's own judgements, plus properties."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from indicators.rules import (
+    Direction,
+    ParsedPeriod,
+    PeriodKind,
+    PeriodParseError,
+    Polarity,
+    Status,
+    TargetError,
+    direction_of_travel,
+    effective_status,
+    is_hard_to_shift,
+    parse_period,
+    status_for,
+    validate_target,
+)
+
+HIGHER = Polarity.HIGHER_IS_BETTER
+LOWER = Polarity.LOWER_IS_BETTER
+NONE = Polarity.NONE
+ON, WITHIN, OUTSIDE = Status.ON_TARGET, Status.WITHIN_TOLERANCE, Status.OUTSIDE_TOLERANCE
+
+# Doncaster, Q2 2016/17 (seed 001, lines 4195-4284): measure, value, target, tolerance,
+# polarity, the status the report gives.
+SEED_JUDGEMENTS = [
+    ("A1 re-referrals, equal to target", 24, 24, 28, LOWER, ON),
+    ("A2 assessment timeliness", 82, 92, 90, HIGHER, OUTSIDE),
+    ("A3 case file audits", 96, 95, 90, HIGHER, ON),
+    ("A4 CP visits", 90, 80, 75, HIGHER, ON),
+    ("A09 repeat CP plans", 5, 16, 20, LOWER, ON),
+    ("A8 CIN with a plan", 87, 95, 90, HIGHER, OUTSIDE),
+    ("A8 counting drafts would be within", 91, 95, 90, HIGHER, WITHIN),
+    ("B9 placement stability", 72, 70, 60, HIGHER, ON),
+    ("B13 suitable accommodation", 95, 85, 80, HIGHER, ON),
+    ("B14 care leavers EET", 41, 45, 40, HIGHER, WITHIN),
+    ("B14 at Q1", 39.3, 45, 40, HIGHER, OUTSIDE),
+    ("F03 custody rate", 0.08, 0.42, 0.75, LOWER, ON),
+    ("C14 agency staff", 11, 8, 12, LOWER, WITHIN),
+    ("C14 at Q1", 15, 8, 12, LOWER, OUTSIDE),
+    ("A3 July, equal to tolerance", 90, 95, 90, HIGHER, WITHIN),
+    ("B13 July, equal to target", 85, 85, 80, HIGHER, ON),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "tolerance", "polarity", "expected"),
+    [row[1:] for row in SEED_JUDGEMENTS],
+    ids=[row[0] for row in SEED_JUDGEMENTS],
+)
+def test_status_matches_the_seed_report(value, target, tolerance, polarity, expected):
+    assert status_for(value, target, tolerance, polarity) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "tolerance", "polarity", "expected"),
+    [
+        (None, 92, 90, HIGHER, Status.NO_VALUE),
+        (50, None, None, HIGHER, Status.NO_TARGET),
+        (None, None, None, LOWER, Status.NO_TARGET),
+        (1669, None, None, NONE, Status.NO_TARGET),
+        (89.9, 90, None, HIGHER, OUTSIDE),  # no tolerance: anything worse is outside
+        (90, 90, None, HIGHER, ON),
+        (8.1, 8, None, LOWER, OUTSIDE),
+        (12, 8, 12, LOWER, WITHIN),  # equal to tolerance counts as within
+        (12.0001, 8, 12, LOWER, OUTSIDE),
+        (0, 0, 0, HIGHER, ON),
+    ],
+)
+def test_status_edge_cases(value, target, tolerance, polarity, expected):
+    assert status_for(value, target, tolerance, polarity) == expected
+
+
+def test_a_reported_status_stands_only_while_there_is_no_figure():
+    assert effective_status(None, 3, 5, LOWER, Status.ON_TARGET) == ON
+    assert effective_status(None, None, None, LOWER, Status.ON_TARGET) == ON
+    assert effective_status(6, 3, 5, LOWER, Status.ON_TARGET) == OUTSIDE
+
+
+figures = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
+RANK = {OUTSIDE: 0, WITHIN: 1, ON: 2}
+
+
+@st.composite
+def judged(draw):
+    """A value with a valid higher-is-better target and tolerance (or none)."""
+    target = draw(figures)
+    tolerance = draw(st.none() | st.floats(min_value=-1e6, max_value=target))
+    return draw(figures), target, tolerance
+
+
+@given(judged(), figures)
+def test_status_never_gets_worse_as_the_value_gets_better(case, other):
+    value, target, tolerance = case
+    low, high = sorted([value, other])
+    assert (
+        RANK[status_for(high, target, tolerance, HIGHER)]
+        >= RANK[status_for(low, target, tolerance, HIGHER)]
+    )
+    # Mirrored: for lower-is-better the smaller number is the better one.
+    assert (
+        RANK[status_for(-high, -target, _neg(tolerance), LOWER)]
+        >= RANK[status_for(-low, -target, _neg(tolerance), LOWER)]
+    )
+
+
+@given(judged())
+def test_lower_is_better_is_the_mirror_of_higher_is_better(case):
+    value, target, tolerance = case
+    assert status_for(value, target, tolerance, HIGHER) == status_for(
+        -value, -target, _neg(tolerance), LOWER
+    )
+
+
+@given(judged())
+def test_boundaries_count_as_the_better_status(case):
+    _, target, tolerance = case
+    assert status_for(target, target, tolerance, HIGHER) == ON
+    if tolerance is not None and tolerance < target:
+        assert status_for(tolerance, target, tolerance, HIGHER) == WITHIN
+
+
+def _neg(number):
+    return None if number is None else -number
+
+
+@pytest.mark.parametrize(
+    ("target", "tolerance", "polarity", "message"),
+    [
+        (92, 95, HIGHER, "must be at or below the target"),
+        (24, 20, LOWER, "must be at or above the target"),
+        (10, None, NONE, "cannot have a target"),
+        (None, 5, LOWER, "needs a target"),
+    ],
+)
+def test_unusable_targets_are_rejected_with_a_reason(target, tolerance, polarity, message):
+    with pytest.raises(TargetError, match=message):
+        validate_target(target, tolerance, polarity)
+
+
+@pytest.mark.parametrize(
+    ("target", "tolerance", "polarity"),
+    [(92, 90, HIGHER), (24, 28, LOWER), (90, None, HIGHER), (5, 5, LOWER), (None, None, NONE)],
+)
+def test_usable_targets_pass(target, tolerance, polarity):
+    validate_target(target, tolerance, polarity)
+
+
+@pytest.mark.parametrize(
+    ("current", "previous", "polarity", "expected"),
+    [
+        (96, 82, HIGHER, Direction.BETTER),  # A3 Q1 -> Q2
+        (5, 8, LOWER, Direction.BETTER),  # A09
+        (11, 15, LOWER, Direction.BETTER),  # C14
+        (82, 88, HIGHER, Direction.WORSE),
+        (28, 24, LOWER, Direction.WORSE),
+        (24, 24, LOWER, Direction.UNCHANGED),
+        (1669, 1843, NONE, Direction.DOWN),  # E1 contacts
+        (512, 504, NONE, Direction.UP),
+        (None, 5, HIGHER, None),
+        (5, None, HIGHER, None),
+    ],
+)
+def test_direction_of_travel(current, previous, polarity, expected):
+    assert direction_of_travel(current, previous, polarity) == expected
+
+
+@given(figures, figures)
+def test_direction_is_mirror_symmetric(a, b):
+    assume(a != b)
+    assert direction_of_travel(a, b, HIGHER) == direction_of_travel(-a, -b, LOWER)
+
+
+@pytest.mark.parametrize(
+    ("history", "expected"),
+    [
+        ([OUTSIDE, OUTSIDE], True),  # A2 and A8 at Q2 2016/17
+        ([OUTSIDE, OUTSIDE, OUTSIDE], True),
+        ([WITHIN, OUTSIDE], False),
+        ([OUTSIDE, WITHIN], False),  # C14: outside at Q1, within at Q2
+        ([OUTSIDE], False),
+        ([None, OUTSIDE], False),
+        ([], False),
+    ],
+)
+def test_hard_to_shift(history, expected):
+    assert is_hard_to_shift(history) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2016-17 Q2",
+        "Q2 2016/17",
+        "2016/17 Q2",
+        "q2 2016-17",
+        " 2016-17  Q2 ",
+        "2016-17-q2",
+        "Quarter 2 2016/17",
+    ],
+)
+def test_every_spelling_of_a_quarter_is_one_period(text):
+    period = parse_period(text)
+    assert period.code == "2016-17 Q2"
+    assert period.label == "Quarter 2 2016/17"
+    assert (period.start, period.end) == (date(2016, 7, 1), date(2016, 9, 30))
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "kind", "start", "end"),
+    [
+        ("2016-07", "2016-07", PeriodKind.MONTH, date(2016, 7, 1), date(2016, 7, 31)),
+        ("Jul 2016", "2016-07", PeriodKind.MONTH, date(2016, 7, 1), date(2016, 7, 31)),
+        ("February 2016", "2016-02", PeriodKind.MONTH, date(2016, 2, 1), date(2016, 2, 29)),
+        ("2016-17", "2016-17", PeriodKind.YEAR, date(2016, 4, 1), date(2017, 3, 31)),
+        ("2016/17", "2016-17", PeriodKind.YEAR, date(2016, 4, 1), date(2017, 3, 31)),
+        ("2016-17 Q4", "2016-17 Q4", PeriodKind.QUARTER, date(2017, 1, 1), date(2017, 3, 31)),
+        ("Q1 2016/17", "2016-17 Q1", PeriodKind.QUARTER, date(2016, 4, 1), date(2016, 6, 30)),
+        ("2099-00", "2099-00", PeriodKind.YEAR, date(2099, 4, 1), date(2100, 3, 31)),
+    ],
+)
+def test_period_parsing(text, code, kind, start, end):
+    period = parse_period(text)
+    assert (period.code, period.kind, period.start, period.end) == (code, kind, start, end)
+
+
+@pytest.mark.parametrize(
+    "text", ["2016-18", "Q5 2016-17", "2016-13", "July", "", "2016/18 Q1", "Q2", "16-17"]
+)
+def test_anything_else_is_an_error_that_quotes_the_text(text):
+    with pytest.raises(PeriodParseError, match=f'"{text}"'):
+        parse_period(text)
+
+
+def test_the_financial_year_wraps_at_april():
+    assert parse_period("2017-03").quarter().code == "2016-17 Q4"
+    assert parse_period("2017-04").quarter().code == "2017-18 Q1"
+    assert parse_period("2016-17 Q1").previous().code == "2015-16 Q4"
+    assert parse_period("2016-04").previous().code == "2016-03"
+
+
+periods = st.one_of(
+    st.builds(
+        ParsedPeriod, st.just(PeriodKind.QUARTER), st.integers(1990, 2090), st.integers(1, 4)
+    ),
+    st.builds(ParsedPeriod, st.just(PeriodKind.MONTH), st.integers(1990, 2090), st.integers(1, 12)),
+    st.builds(ParsedPeriod, st.just(PeriodKind.YEAR), st.integers(1990, 2090)),
+)
+
+
+@given(periods)
+def test_a_code_parses_back_to_its_period(period):
+    parsed = parse_period(period.code)
+    if period.kind == PeriodKind.MONTH and period.number == 12 and period.fiscal_year % 100 == 11:
+        return  # "2011-12" is the financial year: December 2011 is written "Dec 2011"
+    assert parsed == period
+    assert parse_period(period.label) == period
+
+
+@given(periods)
+def test_consecutive_periods_abut(period):
+    assert period.next().start.toordinal() == period.end.toordinal() + 1
+    assert period.next().previous() == period
+    assert period.next().sequence == period.sequence + 1

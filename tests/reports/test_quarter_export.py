@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from reports.export import QUARTER_COLUMNS, spreadsheet_safe
+
+pytestmark = pytest.mark.django_db
+
+URL = "/a/doncaster/q/2016-17-q2/export.csv"
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_quarter_downloads_as_csv_with_export_codes(panel_member, client):
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "outturn-doncaster-2016-17-q2.csv" in response["Content-Disposition"]
+    text = response.content.decode()
+    assert text.splitlines()[0] == ",".join(QUARTER_COLUMNS)
+    rows = {row["indicator"]: row for row in _rows(text)}
+    assert rows["A2"] == {
+        "authority": "E08000017",
+        "indicator": "A2",
+        "period": "2016-17 Q2",
+        "value": "82",
+        "target": "92",
+        "tolerance": "90",
+        "status": "outside_tolerance",
+        "direction": "",
+        "hard_to_shift": "true",
+    }
+    assert rows["C14"]["status"] == "within_tolerance"
+    assert rows["C14"]["direction"] == "better"
+    assert rows["E1"]["direction"] == "down"
+    assert rows["B8"]["value"] == ""
+    assert len(rows) == 27
+
+
+def test_the_command_writes_the_same_csv(panel_member, client, tmp_path):
+    output = tmp_path / "q2.csv"
+    call_command("export_quarter", authority="E08000017", period="Q2 2016/17", output=output)
+    assert output.read_text() == client.get(URL).content.decode()
+
+
+def test_the_command_finds_an_authority_by_number_or_name(demo, capsys):
+    call_command("export_quarter", authority="371", period="2016-17 Q2")
+    assert "E08000017,A1,2016-17 Q2,24" in capsys.readouterr().out
+    call_command("export_quarter", authority="doncaster", period="2016/17 Q2")
+    assert "outside_tolerance" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("authority", "period", "message"),
+    [
+        ("Nowhere", "2016-17 Q2", 'No authority has the code, number or name "Nowhere"'),
+        ("E08000017", "2016-17 Q7", '"2016-17 Q7" is not a period'),
+        ("E08000017", "2016-17", "is a year, not a quarter"),
+        ("E08000017", "2030-31 Q1", "No figures are stored for Quarter 1 2030/31"),
+    ],
+)
+def test_the_command_explains_bad_arguments(demo, authority, period, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("export_quarter", authority=authority, period=period)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
+        ("+1", "'+1"),
+        ("-1+2", "'-1+2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("Doncaster", "Doncaster"),
+        (-1.5, "-1.5"),
+        (True, "true"),
+        (None, ""),
+    ],
+)
+def test_exports_never_carry_a_formula(cell, expected):
+    assert spreadsheet_safe(cell) == expected
