@@ -55,37 +55,53 @@ def _ids(model, field: str, keys) -> dict[str, int]:
 
 @transaction.atomic
 def write_targets(frame: pd.DataFrame) -> set[int]:
-    """Replace the targets named in the frame; return the ids of the indicators touched."""
+    """Targets from indicator code, year, target, tolerance and authority code columns."""
     indicators = {i.code: i for i in Indicator.objects.filter(code__in=set(frame["indicator"]))}
     authority_ids = _ids(Authority, "code", frame["authority"])
-    rows = []
     for number, row in enumerate(frame.itertuples(index=False), start=2):
-        indicator = indicators[row.indicator]
         target = float(row.target)
         tolerance = float(row.tolerance) if str(row.tolerance).strip() else None
         try:
-            rules.validate_target(target, tolerance, indicator.polarity_rule)
+            rules.validate_target(target, tolerance, indicators[row.indicator].polarity_rule)
         except rules.TargetError as error:
             raise ValueError(f"Row {number}, indicator {row.indicator}: {error}") from error
-        rows.append(
-            Target(
-                indicator=indicator,
-                authority_id=authority_ids.get(row.authority),
-                fiscal_year=rules.parse_period(row.year).fiscal_year,
-                target=target,
-                tolerance=tolerance,
-            )
+    rows = pd.DataFrame(
+        {
+            "indicator_id": frame["indicator"].map(lambda code: indicators[code].id),
+            "authority_id": frame["authority"].map(authority_ids),
+            "fiscal_year": frame["year"].map(lambda text: rules.parse_period(text).fiscal_year),
+            "target": frame["target"].astype(float),
+            "tolerance": pd.to_numeric(frame["tolerance"], errors="coerce"),
+        }
+    )
+    return write_target_rows(rows)
+
+
+@transaction.atomic
+def write_target_rows(rows: pd.DataFrame) -> set[int]:
+    """Replace the targets for each (indicator, authority or default, year) in the frame
+    (columns indicator_id, authority_id, fiscal_year, target, tolerance; already validated).
+    Return the ids of the indicators touched."""
+    targets = [
+        Target(
+            indicator_id=int(row.indicator_id),
+            authority_id=None if pd.isna(row.authority_id) else int(row.authority_id),
+            fiscal_year=int(row.fiscal_year),
+            target=float(row.target),
+            tolerance=None if pd.isna(row.tolerance) else float(row.tolerance),
         )
+        for row in rows.itertuples(index=False)
+    ]
     # Replace rather than upsert: SQL never sees two NULL authorities (defaults) as a conflict.
     groups: dict[tuple, set[int]] = {}
-    for row in rows:
-        groups.setdefault((row.authority_id, row.fiscal_year), set()).add(row.indicator.id)
+    for target in targets:
+        groups.setdefault((target.authority_id, target.fiscal_year), set()).add(target.indicator_id)
     for (authority_id, fiscal_year), ids in groups.items():
         Target.objects.filter(
             indicator_id__in=ids, authority_id=authority_id, fiscal_year=fiscal_year
         ).delete()
-    Target.objects.bulk_create(rows)
-    return {row.indicator.id for row in rows}
+    Target.objects.bulk_create(targets)
+    return {target.indicator_id for target in targets}
 
 
 @transaction.atomic

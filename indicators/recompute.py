@@ -8,12 +8,13 @@ recomputed too."""
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 
 from .models import Target, Value
 from .rules import Polarity, Status
@@ -157,13 +158,40 @@ def recompute(
         log.info("recompute: %d values read, none changed", len(frame))
         return 0
     with transaction.atomic():
-        for (status, direction, hard_to_shift), group in changed.groupby(
-            ["status", "direction", "hard_to_shift"]
-        ):
-            ids = group["id"].tolist()
-            for start in range(0, len(ids), UPDATE_CHUNK):
-                Value.objects.filter(pk__in=ids[start : start + UPDATE_CHUNK]).update(
-                    status=status, direction=direction, hard_to_shift=bool(hard_to_shift)
-                )
+        if connection.vendor == "postgresql":
+            _copy_update(changed)
+        else:
+            for (status, direction, hard_to_shift), group in changed.groupby(
+                ["status", "direction", "hard_to_shift"]
+            ):
+                ids = group["id"].tolist()
+                for start in range(0, len(ids), UPDATE_CHUNK):
+                    Value.objects.filter(pk__in=ids[start : start + UPDATE_CHUNK]).update(
+                        status=status, direction=direction, hard_to_shift=bool(hard_to_shift)
+                    )
     log.info("recompute: %d values read, %d changed", len(frame), len(changed))
     return len(changed)
+
+
+def _copy_update(changed: pd.DataFrame) -> None:
+    """PostgreSQL: COPY the new statuses into a temporary table and UPDATE from it once."""
+    buffer = io.StringIO()
+    out = changed[["id", "status", "direction", "hard_to_shift"]].copy()
+    out["hard_to_shift"] = out["hard_to_shift"].map({True: "t", False: "f"})
+    out.to_csv(buffer, index=False, header=False, na_rep="\\N")
+    buffer.seek(0)
+    table = Value._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE new_statuses (id bigint PRIMARY KEY, status varchar(20), "
+            "direction varchar(10), hard_to_shift boolean) ON COMMIT DROP"
+        )
+        # NULL is spelt \N so that an empty direction stays an empty string.
+        with cursor.copy("COPY new_statuses FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
+            while chunk := buffer.read(1 << 20):
+                copy.write(chunk)
+        cursor.execute(
+            f"UPDATE {table} AS v SET status = n.status, direction = n.direction, "
+            "hard_to_shift = n.hard_to_shift FROM new_statuses AS n WHERE v.id = n.id"
+        )
+        cursor.execute("DROP TABLE new_statuses")

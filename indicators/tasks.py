@@ -7,6 +7,7 @@ from django.db import OperationalError as DatabaseOperationalError
 from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
+from .models import ImportBatch
 from .recompute import recompute
 
 log = logging.getLogger(__name__)
@@ -20,27 +21,45 @@ BROKER_DOWN = (BrokerOperationalError, ConnectionError, OSError, TimeoutError)
     max_retries=3,
     retry_backoff=True,
 )
-def recompute_statuses(authority_ids=None, indicator_ids=None) -> int:
+def recompute_statuses(authority_ids=None, indicator_ids=None, batch_id=None) -> int:
     """Idempotent: everything is derived from the stored values and targets, so a redelivered
-    or retried run ends in the same state."""
-    return recompute(authority_ids, indicator_ids)
+    or retried run ends in the same state. With batch_id, the import's row shows progress."""
+    return run_recompute(authority_ids, indicator_ids, batch_id)
 
 
-def schedule_recompute(authority_ids=None, indicator_ids=None) -> None:
+def run_recompute(authority_ids=None, indicator_ids=None, batch_id=None) -> int:
+    batch = ImportBatch.objects.filter(pk=batch_id) if batch_id else ImportBatch.objects.none()
+    batch.update(recompute_state=ImportBatch.Recompute.RUNNING)
+    try:
+        changed = recompute(authority_ids, indicator_ids)
+    except Exception:
+        batch.update(recompute_state=ImportBatch.Recompute.FAILED)
+        log.exception("recompute failed for import %s", batch_id)
+        raise
+    batch.update(recompute_state=ImportBatch.Recompute.DONE, recomputed=changed)
+    log.info("recompute for import %s: %d values changed", batch_id, changed)
+    return changed
+
+
+def schedule_recompute(authority_ids=None, indicator_ids=None, batch_id=None) -> None:
     """After the current transaction commits, queue a recompute of those series (None: all).
     If the broker cannot be reached, run it in-process: a broker outage never leaves
     statuses stale."""
     authority_ids = sorted(authority_ids) if authority_ids is not None else None
     indicator_ids = sorted(indicator_ids) if indicator_ids is not None else None
+    if batch_id:
+        ImportBatch.objects.filter(pk=batch_id).update(recompute_state=ImportBatch.Recompute.QUEUED)
 
     def send() -> None:
         if recompute_statuses.app.conf.task_always_eager:
-            recompute(authority_ids, indicator_ids)
+            run_recompute(authority_ids, indicator_ids, batch_id)
             return
         try:
-            recompute_statuses.apply_async(args=(authority_ids, indicator_ids), retry=False)
+            recompute_statuses.apply_async(
+                args=(authority_ids, indicator_ids, batch_id), retry=False
+            )
         except BROKER_DOWN as error:
             log.warning("broker unreachable (%s): recomputing in-process", error)
-            recompute(authority_ids, indicator_ids)
+            run_recompute(authority_ids, indicator_ids, batch_id)
 
     transaction.on_commit(send)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_imports
 
 app_name = "reports"
 urlpatterns = [
@@ -11,4 +11,11 @@ urlpatterns = [
         views.quarter_export,
         name="quarter_export",
     ),
+    path("imports/", views_imports.history, name="import_history"),
+    path("imports/upload/", views_imports.upload, name="import_upload"),
+    path("imports/<int:pk>/", views_imports.detail, name="import_detail"),
+    path("imports/<int:pk>/confirm/", views_imports.confirm, name="import_confirm"),
+    path("imports/<int:pk>/cancel/", views_imports.cancel, name="import_cancel"),
+    path("imports/<int:pk>/problems.csv", views_imports.problems_csv, name="import_problems"),
+    path("imports/template/<slug:kind>.csv", views_imports.template_csv, name="import_template"),
 ]

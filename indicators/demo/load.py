@@ -12,12 +12,10 @@ from django.db import transaction
 from authorities.loading import load_authorities
 from indicators.loading import write_indicators, write_targets, write_values
 from indicators.recompute import recompute
+from reports.access import OFFICERS, PANEL_MEMBERS, PERFORMANCE_ADMINS
 
 DEMO_DIR = Path(__file__).resolve().parent
 
-PANEL_MEMBERS = "Panel members"
-OFFICERS = "Officers"
-PERFORMANCE_ADMINS = "Performance admins"
 
 # Local demo only: printed by `make run`, never used outside a developer's machine.
 DEMO_USERS = [

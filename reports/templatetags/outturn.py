@@ -46,3 +46,20 @@ def direction_tag(direction) -> dict:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key)
+
+
+NO_VALUE_REASONS = {
+    "c": "Suppressed (small numbers)",
+    "k": "Rounds to zero",
+    "low": "Rounds to zero",
+    "x": "Not available",
+    "z": "Not applicable",
+    "u": "Low reliability",
+    "blank": "No figure supplied",
+}
+
+
+@register.filter
+def no_value_reason(reason: str) -> str:
+    """DfE's symbols in words; anything else as written."""
+    return NO_VALUE_REASONS.get(reason, reason) or "No figure"

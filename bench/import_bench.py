@@ -1,0 +1,239 @@
+"""National-scale import benchmark (issue: CSV returns).
+
+Generates a return of 153 authorities x 60 indicators x 48 quarters (about 440,000 rows),
+imports it end to end (read, check every row, write, recompute statuses) and prints rows per
+second, peak memory, and the ratio to a floor measured in the same run: pandas reading the
+same file plus PostgreSQL COPY of the same rows into a bare table. Then imports DfE's
+values.csv the same way.
+
+    .venv/bin/python bench/import_bench.py --database sqlite
+    .venv/bin/python bench/import_bench.py --database postgres [--url postgres://postgres@127.0.0.1:5432/postgres]
+
+Each run uses a throwaway database (a temporary SQLite file, or a new PostgreSQL database
+that is dropped afterwards). Figures are recorded in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data" / "dfe"
+sys.path.insert(0, str(ROOT))
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def make_return(path: Path, authorities: list[str], indicators: int, quarters: int) -> int:
+    import numpy as np
+    import pandas as pd
+
+    from indicators.rules import PeriodKind, from_sequence
+
+    start = 2013 * 4  # 2013-14 Q1
+    periods = [from_sequence(PeriodKind.QUARTER, start + i).code for i in range(quarters)]
+    codes = [f"SYN-{i:02d}" for i in range(1, indicators + 1)]
+    index = pd.MultiIndex.from_product([authorities, codes, periods])
+    rng = np.random.default_rng(2016)
+    frame = pd.DataFrame(
+        {
+            "authority": index.get_level_values(0),
+            "indicator": index.get_level_values(1),
+            "period": index.get_level_values(2),
+            "value": rng.uniform(40, 100, len(index)).round(1),
+        }
+    )
+    frame.to_csv(path, index=False)
+    return len(frame)
+
+
+def floor_seconds(path: Path, pg_url: str) -> tuple[float, float]:
+    """pandas reading the file, and COPY of the same rows into a bare PostgreSQL table."""
+    import pandas as pd
+    import psycopg
+
+    started = time.perf_counter()
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    read = time.perf_counter() - started
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, header=False)
+    buffer.seek(0)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TEMPORARY TABLE bare (a text, i text, p text, v double precision)")
+        started = time.perf_counter()
+        with conn.cursor().copy("COPY bare FROM STDIN WITH (FORMAT csv)") as copy:
+            while chunk := buffer.read(1 << 20):
+                copy.write(chunk)
+        copied = time.perf_counter() - started
+    return read, copied
+
+
+def setup_database(kind: str, url: str) -> tuple[str, callable]:
+    if kind == "sqlite":
+        handle = tempfile.NamedTemporaryFile(suffix=".sqlite3", delete=False)
+        return f"sqlite:///{handle.name}", lambda: os.unlink(handle.name)
+    import psycopg
+
+    name = f"outturn_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+
+    def drop():
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    return url.rsplit("/", 1)[0] + "/" + name, drop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--indicators", type=int, default=60)
+    parser.add_argument("--quarters", type=int, default=48)
+    args = parser.parse_args()
+
+    database_url, cleanup = setup_database(args.database, args.url)
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.pop("REDIS_URL", None)  # recompute in-process: the benchmark times it
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["LOG_LEVEL"] = "WARNING"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.IMPORT_MAX_BYTES = 1 << 30
+    try:
+        call_command("migrate", verbosity=0)
+        call_command("load_authorities", str(SHARED / "authorities.csv"), stdout=io.StringIO())
+        call_command("import_indicators", str(SHARED / "indicators.csv"), stdout=io.StringIO())
+        run(args)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        cleanup()
+
+
+def run(args) -> None:
+    import pandas as pd
+
+    from authorities.models import Authority
+    from indicators import tasks
+    from indicators.loading import write_indicators, write_target_rows
+    from indicators.models import Indicator
+    from reports.imports import service
+
+    codes = list(
+        Authority.objects.filter(kind="local_authority", replaced_by="")
+        .exclude(name__contains="former")
+        .order_by("code")
+        .values_list("code", flat=True)[:153]
+    )
+    write_indicators(
+        pd.DataFrame(
+            {
+                "code": [f"SYN-{i:02d}" for i in range(1, args.indicators + 1)],
+                "name": [f"Synthetic measure {i}" for i in range(1, args.indicators + 1)],
+                "category": "Synthetic",
+                "unit": "percent",
+                "polarity": "higher_is_better",
+                "decimals": "1",
+                "description": "",
+            }
+        )
+    )
+    ids = list(Indicator.objects.filter(code__startswith="SYN-").values_list("id", flat=True))
+    write_target_rows(
+        pd.DataFrame(
+            [
+                {
+                    "indicator_id": i,
+                    "authority_id": None,
+                    "fiscal_year": y,
+                    "target": 80,
+                    "tolerance": 70,
+                }
+                for i in ids
+                for y in range(2013, 2025)
+            ]
+        )
+    )
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "national-return.csv"
+        rows = make_return(path, codes, args.indicators, args.quarters)
+        size_mb = path.stat().st_size / 1e6
+        read_s, copy_s = floor_seconds(path, args.url)
+        floor = read_s + copy_s
+        print(f"database: {args.database}")
+        print(
+            f"rows: {rows:,} ({len(codes)} authorities x {args.indicators} indicators x "
+            f"{args.quarters} quarters), file {size_mb:.1f} MB"
+        )
+        print(f"floor: pandas read {read_s:.2f} s + PostgreSQL COPY {copy_s:.2f} s = {floor:.2f} s")
+
+        data = path.read_bytes()
+        recompute_seconds = []
+        real = tasks.run_recompute
+
+        def timed_recompute(*a, **k):
+            started = time.perf_counter()
+            result = real(*a, **k)
+            recompute_seconds.append(time.perf_counter() - started)
+            return result
+
+        tasks.run_recompute = timed_recompute
+        started = time.perf_counter()
+        staged = service.stage("returns", data, path.name)
+        checked_at = time.perf_counter()
+        assert not staged.problems, staged.problems[:3]
+        batch = service.apply(staged.batch)
+        total = time.perf_counter() - started
+        assert batch.state == "applied", batch.message
+        batch.refresh_from_db()
+        print(f"stage (read + check + preview): {checked_at - started:.2f} s")
+        print(
+            f"apply (re-check + write + recompute): {total - (checked_at - started):.2f} s, "
+            f"of which recompute {sum(recompute_seconds):.2f} s "
+            f"({batch.recomputed:,} statuses set)"
+        )
+        print(
+            f"end to end: {total:.2f} s = {rows / total:,.0f} rows/s; "
+            f"{total / floor:.1f}x the floor; peak memory {peak_mb():.0f} MB"
+        )
+
+        started = time.perf_counter()
+        again = service.stage("returns", data, "renamed.csv")
+        print(
+            "same file again:",
+            "recognised as a duplicate" if again.duplicate_of else "NOT recognised",
+            f"in {time.perf_counter() - started:.2f} s",
+        )
+
+        values = (SHARED / "values.csv").read_bytes()
+        started = time.perf_counter()
+        staged = service.stage("returns", values, "values.csv")
+        batch = service.apply(staged.batch)
+        seconds = time.perf_counter() - started
+        print(
+            f"values.csv: {batch.counts['new']:,} rows in {seconds:.2f} s "
+            f"({batch.counts['new'] / seconds:,.0f} rows/s), state {batch.state}"
+        )
+        print(f"peak memory (whole run): {peak_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

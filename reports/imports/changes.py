@@ -1,0 +1,93 @@
+"""Compare a checked return with what is stored, and write it: new and changed values only,
+in one transaction, set-based."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from django.db import connection, transaction
+
+from indicators.models import Period, Value
+from indicators.rules import parse_period
+
+from . import bulk
+
+COMPARED = ["value", "no_value_reason", "numerator", "denominator", "note", "provisional"]
+KEYS = ["authority_id", "indicator_id", "period_id"]
+
+
+@dataclass
+class Diff:
+    """`rows` is the file's rows with `state` (new, changed, unchanged) and the stored
+    `old_*` columns."""
+
+    rows: pd.DataFrame
+
+    def count(self, state: str) -> int:
+        return int((self.rows["state"] == state).sum())
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {state: self.count(state) for state in ("new", "changed", "unchanged")}
+
+    @property
+    def to_write(self) -> pd.DataFrame:
+        return self.rows[self.rows["state"] != "unchanged"]
+
+
+def diff_returns(frame: pd.DataFrame) -> Diff:
+    """Read the stored values for the file's authorities, indicators and periods in one query
+    and mark each row new, changed or unchanged."""
+    parsed = {code: parse_period(code) for code in frame["period"].unique()}
+    period_ids = dict(Period.objects.filter(code__in=parsed).values_list("code", "id"))
+    rows = frame.copy()
+    rows["period_id"] = rows["period"].map(period_ids)
+    stored = _stored(rows)
+    rows = rows.merge(stored, how="left", on=KEYS)
+    exists = rows["old_id"].notna()
+    same = pd.Series(True, index=rows.index)
+    for column in COMPARED:
+        new, old = rows[column], rows[f"old_{column}"]
+        if column in ("value", "numerator", "denominator"):
+            equal = (new == old) | (new.isna() & old.isna())
+        else:
+            equal = new.fillna("") == old.fillna("")
+        same &= equal
+    rows["state"] = np.where(~exists, "new", np.where(same, "unchanged", "changed"))
+    return Diff(rows)
+
+
+def _stored(rows: pd.DataFrame) -> pd.DataFrame:
+    columns = ["old_id", *KEYS, *(f"old_{c}" for c in COMPARED)]
+    known = rows.dropna(subset=["period_id"])
+    if known.empty:
+        return pd.DataFrame(columns=columns).astype(dict.fromkeys(KEYS, "float64"))
+    values = Value.objects.filter(
+        authority_id__in=known["authority_id"].unique().tolist(),
+        indicator_id__in=known["indicator_id"].unique().tolist(),
+        period_id__in=known["period_id"].unique().astype(int).tolist(),
+    ).values_list("id", *KEYS, *COMPARED)
+    stored = pd.DataFrame.from_records(values, columns=columns)
+    for column in ["old_value", "old_numerator", "old_denominator"]:
+        stored[column] = stored[column].astype("float64")
+    stored["old_provisional"] = stored["old_provisional"].astype(bool)
+    return stored.astype(dict.fromkeys(KEYS, "float64"))
+
+
+def apply_returns(frame: pd.DataFrame, import_batch) -> tuple[Diff, set[int], set[int]]:
+    """Write the new and changed rows; return the diff and the series touched. The caller
+    owns the transaction (so the batch record commits or rolls back with the values)."""
+    assert connection.in_atomic_block, "apply_returns must run inside a transaction"
+    Period.ensure(parse_period(code) for code in frame["period"].unique())
+    diff = diff_returns(frame)
+    to_write = diff.to_write
+    if not to_write.empty:
+        bulk.upsert_values(to_write, import_batch.id)
+    authority_ids = {int(a) for a in to_write["authority_id"].unique()}
+    indicator_ids = {int(i) for i in to_write["indicator_id"].unique()}
+    return diff, authority_ids, indicator_ids
+
+
+__all__ = ["Diff", "apply_returns", "diff_returns", "transaction"]

@@ -1,0 +1,62 @@
+"""Name-to-id maps read once per file (never a query per row)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from authorities.models import Authority
+from indicators.models import Indicator
+from indicators.rules import PeriodParseError, parse_period
+
+SUPPRESSION_SYMBOLS = {"c", "k", "low", "x", "z", "u"}
+
+
+def authority_ids() -> dict[str, int]:
+    """GSS code, DfE LA number and name, all case-insensitive, to authority id."""
+    lookup: dict[str, int] = {}
+    for pk, code, dfe_code, name in Authority.objects.values_list("id", "code", "dfe_code", "name"):
+        lookup[name.casefold()] = pk
+        if dfe_code:
+            lookup[dfe_code.casefold()] = pk
+        lookup[code.casefold()] = pk  # codes win over a name that happens to match
+    return lookup
+
+
+def indicators() -> pd.DataFrame:
+    """Indicators indexed by lower-cased code, with id, unit and polarity."""
+    frame = pd.DataFrame.from_records(
+        Indicator.objects.values_list("id", "code", "unit", "polarity"),
+        columns=["id", "code", "unit", "polarity"],
+    )
+    frame["key"] = frame["code"].str.casefold()
+    return frame.set_index("key")
+
+
+def parse_periods(texts: pd.Series) -> tuple[pd.Series, dict[str, str]]:
+    """Canonical period code per row (NaN where unreadable) and the error for each bad text.
+    Each distinct spelling is parsed once."""
+    codes: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for text in texts.unique():
+        try:
+            codes[text] = parse_period(text).code
+        except PeriodParseError as error:
+            errors[text] = str(error)
+    return texts.map(codes), errors
+
+
+def numbers(texts: pd.Series) -> pd.Series:
+    """Numbers written as people write them: "82%", "1,669", " 24 ". NaN where not a number."""
+    parsed = pd.to_numeric(texts, errors="coerce").astype("float64")
+    # Most cells are plain numbers; only the rest are cleaned, which is the slow part.
+    rest = parsed.isna() & (texts != "")
+    if rest.any():
+        cleaned = texts[rest].str.replace(",", "", regex=False).str.removesuffix("%").str.strip()
+        parsed[rest] = pd.to_numeric(cleaned, errors="coerce")
+    return parsed.where(parsed.abs() != float("inf"))
+
+
+def suppression(texts: pd.Series) -> pd.Series:
+    """DfE's no-value symbol ("c", "[x]", "low"…) in lower case, or "" if not one."""
+    symbols = texts.str.strip("[]").str.casefold()
+    return symbols.where(symbols.isin(SUPPRESSION_SYMBOLS), "")

@@ -1,0 +1,188 @@
+"""Check a returns file: every row, every problem, before anything is stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from indicators.rules import PeriodParseError, parse_period
+
+from . import lookups
+from .problems import Checked, FileProblem, Problem, problems_where
+
+REQUIRED = ["authority", "indicator", "period", "value"]
+OPTIONAL = ["numerator", "denominator", "note", "provisional"]
+WIDE_KEYS = ["authority", "indicator"]
+YES = {"yes", "y", "true", "1", "provisional"}
+NO = {"no", "n", "false", "0", ""}
+
+
+@dataclass
+class CheckedReturns(Checked):
+    """`frame` has one row per value to store: authority_id, indicator_id, period, value,
+    no_value_reason, numerator, denominator, note, provisional, row_number."""
+
+    layout: str = "long"
+    ignored_columns: list[str] = field(default_factory=list)
+
+
+def check_returns(table: pd.DataFrame, provisional: bool = False) -> CheckedReturns:
+    layout, frame, ignored = _to_long(table)
+    authority_ids = lookups.authority_ids()
+    indicators = lookups.indicators()
+    problems: list[Problem] = []
+
+    frame["authority_id"] = frame["authority"].str.casefold().map(authority_ids)
+    problems += problems_where(frame["authority"] == "", frame, "authority", "is empty")
+    problems += problems_where(
+        frame["authority_id"].isna() & (frame["authority"] != ""),
+        frame,
+        "authority",
+        "is not an authority Outturn knows: use a GSS code (E08000017), a DfE number (371) "
+        "or the authority's name",
+    )
+
+    key = frame["indicator"].str.casefold()
+    frame["indicator_id"] = key.map(indicators["id"])
+    unit = key.map(indicators["unit"])
+    problems += problems_where(frame["indicator"] == "", frame, "indicator", "is empty")
+    problems += problems_where(
+        frame["indicator_id"].isna() & (frame["indicator"] != ""),
+        frame,
+        "indicator",
+        "is not an indicator code Outturn knows; import its definition first",
+    )
+
+    frame["period"], period_errors = lookups.parse_periods(frame["period"])
+    if layout == "long":
+        bad = frame["period"].isna()
+        for row, text in zip(
+            frame.loc[bad, "row_number"], frame.loc[bad, "_period_text"], strict=True
+        ):
+            problems.append(
+                Problem(
+                    _period_reason(period_errors[text]), row=int(row), column="period", text=text
+                )
+            )
+
+    raw = frame["value"]
+    frame["no_value_reason"] = lookups.suppression(raw)
+    blank = raw == ""
+    frame.loc[blank, "no_value_reason"] = "blank"
+    frame["value"] = lookups.numbers(raw)
+    not_number = frame["value"].isna() & (frame["no_value_reason"] == "")
+    problems += problems_where(
+        not_number,
+        frame,
+        "value",
+        "is not a number, a blank, or one of DfE's symbols (c, k, low, u, x, z)",
+        text_column="_value_text",
+    )
+    percent = (unit == "percent") & ((frame["value"] < 0) | (frame["value"] > 100))
+    problems += problems_where(
+        percent,
+        frame,
+        "value",
+        "is outside 0–100, but this indicator is a percentage",
+        text_column="_value_text",
+    )
+
+    for column in ["numerator", "denominator"]:
+        # A suppressed count ("c") is no count, not an error.
+        text = frame[column]
+        frame[f"_{column}_text"] = text
+        frame[column] = lookups.numbers(text)
+        bad = frame[column].isna() & (text != "") & (lookups.suppression(text) == "")
+        problems += problems_where(
+            bad, frame, column, "is not a number", text_column=f"_{column}_text"
+        )
+
+    flag = frame["provisional"].str.casefold()
+    problems += problems_where(~flag.isin(YES | NO), frame, "provisional", "is not yes or no")
+    frame["provisional"] = flag.isin(YES) | provisional
+
+    keys = ["authority_id", "indicator_id", "period"]
+    complete = frame[keys].notna().all(axis=1)
+    duplicated = frame[complete].duplicated(keys, keep=False)
+    if duplicated.any():
+        clashes = frame[complete][duplicated]
+        first_row = clashes.groupby(keys)["row_number"].transform("min")
+        later = clashes["row_number"] != first_row
+        for row, first in zip(clashes.loc[later, "row_number"], first_row[later], strict=True):
+            problems.append(
+                Problem(
+                    f"repeats the authority, indicator and period of row {first}",
+                    row=int(row),
+                )
+            )
+
+    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    columns = [
+        *keys,
+        "value",
+        "no_value_reason",
+        "numerator",
+        "denominator",
+        "note",
+        "provisional",
+        "row_number",
+    ]
+    return CheckedReturns(frame[columns], problems, layout, ignored)
+
+
+def _period_reason(error: str) -> str:
+    # The parser's message quotes the text first; Problem quotes it again, so keep the rest.
+    return error.split('" ', 1)[1] if error.startswith('"') and '" ' in error else error
+
+
+def _to_long(table: pd.DataFrame) -> tuple[str, pd.DataFrame, list[str]]:
+    columns = [c for c in table.columns if c != "row_number"]
+    if all(c in columns for c in REQUIRED):
+        frame = table.copy()
+        for column in OPTIONAL:
+            if column not in frame:
+                frame[column] = ""
+        frame["_period_text"] = frame["period"]
+        frame["_value_text"] = frame["value"]
+        frame["_column"] = "value"
+        ignored = [c for c in columns if c not in REQUIRED + OPTIONAL]
+        return "long", frame, ignored
+    if all(c in columns for c in WIDE_KEYS) and "value" not in columns:
+        periods, ignored = {}, []
+        for column in columns:
+            if column in WIDE_KEYS:
+                continue
+            try:
+                periods[column] = parse_period(column).code
+            except PeriodParseError:
+                ignored.append(column)
+        if periods:
+            return "wide", _melt(table, periods), ignored
+    missing = [c for c in REQUIRED if c not in columns]
+    raise FileProblem(
+        [
+            Problem(
+                f"The file has no {', '.join(missing)} column. A return needs the columns "
+                "authority, indicator, period and value (or authority, indicator and one "
+                "column per period)."
+            )
+        ]
+    )
+
+
+def _melt(table: pd.DataFrame, periods: dict[str, str]) -> pd.DataFrame:
+    """One row per filled cell. An empty cell means "nothing supplied" and is skipped."""
+    long = table.melt(
+        id_vars=[*WIDE_KEYS, "row_number"],
+        value_vars=list(periods),
+        var_name="_column",
+        value_name="value",
+    )
+    long = long[long["value"] != ""].copy()
+    long["period"] = long["_column"].map(periods)
+    long["_period_text"] = long["period"]
+    long["_value_text"] = long["value"]
+    for column in OPTIONAL:
+        long[column] = ""
+    return long.sort_values(["row_number", "period"], kind="stable").reset_index(drop=True)
