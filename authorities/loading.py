@@ -94,3 +94,58 @@ def load_neighbours(path: Path) -> int:
         batch_size=1000,
     )
     return len(frame)
+
+
+# Both of Ofsted's published shapes: the ILACS history and the in-year inspections and visits.
+OFSTED_COLUMNS = {
+    "local authority area code": "code",
+    "inspection date": "inspected_on",
+    "inspection/visit date": "inspected_on",
+    "publication date": "published_on",
+    "inspection type": "kind",
+    "inspection/visit type": "kind",
+    "overall effectiveness": "overall",
+    "the impact of leaders on social work practice with children and families": "leaders",
+    "the experiences and progress of children who need help and protection": (
+        "help_and_protection"
+    ),
+    "the experiences and progress of children in care": "in_care",
+    "the experiences and progress of care leavers": "care_leavers",
+    "visit theme": "theme",
+}
+
+
+@transaction.atomic
+def load_ofsted(path: Path) -> int:
+    from .models import Inspection
+
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame.columns = [c.strip().lower() for c in frame.columns]
+    frame = frame.rename(columns=OFSTED_COLUMNS)
+    missing = {"code", "inspected_on", "kind"} - set(frame.columns)
+    if missing:
+        raise LoadError(f"{path.name}: not an Ofsted inspections file (no {', '.join(missing)})")
+    ids = dict(Authority.objects.values_list("code", "id"))
+    unknown = set(frame["code"]) - set(ids)
+    if unknown:
+        raise LoadError(f"{path.name}: authority code(s) not loaded: {', '.join(sorted(unknown))}")
+    fields = ["overall", "leaders", "help_and_protection", "in_care", "care_leavers", "theme"]
+    for name in fields:
+        if name not in frame:
+            frame[name] = ""
+    Inspection.objects.bulk_create(
+        [
+            Inspection(
+                authority_id=ids[row.code],
+                inspected_on=row.inspected_on,
+                published_on=row.published_on or None,
+                kind=row.kind,
+                **{name: getattr(row, name) for name in fields},
+            )
+            for row in frame.itertuples(index=False)
+        ],
+        update_conflicts=True,
+        unique_fields=["authority", "inspected_on", "kind"],
+        update_fields=["published_on", *fields],
+    )
+    return len(frame)

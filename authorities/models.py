@@ -50,3 +50,40 @@ class StatisticalNeighbour(models.Model):
 
     def __str__(self) -> str:
         return f"{self.authority} → {self.neighbour} ({self.rank})"
+
+
+class Inspection(models.Model):
+    """An Ofsted inspection or visit of an authority's children's services (ILACS)."""
+
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="inspections")
+    inspected_on = models.DateField()
+    published_on = models.DateField(null=True, blank=True)
+    kind = models.CharField(max_length=80)
+    overall = models.CharField("Overall effectiveness", max_length=60, blank=True)
+    leaders = models.CharField("Impact of leaders", max_length=60, blank=True)
+    help_and_protection = models.CharField(
+        "Children who need help and protection", max_length=60, blank=True
+    )
+    in_care = models.CharField("Children in care", max_length=60, blank=True)
+    care_leavers = models.CharField("Care leavers", max_length=60, blank=True)
+    theme = models.CharField("Visit theme", max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["-inspected_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "inspected_on", "kind"], name="one_inspection_per_visit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority} {self.kind} {self.inspected_on}"
+
+    @property
+    def judgements(self) -> list[tuple[str, str]]:
+        fields = ["overall", "leaders", "help_and_protection", "in_care", "care_leavers"]
+        return [
+            (self._meta.get_field(name).verbose_name, getattr(self, name))
+            for name in fields
+            if getattr(self, name)
+        ]

@@ -127,51 +127,67 @@ def main() -> None:
         cleanup()
 
 
-def run(args) -> None:
+def add_synthetic_measures(count: int) -> None:
+    """SYN-01… percentages, alternately higher and lower is better, in three categories, with
+    a default target and tolerance for every year from 2013-14 to 2024-25."""
     import pandas as pd
 
-    from authorities.models import Authority
-    from indicators import tasks
     from indicators.loading import write_indicators, write_target_rows
     from indicators.models import Indicator
-    from reports.imports import service
 
-    codes = list(
-        Authority.objects.filter(kind="local_authority", replaced_by="")
-        .exclude(name__contains="former")
-        .order_by("code")
-        .values_list("code", flat=True)[:153]
-    )
     write_indicators(
         pd.DataFrame(
             {
-                "code": [f"SYN-{i:02d}" for i in range(1, args.indicators + 1)],
-                "name": [f"Synthetic measure {i}" for i in range(1, args.indicators + 1)],
-                "category": "Synthetic",
+                "code": [f"SYN-{i:02d}" for i in range(1, count + 1)],
+                "name": [f"Synthetic contract measure {i}" for i in range(1, count + 1)],
+                "category": [
+                    ["Social Care Pathway", "Children in Care", "Workforce"][i % 3]
+                    for i in range(count)
+                ],
                 "unit": "percent",
-                "polarity": "higher_is_better",
+                "polarity": ["higher_is_better", "lower_is_better"] * (count // 2)
+                + ["higher_is_better"] * (count % 2),
                 "decimals": "1",
                 "description": "",
             }
         )
     )
-    ids = list(Indicator.objects.filter(code__startswith="SYN-").values_list("id", flat=True))
+    ids = Indicator.objects.filter(code__startswith="SYN-").values_list("id", "polarity")
     write_target_rows(
         pd.DataFrame(
             [
                 {
                     "indicator_id": i,
                     "authority_id": None,
-                    "fiscal_year": y,
-                    "target": 80,
+                    "fiscal_year": year,
+                    "target": 80 if polarity == "higher_is_better" else 60,
                     "tolerance": 70,
                 }
-                for i in ids
-                for y in range(2013, 2025)
+                for i, polarity in ids
+                for year in range(2013, 2025)
             ]
         )
     )
 
+
+def national_authority_codes() -> list[str]:
+    from authorities.models import Authority
+
+    return list(
+        Authority.objects.filter(kind="local_authority", replaced_by="")
+        .exclude(name__contains="former")
+        .order_by("code")
+        .values_list("code", flat=True)[:153]
+    )
+
+
+def run(args) -> None:
+
+    from indicators import tasks
+    from reports.imports import service
+
+    codes = national_authority_codes()
+    add_synthetic_measures(args.indicators)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "national-return.csv"
         rows = make_return(path, codes, args.indicators, args.quarters)

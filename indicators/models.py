@@ -119,6 +119,22 @@ class Period(models.Model):
         return {p.code: p for p in cls.objects.filter(code__in=unique)}
 
 
+class TargetQuerySet(models.QuerySet):
+    def for_authority(self, authority) -> TargetQuerySet:
+        """The authority's own targets and the defaults for all authorities."""
+        return self.filter(models.Q(authority=authority) | models.Q(authority__isnull=True))
+
+    def chosen(self) -> dict[tuple[int, int], Target]:
+        """One target per (indicator id, financial year): an authority's own wins over the
+        default, whichever the database returns first."""
+        chosen: dict[tuple[int, int], Target] = {}
+        for target in self:
+            key = (target.indicator_id, target.fiscal_year)
+            if target.authority_id is not None or key not in chosen:
+                chosen[key] = target
+        return chosen
+
+
 class Target(models.Model):
     """Target and tolerance for one financial year, for one authority or (authority empty) the
     default for all. An authority's own target wins over the default."""
@@ -136,6 +152,8 @@ class Target(models.Model):
     tolerance = models.FloatField(
         null=True, blank=True, help_text="Empty: anything worse than target is outside."
     )
+
+    objects = TargetQuerySet.as_manager()
 
     class Meta:
         ordering = ["indicator", "fiscal_year"]

@@ -5,6 +5,7 @@ so every rule is tested with plain values (tests/indicators/test_rules.py)."""
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -166,6 +167,50 @@ def is_hard_to_shift(quarter_statuses: Sequence[Status | None]) -> bool:
     return all(s == Status.OUTSIDE_TOLERANCE for s in quarter_statuses[-2:])
 
 
+def quartile_band(value: float, others: Sequence[float], polarity: Polarity) -> str | None:
+    """A (best quarter) to D (worst) among `others` (which include `value`), read through the
+    polarity; None for polarity none or no others. Ties share the better band."""
+    if polarity == Polarity.NONE or not others:
+        return None
+    sign = 1 if polarity == Polarity.HIGHER_IS_BETTER else -1
+    better = sum(1 for other in others if sign * other > sign * value)
+    return "ABCD"[min(3, 4 * better // len(others))]
+
+
+@dataclass(frozen=True)
+class WhatItTakes:
+    """A percentage measure said in children: `children` more (higher is better) or fewer
+    (lower is better) would have met the target; one child moves it `points_per_child`."""
+
+    children: int
+    points_per_child: float
+    small_cohort: bool  # one child more or fewer would change the status
+
+
+def what_it_takes(
+    numerator: float,
+    denominator: float,
+    target: float,
+    tolerance: float | None,
+    polarity: Polarity,
+) -> WhatItTakes | None:
+    """None where it cannot be said: no denominator, or no better direction."""
+    if polarity == Polarity.NONE or not denominator or denominator <= 0:
+        return None
+    points = 100 / denominator
+    value = 100 * numerator / denominator
+    if polarity == Polarity.HIGHER_IS_BETTER:
+        needed = math.ceil(round(target * denominator / 100, 9))
+        children = max(0, needed - math.floor(numerator))
+    else:
+        allowed = math.floor(round(target * denominator / 100, 9))
+        children = max(0, math.ceil(numerator) - allowed)
+    status = status_for(value, target, tolerance, polarity)
+    one_more = status_for(value + points, target, tolerance, polarity)
+    one_fewer = status_for(value - points, target, tolerance, polarity)
+    return WhatItTakes(children, points, small_cohort=status != one_more or status != one_fewer)
+
+
 # Periods ---------------------------------------------------------------------------------
 
 
@@ -289,8 +334,8 @@ _PATTERNS = [
 def parse_period(text: str) -> ParsedPeriod:
     """Read any accepted spelling of a period ("2016-17 Q2", "Q2 2016/17", "2016/17 Q2",
     "2016-07", "Jul 2016", "2016-17", "2016/17") or raise PeriodParseError quoting the text.
-    "YYYY-NN" where NN follows YYYY is a financial year (DfE's convention), so December 2011
-    must be written "Dec 2011"."""
+    "YYYY-NN" where NN follows YYYY is a financial year (DfE's convention), so a month such as
+    September 2008 must be written "Sep 2008"."""
     cleaned = " ".join(str(text).strip().lower().split())
     for kind, pattern in _PATTERNS:
         match = pattern.match(cleaned)

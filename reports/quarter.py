@@ -6,10 +6,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.db.models import F
 
 from authorities.models import Authority
 from indicators.models import Category, Indicator, Period, Target, Value
-from indicators.rules import PeriodKind, Polarity, Status
+from indicators.rules import PeriodKind, Polarity, Status, WhatItTakes, what_it_takes
+
+from .comparisons import Comparison, compare
+
+TREND_QUARTERS = 8
+STATUS_ORDER = [
+    Status.OUTSIDE_TOLERANCE,
+    Status.WITHIN_TOLERANCE,
+    Status.ON_TARGET,
+    Status.NO_TARGET,
+    Status.NO_VALUE,
+]
 
 
 @dataclass
@@ -19,11 +33,44 @@ class MeasureRow:
     previous: Value | None
     target: Target | None
     months: list[Value] = field(default_factory=list)
+    trend: list[float | None] = field(default_factory=list)  # the last quarters, oldest first
+    comparison: Comparison | None = None
 
     @property
+    def what_it_takes(self) -> WhatItTakes | None:
+        value, target = self.value, self.target
+        if not (value and target and value.numerator is not None and value.denominator):
+            return None
+        if self.indicator.unit != Indicator.Unit.PERCENT:
+            return None
+        return what_it_takes(
+            value.numerator,
+            value.denominator,
+            target.target,
+            target.tolerance,
+            Polarity(self.indicator.polarity),
+        )
+
+    @property
+    def is_concern(self) -> bool:
+        """Outside or within tolerance, or on target but getting worse."""
+        return self.status in (Status.OUTSIDE_TOLERANCE, Status.WITHIN_TOLERANCE) or (
+            self.status == Status.ON_TARGET and self.value.direction == "worse"
+        )
+
+    @property
+    def is_performing_well(self) -> bool:
+        return self.status == Status.ON_TARGET and not self.is_concern
+
+    @cached_property
     def status(self) -> Status:
         # A measure expected this quarter (it has a target) but not returned has no value.
         return Status(self.value.status) if self.value else Status.NO_VALUE
+
+    @property
+    def status_rank(self) -> int:
+        """Worst first when sorted."""
+        return STATUS_ORDER.index(self.status)
 
     @property
     def change(self) -> float | None:
@@ -61,14 +108,14 @@ class Quarter:
     previous_period: Period | None
     next_period: Period | None
 
-    @property
+    @cached_property
     def statuses(self) -> list[Status]:
         """The summary's columns: "No value" appears only when a measure has none."""
         if any(row.status == Status.NO_VALUE for row in self.measures):
             return [*SUMMARY_STATUSES, Status.NO_VALUE]
         return SUMMARY_STATUSES
 
-    @property
+    @cached_property
     def summary(self) -> list[SummaryRow]:
         rows: dict[int, SummaryRow] = {}
         for measure in self.measures:
@@ -79,7 +126,7 @@ class Quarter:
             row.counts[measure.status] += 1
         return list(rows.values())
 
-    @property
+    @cached_property
     def totals(self) -> dict[Status, int]:
         return {s: sum(row.counts[s] for row in self.summary) for s in self.statuses}
 
@@ -87,8 +134,16 @@ class Quarter:
     def hard_to_shift(self) -> list[MeasureRow]:
         return [row for row in self.measures if row.value and row.value.hard_to_shift]
 
+    @property
+    def performing_well(self) -> list[MeasureRow]:
+        return [row for row in self.measures if row.is_performing_well]
 
-def build_quarter(authority: Authority, period: Period) -> Quarter:
+    @property
+    def concerns(self) -> list[MeasureRow]:
+        return [row for row in self.measures if row.is_concern]
+
+
+def build_quarter(authority: Authority, period: Period, comparisons: bool = True) -> Quarter:
     parsed = period.parsed
     current = _values(authority, [period.id])
     neighbours = {
@@ -98,29 +153,38 @@ def build_quarter(authority: Authority, period: Period) -> Quarter:
         )
     }
     previous_period = neighbours.get(parsed.previous().code)
-    previous = _values(authority, [previous_period.id]) if previous_period else {}
+    months: dict[int, list[Value]] = {}
     month_values = Value.objects.filter(
         authority=authority,
         period__kind=PeriodKind.MONTH,
         period__start__gte=period.start,
         period__end__lte=period.end,
     ).select_related("period")
-    months: dict[int, list[Value]] = {}
     for value in month_values.order_by("period__sequence"):
         months.setdefault(value.indicator_id, []).append(value)
+    trends = _trends(authority, period)
     targets = _targets(authority, period.fiscal_year)
 
     indicator_ids = set(current) | set(targets)
-    indicators = Indicator.objects.filter(id__in=indicator_ids).select_related("category")
+    indicators = sorted(
+        Indicator.objects.filter(id__in=indicator_ids).select_related("category", "benchmark"),
+        key=_display_order,
+    )
+    compared = compare(authority, indicators, period.end) if comparisons else {}
     rows = [
         MeasureRow(
             indicator=indicator,
             value=current.get(indicator.id),
-            previous=previous.get(indicator.id),
+            previous=trends.get(indicator.id, {}).get(period.sequence - 1),
             target=targets.get(indicator.id),
             months=months.get(indicator.id, []),
+            trend=[
+                getattr(trends.get(indicator.id, {}).get(s), "value", None)
+                for s in range(period.sequence - TREND_QUARTERS + 1, period.sequence + 1)
+            ],
+            comparison=compared.get(indicator.id),
         )
-        for indicator in sorted(indicators, key=_display_order)
+        for indicator in indicators
     ]
     return Quarter(
         authority=authority,
@@ -130,6 +194,21 @@ def build_quarter(authority: Authority, period: Period) -> Quarter:
         previous_period=previous_period,
         next_period=neighbours.get(parsed.next().code),
     )
+
+
+def _trends(authority: Authority, period: Period) -> dict[int, dict[int, Value]]:
+    """The authority's quarterly values for the last TREND_QUARTERS quarters, by indicator
+    and quarter sequence."""
+    values = Value.objects.filter(
+        authority=authority,
+        period__kind=PeriodKind.QUARTER,
+        period__sequence__gt=period.sequence - TREND_QUARTERS,
+        period__sequence__lte=period.sequence,
+    ).annotate(sequence=F("period__sequence"))
+    trends: dict[int, dict[int, Value]] = {}
+    for value in values:
+        trends.setdefault(value.indicator_id, {})[value.sequence] = value
+    return trends
 
 
 def _display_order(indicator: Indicator) -> tuple:
@@ -147,15 +226,8 @@ def _values(authority: Authority, period_ids: list[int]) -> dict[int, Value]:
 
 
 def _targets(authority: Authority, fiscal_year: int) -> dict[int, Target]:
-    """The authority's own target per indicator, else the default for all authorities."""
-    chosen: dict[int, Target] = {}
-    rows = Target.objects.filter(fiscal_year=fiscal_year).filter(
-        authority__isnull=True
-    ) | Target.objects.filter(fiscal_year=fiscal_year, authority=authority)
-    for target in rows:  # an own target replaces the default whichever comes first
-        if target.authority_id is not None or target.indicator_id not in chosen:
-            chosen[target.indicator_id] = target
-    return chosen
+    chosen = Target.objects.filter(fiscal_year=fiscal_year).for_authority(authority).chosen()
+    return {indicator_id: target for (indicator_id, _), target in chosen.items()}
 
 
 def latest_quarter(authority: Authority | None = None) -> tuple[Authority, Period] | None:

@@ -1,10 +1,15 @@
 from django.urls import path
 
-from . import views, views_imports
+from . import views, views_imports, views_measures
 
 app_name = "reports"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("switch/", views.switch, name="switch"),
+    path("accessibility/", views_measures.accessibility, name="accessibility"),
+    path("a/<slug:authority_slug>/", views_measures.authority, name="authority"),
+    path("a/<slug:authority_slug>/m/<str:code>/", views_measures.measure, name="measure"),
+    path("compare/<str:code>/<slug:period_slug>/", views_measures.compare, name="compare"),
     path("a/<slug:authority_slug>/q/<slug:period_slug>/", views.quarter, name="quarter"),
     path(
         "a/<slug:authority_slug>/q/<slug:period_slug>/export.csv",

@@ -4,25 +4,33 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
+from django_tables2 import RequestConfig
+from django_tables2.export import TableExport
 
 from authorities.models import Authority
-from indicators.models import Period
+from indicators.models import Indicator, Period
 from indicators.rules import PeriodKind, PeriodParseError, parse_period
 
 from .export import quarter_csv
+from .filters import MeasureFilter
 from .quarter import build_quarter, latest_quarter
+from .tables import MeasuresTable, VolumetricTable
 
 
-def _get_quarter(authority_slug: str, period_slug: str):
-    authority = get_object_or_404(Authority, slug=authority_slug)
+def get_period(period_slug: str, kind: PeriodKind | None = None) -> Period:
     try:
         parsed = parse_period(period_slug)
     except PeriodParseError as error:
         raise Http404(str(error)) from error
-    if parsed.kind != PeriodKind.QUARTER:
-        raise Http404("Only quarters have a quarter page.")
-    period = get_object_or_404(Period, code=parsed.code)
-    return build_quarter(authority, period)
+    if kind and parsed.kind != kind:
+        raise Http404(f"{parsed.label} is not a {kind}.")
+    return get_object_or_404(Period, code=parsed.code)
+
+
+def _get_quarter(authority_slug: str, period_slug: str, comparisons: bool = True):
+    authority = get_object_or_404(Authority.objects.select_related("region"), slug=authority_slug)
+    period = get_period(period_slug, PeriodKind.QUARTER)
+    return build_quarter(authority, period, comparisons=comparisons)
 
 
 @login_required
@@ -37,16 +45,68 @@ def home(request):
 
 @login_required
 @require_GET
+def switch(request):
+    """The authority and quarter switchers submit here (a plain GET form, no script)."""
+    authority = get_object_or_404(Authority, slug=request.GET.get("authority", ""))
+    period_slug = request.GET.get("period", "")
+    if period_slug:
+        return redirect("reports:quarter", authority_slug=authority.slug, period_slug=period_slug)
+    found = latest_quarter(authority)
+    if found is None:
+        raise Http404(f"{authority.name} has no quarterly figures yet.")
+    return redirect("reports:quarter", authority_slug=authority.slug, period_slug=found[1].slug)
+
+
+@login_required
+@require_GET
 def quarter(request, authority_slug: str, period_slug: str):
+    quarter = _get_quarter(authority_slug, period_slug)
+    statuses = {row.indicator.id: row.status for row in quarter.measures}
+    measure_filter = MeasureFilter(
+        request.GET or None,
+        queryset=Indicator.objects.filter(id__in=statuses),
+        statuses=statuses,
+    )
+    shown = set(measure_filter.qs.values_list("id", flat=True)) if measure_filter.is_bound else None
+    rows = [row for row in quarter.measures if shown is None or row.indicator.id in shown]
+    caption = f"Measures with a target, {quarter.period.label}"
+    table = MeasuresTable(rows, authority=quarter.authority, caption=caption, prefix="m-")
+    RequestConfig(request, paginate=False).configure(table)
+    export_format = request.GET.get("_export")
+    if TableExport.is_valid_format(export_format):
+        filename = f"outturn-{quarter.authority.slug}-{quarter.period.slug}-measures"
+        return TableExport(export_format, table).response(f"{filename}.{export_format}")
+    volumetric = VolumetricTable(
+        quarter.volumetric,
+        authority=quarter.authority,
+        caption=f"Volumetric measures, {quarter.period.label}",
+        prefix="v-",
+    )
+    RequestConfig(request, paginate=False).configure(volumetric)
     return render(
-        request, "reports/quarter.html", {"quarter": _get_quarter(authority_slug, period_slug)}
+        request,
+        "reports/quarter.html",
+        {
+            "quarter": quarter,
+            "table": table,
+            "volumetric_table": volumetric,
+            "filter": measure_filter,
+            "authorities": Authority.objects.filter(kind=Authority.Kind.LOCAL_AUTHORITY).only(
+                "name", "slug"
+            ),
+            "quarters": Period.objects.filter(
+                kind=PeriodKind.QUARTER, value__authority=quarter.authority
+            )
+            .distinct()
+            .order_by("-sequence"),
+        },
     )
 
 
 @login_required
 @require_GET
 def quarter_export(request, authority_slug: str, period_slug: str):
-    quarter = _get_quarter(authority_slug, period_slug)
+    quarter = _get_quarter(authority_slug, period_slug, comparisons=False)
     response = HttpResponse(quarter_csv(quarter), content_type="text/csv; charset=utf-8")
     filename = f"outturn-{quarter.authority.slug}-{quarter.period.slug}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -32,6 +32,12 @@ def read_table(data: bytes, filename: str = "upload.csv") -> pd.DataFrame:
     else:
         frame = _read_csv(data)
     frame.columns = [str(c).strip().lower() for c in frame.columns]
+    repeated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1 and c})
+    if repeated:
+        raise FileProblem(
+            f"The column{'s' if len(repeated) > 1 else ''} {', '.join(repeated)} "
+            f"appear{'' if len(repeated) > 1 else 's'} more than once in the header row."
+        )
     if frame.empty:
         raise FileProblem("The file has a header row but no rows of figures.")
     frame = frame.apply(lambda column: column.str.strip())

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html
 
 from indicators.rules import Direction, Status
 
@@ -20,7 +21,12 @@ def figure(number, indicator) -> str:
     """A number as the indicator reports it: its decimals, and % for percentages."""
     if number is None or number == "":
         return "–"
-    text = f"{float(number):,.{indicator.decimals}f}"
+    number = float(number)
+    # Never hide precision the figure has (81.5 stays 81.5 on a whole-number measure), to 2 dp.
+    places = next(
+        (p for p in range(indicator.decimals, 3) if abs(round(number, p) - number) < 1e-9), 2
+    )
+    text = f"{number:,.{max(places, indicator.decimals)}f}"
     return f"{text}%" if indicator.unit == "percent" else text
 
 
@@ -32,15 +38,35 @@ def signed_figure(number, indicator) -> str:
     return sign + figure(number, indicator)
 
 
-@register.inclusion_tag("partials/status.html")
-def status_tag(status) -> dict:
+@register.simple_tag
+def status_tag(status) -> str:
+    """Words, a symbol and a colour: never colour alone."""
     status = Status(status)
-    return {"status": status, "colour": _STATUS_COLOURS[status]}
+    return format_html(
+        '<strong class="govuk-tag govuk-tag--{} outturn-status outturn-status--{}">'
+        '<span class="outturn-status__symbol" aria-hidden="true">{}</span> {}</strong>',
+        _STATUS_COLOURS[status],
+        status.value,
+        status.symbol,
+        status.label,
+    )
 
 
-@register.inclusion_tag("partials/direction.html")
-def direction_tag(direction) -> dict:
-    return {"direction": Direction(direction) if direction else None}
+@register.simple_tag
+def direction_tag(direction) -> str:
+    if not direction:
+        return format_html(
+            '<span class="govuk-visually-hidden">No previous figure</span>'
+            '<span aria-hidden="true">–</span>'
+        )
+    direction = Direction(direction)
+    return format_html(
+        '<span class="outturn-direction outturn-direction--{}">'
+        '<span aria-hidden="true">{}</span> {}</span>',
+        direction.value,
+        direction.symbol,
+        direction.label,
+    )
 
 
 @register.filter
@@ -63,3 +89,47 @@ NO_VALUE_REASONS = {
 def no_value_reason(reason: str) -> str:
     """DfE's symbols in words; anything else as written."""
     return NO_VALUE_REASONS.get(reason, reason) or "No figure"
+
+
+@register.inclusion_tag("partials/sparkline.html")
+def sparkline(trend, indicator, width=120, height=32):
+    """A small trend line as inline SVG (no script), with its figures as its text label."""
+    points = [(i, v) for i, v in enumerate(trend) if v is not None]
+    label = "Trend over the last quarters: " + (
+        ", ".join(figure(v, indicator) for _, v in points) if points else "no figures"
+    )
+    if len(points) < 2:
+        return {"points": "", "label": label, "width": width, "height": height}
+    low = min(v for _, v in points)
+    high = max(v for _, v in points)
+    span = (high - low) or 1
+    step = (width - 4) / max(1, len(trend) - 1)
+    coords = " ".join(
+        f"{2 + i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}" for i, v in points
+    )
+    last_x, last_y = coords.split(" ")[-1].split(",")
+    return {
+        "points": coords,
+        "last_x": last_x,
+        "last_y": last_y,
+        "label": label,
+        "width": width,
+        "height": height,
+    }
+
+
+_JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.simple_tag
+def chart_data(element_id: str, figure_json: str):
+    """A chart's JSON in a data block that never executes (a strict CSP allows it), escaped
+    like Django's json_script so no text in it can close the tag."""
+    from django.utils.html import format_html
+    from django.utils.safestring import mark_safe
+
+    return format_html(
+        '<script type="application/json" id="{}">{}</script>',
+        element_id,
+        mark_safe(figure_json.translate(_JSON_ESCAPES)),
+    )

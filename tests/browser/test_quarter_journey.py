@@ -31,10 +31,10 @@ def test_a_panel_member_signs_in_and_reads_the_quarter(demo, live_server, page, 
     screenshot(page, "quarter")
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download this quarter as CSV").click()
+        page.get_by_role("link", name="every measure with export codes (CSV)").click()
     assert download.value.suggested_filename == "outturn-doncaster-2016-17-q2.csv"
 
-    page.get_by_role("link", name="Previous quarter").click()
+    page.locator("a[rel=prev]").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Quarter 1 2016/17"
 
 

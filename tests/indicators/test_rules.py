@@ -258,10 +258,11 @@ periods = st.one_of(
 
 @given(periods)
 def test_a_code_parses_back_to_its_period(period):
-    parsed = parse_period(period.code)
-    if period.kind == PeriodKind.MONTH and period.number == 12 and period.fiscal_year % 100 == 11:
-        return  # "2011-12" is the financial year: December 2011 is written "Dec 2011"
-    assert parsed == period
+    if period.kind == PeriodKind.MONTH and int(period.code[5:]) == (int(period.code[:4]) + 1) % 100:
+        # "2008-09" is the financial year (DfE's convention): September 2008 is "Sep 2008".
+        assert parse_period(period.label) == period
+        return
+    assert parse_period(period.code) == period
     assert parse_period(period.label) == period
 
 
@@ -270,3 +271,80 @@ def test_consecutive_periods_abut(period):
     assert period.next().start.toordinal() == period.end.toordinal() + 1
     assert period.next().previous() == period
     assert period.next().sequence == period.sequence + 1
+
+
+@pytest.mark.parametrize(
+    ("value", "polarity", "expected"),
+    [
+        (8, HIGHER, "A"),
+        (6, HIGHER, "B"),
+        (4, HIGHER, "C"),
+        (1, HIGHER, "D"),
+        (1, LOWER, "A"),
+        (8, LOWER, "D"),
+        (5, NONE, None),
+    ],
+)
+def test_quartile_band_reads_through_polarity(value, polarity, expected):
+    from indicators.rules import quartile_band
+
+    others = [1, 2, 3, 4, 5, 6, 7, 8]
+    assert quartile_band(value, others, polarity) == expected
+
+
+@given(st.lists(figures, min_size=1, max_size=40), st.data())
+def test_quartile_bands_are_mirror_symmetric_and_the_best_is_a(values, data):
+    from indicators.rules import quartile_band
+
+    value = data.draw(st.sampled_from(values))
+    assert quartile_band(max(values), values, HIGHER) == "A"
+    assert quartile_band(min(values), values, LOWER) == "A"
+    assert quartile_band(value, values, HIGHER) == quartile_band(
+        -value, [-v for v in values], LOWER
+    )
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "target", "tolerance", "polarity", "children", "small"),
+    [
+        (82, 100, 92, 90, HIGHER, 10, False),  # A2 as counts: ten more on time
+        (41, 100, 45, 40, HIGHER, 4, False),  # B14: 40 is still within tolerance
+        (40, 100, 45, 40, HIGHER, 5, True),  # one fewer and it is outside
+        (24, 100, 24, 28, LOWER, 0, True),  # A1 on target; one more and it is within
+        (11, 100, 8, 12, LOWER, 3, False),
+        (4, 40, 8, 12, LOWER, 1, True),  # a cohort of 40: one child is 2.5 points
+        (5, 100, 16, 20, LOWER, 0, False),
+        (2, 40, 16, 20, LOWER, 0, False),
+        (96, 100, 95, 90, HIGHER, 0, False),
+        (95, 100, 95, 90, HIGHER, 0, True),
+    ],
+)
+def test_what_it_takes_in_children(
+    numerator, denominator, target, tolerance, polarity, children, small
+):
+    from indicators.rules import what_it_takes
+
+    result = what_it_takes(numerator, denominator, target, tolerance, polarity)
+    assert result.children == children
+    assert result.points_per_child == pytest.approx(100 / denominator)
+    assert result.small_cohort is small
+
+
+def test_what_it_takes_needs_a_denominator_and_a_direction():
+    from indicators.rules import what_it_takes
+
+    assert what_it_takes(5, 0, 10, None, HIGHER) is None
+    assert what_it_takes(5, 10, 10, None, NONE) is None
+
+
+@given(st.integers(0, 200), st.integers(1, 200), st.integers(0, 100))
+def test_adding_what_it_takes_reaches_the_target(numerator, denominator, target):
+    from indicators.rules import what_it_takes
+
+    assume(numerator <= denominator)
+    result = what_it_takes(numerator, denominator, target, None, HIGHER)
+    reached = 100 * min(numerator + result.children, denominator) / denominator
+    if numerator + result.children <= denominator:
+        assert reached >= target - 1e-9
+    if result.children:
+        assert 100 * (numerator + result.children - 1) / denominator < target

@@ -246,3 +246,10 @@ def test_the_published_national_values_import_cleanly(england, django_capture_on
     assert batch.counts["new"] == 20243
     assert Value.objects.exclude(no_value_reason="").count() == 936
     assert batch.recompute_state == ImportBatch.Recompute.DONE
+
+
+def test_a_column_named_twice_is_refused(england):
+    staged = stage("authority,Authority,indicator,period,value\nE1,E1,A,2016-17,1\n")
+    assert str(staged.problems[0]) == (
+        "The column authority appears more than once in the header row."
+    )

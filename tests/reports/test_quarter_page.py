@@ -46,7 +46,7 @@ def test_the_quarter_page_shows_the_seed_summary(panel_member, client):
     assert [row.indicator.code for row in quarter.hard_to_shift] == ["A2", "A8"]
     html = response.content.decode()
     assert "Quarter 2 2016/17" in html
-    assert "1 July 2016 to 30 September 2016" in html
+    assert "Quarter 2 2016/17: 1 July to 30 September 2016" in html
     assert "Outside tolerance" in html
     assert "✗" in html
 
@@ -73,25 +73,40 @@ def test_bad_addresses_are_not_found_never_an_error(panel_member, client, url):
 
 
 def _quarter_with(indicators: int, authorities: int):
-    authority = None
-    for _ in range(authorities):
-        authority = AuthorityFactory()
-        for number in range(indicators):
-            indicator = IndicatorFactory(code=f"Q{number}")
-            TargetFactory(indicator=indicator, authority=authority)
-            for code in ["2016-17 Q1", "2016-17 Q2", "2016-07"]:
-                ValueFactory(authority=authority, indicator=indicator, period=period(code))
+    """A region of authorities, each with statistical neighbours, targets and quarterly and
+    monthly figures, and England and regional figures to compare with."""
+    from authorities.models import StatisticalNeighbour
+
+    england = AuthorityFactory(kind="nation", name="England", code="E92000001")
+    region = AuthorityFactory(kind="region", region=england)
+    places = [AuthorityFactory(region=region) for _ in range(authorities)]
+    for place in places:
+        others = [p for p in places if p != place][:10]
+        StatisticalNeighbour.objects.bulk_create(
+            StatisticalNeighbour(authority=place, neighbour=n, rank=i + 1)
+            for i, n in enumerate(others)
+        )
+    for number in range(indicators):
+        indicator = IndicatorFactory(code=f"Q{number}")
+        for place in [*places, england, region]:
+            TargetFactory(indicator=indicator, authority=place)
+            for code in ["2016-17 Q1", "2016-17 Q2", "2016-07", "2015-16"]:
+                ValueFactory(authority=place, indicator=indicator, period=period(code))
     recompute()
-    return authority
+    return places[-1]
 
 
-@pytest.mark.parametrize(("indicators", "authorities"), [(2, 1), (25, 4)])
+@pytest.mark.parametrize(("indicators", "authorities"), [(2, 2), (20, 8)])
 def test_the_quarter_page_query_count_is_constant(admin_client, indicators, authorities):
     authority = _quarter_with(indicators, authorities)
     url = f"/a/{authority.slug}/q/2016-17-q2/"
     with CaptureQueriesContext(connection) as queries:
         response = admin_client.get(url)
     assert response.status_code == 200
-    assert len(response.context["quarter"].measures) == indicators
-    # session, user, authority, period, then six for the quarter itself
-    assert len(queries) == 10
+    quarter = response.context["quarter"]
+    assert len(quarter.measures) == indicators
+    assert quarter.measures[0].comparison.england == 50
+    assert len(quarter.measures[0].comparison.neighbours) == authorities - 1
+    # session, user, the quarter (authority, period, six reads), comparisons (six reads),
+    # the filter, the switchers: the same for 2 measures in 2 authorities or 20 in 8
+    assert len(queries) == 19

@@ -1,0 +1,125 @@
+"""Server time of the scrutiny pages at national scale (issue: scrutiny views).
+
+Loads every English authority with its statistical neighbours, DfE's values.csv, and a
+synthetic contract set of 60 indicators x 40 quarters for every authority (with targets),
+then times the quarter view, a measure page and the compare page through Django's test
+client (server time only: no browser, no network) and prints the median, p95 and queries.
+
+    .venv/bin/python bench/pages_bench.py --database postgres   # or sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from import_bench import (  # noqa: E402
+    SHARED,
+    add_synthetic_measures,
+    make_return,
+    national_authority_codes,
+    setup_database,
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
+    parser.add_argument("--url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--requests", type=int, default=25)
+    args = parser.parse_args()
+    database_url, cleanup = setup_database(args.database, args.url)
+    os.environ.update(DATABASE_URL=database_url, LOG_LEVEL="WARNING", DEBUG="false")
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.IMPORT_MAX_BYTES = 1 << 30
+    settings.ALLOWED_HOSTS = ["testserver"]
+    try:
+        call_command("migrate", verbosity=0)
+        quiet = io.StringIO()
+        call_command(
+            "load_authorities",
+            str(SHARED / "authorities.csv"),
+            neighbours=str(SHARED / "statistical_neighbours.csv"),
+            stdout=quiet,
+        )
+        call_command("import_indicators", str(SHARED / "indicators.csv"), stdout=quiet)
+        call_command("import_returns", str(SHARED / "values.csv"), stdout=quiet)
+        load_contract_set()
+        measure(args.requests)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        cleanup()
+
+
+def load_contract_set() -> None:
+    from reports.imports import service
+
+    add_synthetic_measures(60)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "contract.csv"
+        rows = make_return(path, national_authority_codes(), 60, 40)
+        staged = service.stage("returns", path.read_bytes(), path.name)
+        batch = service.apply(staged.batch)
+        print(f"loaded values.csv and a contract set of {rows:,} rows ({batch.state})")
+
+
+def measure(requests: int) -> None:
+    from django.contrib.auth.models import User
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from indicators.models import Value
+
+    user = User.objects.create_superuser("bench", password="bench-password-1")
+    client = Client()
+    client.force_login(user)
+    print(f"values stored: {Value.objects.count():,}")
+    pages = {
+        "quarter view (Doncaster, 2022-23 Q4, 60 measures)": "/a/doncaster/q/2022-23-q4/",
+        "measure detail (Doncaster, SYN-07)": "/a/doncaster/m/SYN-07/",
+        "measure detail (Doncaster, CIN-REREF)": "/a/doncaster/m/CIN-REREF/",
+        "compare (SYN-07, 2022-23 Q4, 153 authorities)": (
+            "/compare/SYN-07/2022-23-q4/?authority=doncaster"
+        ),
+        "compare (CIN-REREF, 2023-24, with region filter)": (
+            "/compare/CIN-REREF/2023-24/?authority=doncaster&region=E12000003"
+        ),
+    }
+    print(f"{'page':55} {'median':>8} {'p95':>8} {'queries':>8}")
+    for name, url in pages.items():
+        assert client.get(url).status_code == 200, url  # warm up
+        times = []
+        for _ in range(requests):
+            reset_queries()
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(url)
+                times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+        times.sort()
+        p95 = times[int(0.95 * (len(times) - 1))]
+        print(f"{name:55} {statistics.median(times):7.1f}ms {p95:7.1f}ms {len(queries):8}")
+
+
+if __name__ == "__main__":
+    main()

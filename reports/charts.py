@@ -1,0 +1,122 @@
+"""Plotly figures for the pages (drawn by static/js/charts.js from JSON, so no inline script)
+and for the PDF briefing (exported to SVG by kaleido)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from indicators.models import Indicator, Target
+from indicators.rules import PeriodKind, fiscal_year_code
+
+# Colour-blind-safe, and each series also differs by marker or dash.
+INK = "#0b0c0c"
+BLUE = "#1d70b8"
+GREY = "#505a5f"
+LIGHT = "#b1b4b6"
+GREEN_BAND = "rgba(0,112,60,0.10)"
+AMBER_BAND = "rgba(244,119,56,0.18)"
+FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif", size=14)
+
+
+def _midpoint(period):
+    return period.start + (period.end - period.start) / 2
+
+
+def measure_figure(indicator: Indicator, series: dict, targets: list[Target]) -> go.Figure:
+    """`series` maps a label ("Doncaster", "England", …) to a list of Values (with periods)."""
+    fig = go.Figure()
+    for target in targets:
+        year = fiscal_year_code(target.fiscal_year)
+        start = f"{target.fiscal_year}-04-01"
+        end = f"{target.fiscal_year + 1}-03-31"
+        if target.tolerance is not None:
+            fig.add_shape(
+                type="rect",
+                x0=start,
+                x1=end,
+                y0=target.target,
+                y1=target.tolerance,
+                fillcolor=AMBER_BAND,
+                line_width=0,
+                layer="below",
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=[start, end],
+                y=[target.target, target.target],
+                mode="lines",
+                line=dict(color=INK, dash="dash", width=2),
+                name=f"Target {fiscal_year_code(target.fiscal_year)}",
+                legendgroup="target",
+                showlegend=target is targets[0],
+                hovertemplate=f"Target %{{y}} ({year})<extra></extra>",
+            )
+        )
+    styles = [(BLUE, "circle", "solid"), (GREY, "square", "dot"), (INK, "triangle-up", "dashdot")]
+    for (label, values), (colour, symbol, dash) in zip(series.items(), styles, strict=False):
+        for kind, size, suffix in [
+            (PeriodKind.QUARTER, 9, "quarters"),
+            (PeriodKind.MONTH, 6, "months"),
+            (PeriodKind.YEAR, 10, "years"),
+        ]:
+            points = [v for v in values if v.period.kind == kind and v.value is not None]
+            if not points:
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=[_midpoint(v.period).isoformat() for v in points],
+                    y=[v.value for v in points],
+                    text=[v.period.label for v in points],
+                    mode="lines+markers" if kind != PeriodKind.MONTH else "markers",
+                    marker=dict(
+                        color=colour if kind != PeriodKind.MONTH else "white",
+                        symbol=symbol if kind != PeriodKind.YEAR else "diamond",
+                        size=size,
+                        line=dict(color=colour, width=2),
+                    ),
+                    line=dict(color=colour, dash=dash, width=2),
+                    name=f"{label}, {suffix}",
+                    hovertemplate="%{text}: %{y}<extra>" + label + "</extra>",
+                )
+            )
+    _layout(fig, indicator)
+    return fig
+
+
+def compare_figure(rows: list[dict], indicator: Indicator) -> go.Figure:
+    """Ranked bars; the chosen authority and its neighbours stand out by colour and pattern."""
+    colours = {"chosen": INK, "neighbour": BLUE, "other": LIGHT}
+    patterns = {"chosen": "", "neighbour": "/", "other": ""}
+    fig = go.Figure(
+        go.Bar(
+            x=[r["value"] for r in rows],
+            y=[r["name"] for r in rows],
+            orientation="h",
+            marker=dict(
+                color=[colours[r["role"]] for r in rows],
+                pattern=dict(shape=[patterns[r["role"]] for r in rows], fgcolor="white"),
+            ),
+            hovertemplate="%{y}: %{x}<extra></extra>",
+        )
+    )
+    _layout(fig, indicator, height=max(400, 16 * len(rows)))
+    fig.update_layout(yaxis=dict(autorange="reversed", tickfont=dict(size=10)), showlegend=False)
+    return fig
+
+
+def _layout(fig: go.Figure, indicator: Indicator, height: int = 420) -> None:
+    unit = "%" if indicator.unit == Indicator.Unit.PERCENT else indicator.get_unit_display()
+    fig.update_layout(
+        font=FONT,
+        height=height,
+        margin=dict(l=10, r=10, t=30, b=10),
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        legend=dict(orientation="h", y=-0.15),
+        yaxis=dict(title=unit, gridcolor="#f3f2f1", zeroline=False),
+        xaxis=dict(gridcolor="#f3f2f1"),
+    )
+
+
+def figure_json(fig: go.Figure) -> str:
+    return fig.to_json()

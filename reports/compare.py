@@ -1,0 +1,90 @@
+"""One measure, one period, every local authority: ranks, quartile bands read through the
+polarity, the chosen authority and its statistical neighbours picked out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from statistics import mean, median
+
+from authorities.models import Authority, StatisticalNeighbour
+from indicators.models import Indicator, Period, Value
+from indicators.rules import Polarity, quartile_band
+
+from . import charts
+
+
+@dataclass
+class Ranking:
+    indicator: Indicator
+    period: Period
+    chosen: Authority | None
+    rows: list[dict]  # ranked authorities with a figure
+    suppressed: list[Value] = field(default_factory=list)
+    neighbour_ids: set[int] = field(default_factory=set)
+
+    @property
+    def neighbour_values(self) -> list[float]:
+        return [r["value"] for r in self.rows if r["role"] == "neighbour"]
+
+    @property
+    def neighbours_mean(self) -> float | None:
+        values = self.neighbour_values
+        return mean(values) if values else None
+
+    @property
+    def neighbours_median(self) -> float | None:
+        values = self.neighbour_values
+        return median(values) if values else None
+
+    @property
+    def chosen_row(self) -> dict | None:
+        return next((r for r in self.rows if r["role"] == "chosen"), None)
+
+    def figure_json(self) -> str:
+        return charts.figure_json(charts.compare_figure(self.rows, self.indicator))
+
+
+def rank(
+    indicator: Indicator, period: Period, chosen: Authority | None, region: Authority | None = None
+) -> Ranking:
+    values = Value.objects.filter(
+        indicator=indicator, period=period, authority__kind=Authority.Kind.LOCAL_AUTHORITY
+    ).select_related("authority")
+    if region is not None:
+        values = values.filter(authority__region=region)
+    neighbour_ids = (
+        set(
+            StatisticalNeighbour.objects.filter(authority=chosen).values_list(
+                "neighbour_id", flat=True
+            )
+        )
+        if chosen
+        else set()
+    )
+    with_figures = [v for v in values if v.value is not None]
+    suppressed = sorted((v for v in values if v.value is None), key=lambda v: v.authority.name)
+    polarity = Polarity(indicator.polarity)
+    sign = -1 if polarity == Polarity.LOWER_IS_BETTER else 1
+    ordered = sorted(with_figures, key=lambda v: (-sign * v.value, v.authority.name))
+    all_values = [v.value for v in with_figures]
+    rows = []
+    for value in ordered:
+        better = sum(1 for other in all_values if sign * other > sign * value.value)
+        role = (
+            "chosen"
+            if chosen and value.authority_id == chosen.id
+            else "neighbour"
+            if value.authority_id in neighbour_ids
+            else "other"
+        )
+        rows.append(
+            {
+                "rank": better + 1,
+                "authority": value.authority,
+                "name": value.authority.name,
+                "value": value.value,
+                "band": quartile_band(value.value, all_values, polarity),
+                "role": role,
+            }
+        )
+    return Ranking(indicator, period, chosen, rows, suppressed, neighbour_ids)

@@ -1,0 +1,129 @@
+"""How an authority compares: England, its region and its statistical neighbours on the same
+measure (or the national measure it is benchmarked against), for the latest period England
+has published by a given date, and where the authority stands nationally. Four queries,
+whatever the number of indicators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from statistics import median
+
+from authorities.models import Authority, StatisticalNeighbour
+from indicators.models import Indicator, Period, Value
+from indicators.rules import Polarity, quartile_band
+
+
+@dataclass
+class Comparison:
+    indicator: Indicator  # the indicator compared: the measure itself or its benchmark
+    period: Period | None = None
+    england: float | None = None
+    region: float | None = None
+    neighbours: list[float] | None = None
+    own: float | None = None
+    quartile: str | None = None
+
+    @property
+    def neighbours_mean(self) -> float | None:
+        return sum(self.neighbours) / len(self.neighbours) if self.neighbours else None
+
+    @property
+    def neighbours_median(self) -> float | None:
+        return median(self.neighbours) if self.neighbours else None
+
+
+def compare(
+    authority: Authority, indicators: list[Indicator], as_of: date
+) -> dict[int, Comparison]:
+    """Comparisons keyed by the measure's id. A measure is compared on its own figures where
+    others have published them (as a council's report quotes them), else on its national
+    benchmark. The period is the latest ending by `as_of` with an England figure (else the
+    authority's own latest). A fixed number of queries."""
+    candidates = {i.id: [i, i.benchmark] if i.benchmark_id else [i] for i in indicators}
+    candidate_ids = {c.id for options in candidates.values() for c in options}
+    neighbour_ids = list(
+        StatisticalNeighbour.objects.filter(authority=authority).values_list(
+            "neighbour_id", flat=True
+        )
+    )
+    england_id = (
+        Authority.objects.filter(kind=Authority.Kind.NATION).values_list("id", flat=True).first()
+    )
+    chosen = _latest_periods(candidate_ids, england_id, authority.id, as_of)
+    wanted = {england_id, authority.region_id, authority.id, *neighbour_ids} - {None}
+    values = Value.objects.filter(
+        indicator_id__in=list(chosen),
+        period_id__in={p.id for p in chosen.values()},
+        authority_id__in=wanted,
+        value__isnull=False,
+    ).values_list("indicator_id", "period_id", "authority_id", "value")
+    found: dict[int, dict[int, float]] = {}
+    for indicator_id, period_id, authority_id, value in values:
+        if chosen[indicator_id].id == period_id:
+            found.setdefault(indicator_id, {})[authority_id] = value
+    national = _national_values(chosen)
+
+    results = {}
+    for measure_id, options in candidates.items():
+        # Prefer the measure's own figures where someone other than the authority has them.
+        published = [c for c in options if set(found.get(c.id, {})) - {authority.id}]
+        indicator = published[0] if published else options[-1]
+        result = Comparison(indicator)
+        figures = found.get(indicator.id, {})
+        if indicator.id in chosen:
+            result.period = chosen[indicator.id]
+            result.england = figures.get(england_id)
+            result.region = figures.get(authority.region_id)
+            result.own = figures.get(authority.id)
+            result.neighbours = [figures[n] for n in neighbour_ids if n in figures]
+            others = national.get((indicator.id, result.period.id), [])
+            if result.own is not None and others:
+                result.quartile = quartile_band(result.own, others, Polarity(indicator.polarity))
+        results[measure_id] = result
+    return results
+
+
+KIND_PREFERENCE = {"quarter": 2, "year": 1, "month": 0}  # when periods end on the same day
+
+
+def _latest_periods(
+    indicator_ids: set[int], england_id: int | None, own_id: int, as_of: date
+) -> dict[int, Period]:
+    """Per indicator, the latest period ending by `as_of` with an England figure, else with the
+    authority's own. One query over two authorities' rows, then one for the periods."""
+    rows = Value.objects.filter(
+        indicator_id__in=indicator_ids,
+        authority_id__in=[a for a in (england_id, own_id) if a],
+        period__end__lte=as_of,
+        value__isnull=False,
+    ).values_list("indicator_id", "authority_id", "period_id", "period__end", "period__kind")
+    best: dict[tuple[int, bool], tuple] = {}
+    for indicator_id, authority_id, period_id, end, kind in rows:
+        key = (indicator_id, authority_id == england_id)
+        rank = (end, KIND_PREFERENCE[kind])
+        if key not in best or rank > best[key][0]:
+            best[key] = (rank, period_id)
+    choice = {}
+    for indicator_id in indicator_ids:
+        picked = best.get((indicator_id, True)) or best.get((indicator_id, False))
+        if picked:
+            choice[indicator_id] = picked[1]
+    periods = Period.objects.in_bulk(set(choice.values()))
+    return {indicator_id: periods[period_id] for indicator_id, period_id in choice.items()}
+
+
+def _national_values(chosen: dict[int, Period]) -> dict[tuple[int, int], list[float]]:
+    if not chosen:
+        return {}
+    rows = Value.objects.filter(
+        indicator_id__in=list(chosen),
+        period_id__in={p.id for p in chosen.values()},
+        authority__kind=Authority.Kind.LOCAL_AUTHORITY,
+        value__isnull=False,
+    ).values_list("indicator_id", "period_id", "value")
+    national: dict[tuple[int, int], list[float]] = {}
+    for indicator_id, period_id, value in rows:
+        if chosen[indicator_id].id == period_id:
+            national.setdefault((indicator_id, period_id), []).append(value)
+    return national

@@ -1,0 +1,87 @@
+"""One measure's story for one authority: every value over time, targets by year, the
+England and regional lines, and the quarterly status history. A fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from authorities.models import Authority
+from indicators.models import Indicator, Target, Value
+from indicators.rules import PeriodKind, Status
+
+from . import charts
+
+
+@dataclass
+class MeasureStory:
+    authority: Authority
+    indicator: Indicator
+    values: list[Value]
+    targets: list[Target]
+    england: list[Value]
+    region: list[Value]
+
+    @property
+    def quarters(self) -> list[Value]:
+        return [v for v in self.values if v.period.kind == PeriodKind.QUARTER]
+
+    @property
+    def status_strip(self) -> list[tuple[Value, Status]]:
+        return [(v, Status(v.status)) for v in self.quarters]
+
+    @property
+    def comparator(self) -> Indicator:
+        return self.indicator.benchmark or self.indicator
+
+    def figure_json(self) -> str:
+        series = {self.authority.name: self.values}
+        if self.england:
+            series["England"] = self.england
+        if self.region:
+            series[self.authority.region.name] = self.region
+        return charts.figure_json(charts.measure_figure(self.indicator, series, self.targets))
+
+    @property
+    def table(self) -> list[dict]:
+        """Every period with a figure for the authority, England or the region, newest first."""
+        by_period: dict[str, dict] = {}
+        for key, values in [
+            ("own", self.values),
+            ("england", self.england),
+            ("region", self.region),
+        ]:
+            for value in values:
+                row = by_period.setdefault(value.period.code, {"period": value.period})
+                row[key] = value
+        targets = {t.fiscal_year: t for t in self.targets}
+        rows = sorted(
+            by_period.values(), key=lambda r: (r["period"].end, r["period"].kind), reverse=True
+        )
+        for row in rows:
+            row["target"] = targets.get(row["period"].fiscal_year)
+        return rows
+
+
+def build_story(authority: Authority, indicator: Indicator) -> MeasureStory:
+    values = list(
+        Value.objects.filter(authority=authority, indicator=indicator)
+        .select_related("period")
+        .order_by("period__start", "period__kind")
+    )
+    targets = sorted(
+        Target.objects.filter(indicator=indicator).for_authority(authority).chosen().values(),
+        key=lambda t: t.fiscal_year,
+    )
+    comparator = indicator.benchmark or indicator
+    others = (
+        Value.objects.filter(
+            indicator=comparator,
+            authority__in=Authority.objects.filter(kind=Authority.Kind.NATION)
+            | Authority.objects.filter(id=authority.region_id),
+        )
+        .select_related("period", "authority")
+        .order_by("period__start")
+    )
+    england = [v for v in others if v.authority.kind == Authority.Kind.NATION]
+    region = [v for v in others if v.authority_id == authority.region_id]
+    return MeasureStory(authority, indicator, values, targets, england, region)

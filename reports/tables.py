@@ -1,0 +1,165 @@
+"""The quarter's tables: django-tables2 over the assembled rows, sortable and exportable."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from indicators.rules import Status
+
+from .export import spreadsheet_safe
+from .templatetags.outturn import (
+    direction_tag,
+    figure,
+    no_value_reason,
+    signed_figure,
+    status_tag,
+)
+
+NUMERIC = {
+    "th": {"class": "govuk-table__header govuk-table__header--numeric"},
+    "td": {"class": "govuk-table__cell govuk-table__cell--numeric"},
+}
+TEXT = {"th": {"class": "govuk-table__header"}, "td": {"class": "govuk-table__cell"}}
+
+
+class FigureColumn(tables.Column):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, attrs=NUMERIC, default="–", **kwargs)
+
+    def render(self, value, record):
+        return figure(value, record.indicator)
+
+    def value(self, value, record):
+        return value
+
+
+class AuthorityTable(tables.Table):
+    """A table of one authority's measures, with a caption and codes linking to each measure."""
+
+    def __init__(self, *args, authority=None, caption="", **kwargs):
+        self.authority = authority
+        self.caption = caption
+        super().__init__(*args, **kwargs)
+
+    def render_code(self, value, record):
+        return _measure_link(self.authority, value)
+
+
+class MeasuresTable(AuthorityTable):
+    code = tables.Column(accessor="indicator.code", verbose_name="Code", attrs=TEXT)
+    name = tables.Column(accessor="indicator.name", verbose_name="Measure", attrs=TEXT)
+    this_quarter = FigureColumn(
+        accessor="value.value",
+        verbose_name="This quarter",
+        empty_values=(),  # a measure without a figure says why, not just "–"
+    )
+    previous = FigureColumn(accessor="previous.value", verbose_name="Previous quarter")
+    direction = tables.Column(
+        accessor="value.direction", verbose_name="Direction", attrs=TEXT, default="–"
+    )
+    target = FigureColumn(accessor="target.target", verbose_name="Target")
+    tolerance = FigureColumn(accessor="target.tolerance", verbose_name="Tolerance")
+    status = tables.Column(
+        accessor="status", verbose_name="Status", attrs=TEXT, order_by="status_rank"
+    )
+    england = FigureColumn(accessor="comparison.england", verbose_name="England")
+    region = FigureColumn(accessor="comparison.region", verbose_name="Region")
+    neighbours = FigureColumn(
+        accessor="comparison.neighbours_mean", verbose_name="Statistical neighbours"
+    )
+    quartile = tables.Column(
+        accessor="comparison.quartile",
+        verbose_name="National quartile",
+        attrs=TEXT,
+        default="–",
+    )
+
+    class Meta:
+        template_name = "django_tables2/govuk.html"
+        attrs = {"class": "govuk-table outturn-measures", "id": "measures-table"}
+        row_attrs = {
+            "class": "govuk-table__row",
+            "data-indicator": lambda record: record.indicator.code,
+        }
+        order_by = ()
+
+    def render_name(self, value, record):
+        return render_to_string("reports/partials/measure_name.html", {"row": record})
+
+    def render_this_quarter(self, value, record):
+        if record.value is None:
+            return format_html('<span class="govuk-hint govuk-!-margin-0">Not returned</span>')
+        if value is None:
+            reason = no_value_reason(record.value.no_value_reason)
+            return format_html('<span class="govuk-hint govuk-!-margin-0">{}</span>', reason)
+        text = figure(value, record.indicator)
+        if record.value.provisional:
+            text = format_html(
+                '{} <strong class="govuk-tag govuk-tag--blue">Provisional</strong>', text
+            )
+        return text
+
+    def render_direction(self, value):
+        return direction_tag(value)
+
+    def render_status(self, value, record):
+        notes = []
+        if record.value and record.value.hard_to_shift:
+            notes.append("Hard to shift")
+        if record.value and record.value.reported_status and record.value.value is None:
+            notes.append("As reported, without a figure")
+        extra = format_html_join(
+            "", '<br><span class="govuk-body-s">{}</span>', ((n,) for n in notes)
+        )
+        return format_html("{}{}", status_tag(value), extra)
+
+    def render_quartile(self, value, record):
+        period = record.comparison.period
+        return format_html('{} <span class="govuk-body-s">({})</span>', value, period.label)
+
+    # Exports carry plain values and export codes, not the page's markup.
+    def value_code(self, value):
+        return spreadsheet_safe(value)
+
+    def value_name(self, value):
+        return spreadsheet_safe(value)
+
+    def value_this_quarter(self, value, record):
+        return record.value.value if record.value else None
+
+    def value_direction(self, value):
+        return value if value != "–" else ""
+
+    def value_status(self, value):
+        return Status(value).value
+
+    def value_quartile(self, value):
+        return value if value != "–" else ""
+
+
+class VolumetricTable(AuthorityTable):
+    code = tables.Column(accessor="indicator.code", verbose_name="Code", attrs=TEXT)
+    name = tables.Column(accessor="indicator.name", verbose_name="Measure", attrs=TEXT)
+    this_quarter = FigureColumn(accessor="value.value", verbose_name="This quarter")
+    previous = FigureColumn(accessor="previous.value", verbose_name="Previous quarter")
+    change = tables.Column(accessor="change", verbose_name="Change", attrs=NUMERIC, default="–")
+
+    class Meta:
+        template_name = "django_tables2/govuk.html"
+        attrs = {"class": "govuk-table outturn-volumetric", "id": "volumetric-table"}
+        row_attrs = {
+            "class": "govuk-table__row",
+            "data-indicator": lambda record: record.indicator.code,
+        }
+
+    def render_change(self, value, record):
+        return signed_figure(value, record.indicator)
+
+
+def _measure_link(authority, code: str) -> str:
+    # One reverse() per table, not per row: the path differs only by the code.
+    base = reverse("reports:measure", args=[authority.slug, "CODE"]).removesuffix("CODE/")
+    return format_html('<a class="govuk-link" href="{}{}/">{}</a>', base, code, code)

@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from indicators.models import Value
+from reports import compare as compare_module
+from reports.imports import service
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def national(england, demo, panel_member):
+    service.apply(
+        service.stage("returns", (england / "values.csv").read_bytes(), "values.csv").batch
+    )
+    call_command(
+        "load_authorities",
+        str(england / "authorities.csv"),
+        neighbours=str(england / "statistical_neighbours.csv"),
+    )
+    return england
+
+
+def test_the_measure_page_tells_the_story(panel_member, client):
+    response = client.get("/a/doncaster/m/C14/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Frontline FTE posts covered by agency staff" in html
+    assert "Lower is better" in html
+    assert 'type="application/json" id="measure-figure"' in html
+    story = response.context["story"]
+    assert [s.value for _, s in story.status_strip] == ["outside_tolerance", "within_tolerance"]
+    periods = [row["period"].code for row in story.table]
+    assert periods[:3] == ["2016-10", "2016-17 Q2", "2016-09"]
+    assert "<script>" not in html  # charts are drawn from data, never inline script
+
+
+def test_the_chart_has_target_tolerance_and_both_kinds_of_period(panel_member, client):
+    import json
+
+    html = client.get("/a/doncaster/m/C14/").content.decode()
+    data = re.search(r'id="measure-figure">(.*?)</script>', html, re.S).group(1)
+    figure = json.loads(data)
+    names = [trace["name"] for trace in figure["data"]]
+    assert "Target 2016-17" in names
+    assert "Doncaster, quarters" in names
+    assert "Doncaster, months" in names
+    assert figure["layout"]["shapes"][0]["y0"] == 8  # the tolerance band from target…
+    assert figure["layout"]["shapes"][0]["y1"] == 12  # …to tolerance
+
+
+def test_unknown_measure_or_authority_is_not_found(panel_member, client):
+    assert client.get("/a/doncaster/m/NOPE/").status_code == 404
+    assert client.get("/a/nowhere/m/A2/").status_code == 404
+
+
+def test_compare_ranks_every_authority_with_suppressed_values_shown(national, client):
+    response = client.get("/compare/CPP-REPEAT/2015-16/", {"authority": "doncaster"})
+    assert response.status_code == 200
+    ranking = response.context["ranking"]
+    stored = Value.objects.filter(
+        indicator__code="CPP-REPEAT", period__code="2015-16", authority__kind="local_authority"
+    )
+    assert len(ranking.rows) + len(ranking.suppressed) == stored.count() >= 150
+    assert ranking.rows[0]["band"] == "A"
+    assert ranking.rows[0]["value"] <= ranking.rows[-1]["value"]  # lower is better
+    chosen = ranking.chosen_row
+    assert chosen["name"] == "Doncaster"
+    assert chosen["value"] == 17.7
+    assert 9 <= len(ranking.neighbour_values) <= 10  # one neighbour's figure is suppressed
+    assert ranking.neighbours_median is not None
+    html = response.content.decode()
+    assert "(selected)" in html
+    assert "(statistical neighbour)" in html
+
+
+def test_suppressed_values_are_listed_with_their_reason_not_as_zero(national, client):
+    suppressed = Value.objects.filter(no_value_reason="c", authority__kind="local_authority")
+    example = suppressed.select_related("indicator", "period", "authority").first()
+    response = client.get(f"/compare/{example.indicator.code}/{example.period.slug}/")
+    assert example.authority in [v.authority for v in response.context["ranking"].suppressed]
+    assert f"{example.authority.name}: Suppressed (small numbers)" in response.content.decode()
+
+
+def test_compare_filters_by_region(national, client):
+    response = client.get("/compare/CIN-REREF/2023-24/", {"region": "E12000003"})
+    names = {row["authority"].region.code for row in response.context["ranking"].rows}
+    assert names == {"E12000003"}
+
+
+@pytest.mark.parametrize("region", ["", "E12000003"])
+def test_compare_query_count_does_not_grow_with_authorities(national, client, region):
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/compare/CIN-REREF/2023-24/", {"authority": "doncaster", "region": region})
+    assert len(queries) <= 12
+
+
+def test_measure_page_query_count_is_fixed(national, client):
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/a/doncaster/m/CIN-REREF/")
+    assert len(queries) <= 9
+
+
+def test_quartile_bands_follow_polarity(national):
+    from authorities.models import Authority
+    from indicators.models import Indicator, Period
+
+    ranking = compare_module.rank(
+        Indicator.objects.get(code="CL-EET"),
+        Period.objects.get(code="2023-24"),
+        Authority.objects.get(slug="doncaster"),
+    )
+    assert ranking.rows[0]["value"] >= ranking.rows[-1]["value"]  # higher is better
+    assert [r["band"] for r in ranking.rows] == sorted(r["band"] for r in ranking.rows)
+
+
+def test_the_authority_page_shows_ofsted(national, client):
+    call_command(
+        "load_ofsted",
+        str(national / "ofsted_ilacs_inspection_history.csv"),
+        str(national / "ofsted_in_year_inspections_2024_25.csv"),
+    )
+    response = client.get("/a/doncaster/")
+    assert response.status_code == 200
+    latest = response.context["latest"]
+    assert latest.authority.name == "Doncaster"
+    html = response.content.decode()
+    assert "Inspection history" in html
+    assert "Overall effectiveness" in html
+
+
+def test_load_ofsted_refuses_the_wrong_file(national, tmp_path):
+    from django.core.management import CommandError
+
+    bad = tmp_path / "x.csv"
+    bad.write_text("a,b\n1,2\n")
+    with pytest.raises(CommandError, match="not an Ofsted inspections file"):
+        call_command("load_ofsted", str(bad))
+
+
+def test_the_accessibility_statement_is_linked_from_every_page(panel_member, client):
+    for url in ["/a/doncaster/q/2016-17-q2/", "/a/doncaster/", "/accessibility/", "/login/"]:
+        assert 'href="/accessibility/"' in client.get(url).content.decode()

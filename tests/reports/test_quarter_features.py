@@ -1,0 +1,105 @@
+"""The quarter view's tables, filters, exports, cards and 'what it takes'."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+
+from indicators.models import Value
+from indicators.recompute import recompute
+
+pytestmark = pytest.mark.django_db
+
+URL = "/a/doncaster/q/2016-17-q2/"
+
+
+def codes(response) -> list[str]:
+    return [row.record.indicator.code for row in response.context["table"].rows]
+
+
+def test_filtering_by_status_and_category(panel_member, client):
+    outside = client.get(URL, {"status": "outside_tolerance"})
+    assert codes(outside) == ["A2", "A8"]
+    category = outside.context["quarter"].summary[1].category
+    in_care = client.get(URL, {"category": category.id})
+    assert codes(in_care) == ["B8", "B9", "B10", "B13", "B14"]
+    both = client.get(URL, {"category": category.id, "status": "within_tolerance"})
+    assert codes(both) == ["B14"]
+
+
+def test_summary_counts_link_to_the_filtered_list(panel_member, client):
+    html = client.get(URL).content.decode()
+    assert '?status=outside_tolerance#measures"' in html
+    assert "?category=" in html
+
+
+def test_sorting_by_status_puts_the_worst_first(panel_member, client):
+    response = client.get(URL, {"m-sort": "status"})
+    assert codes(response)[:2] == ["A2", "A8"]
+    reverse = client.get(URL, {"m-sort": "-status"})
+    assert codes(reverse)[-2:] == ["A8", "A2"] or codes(reverse)[-1] in ("A2", "A8")
+    by_value = client.get(URL, {"m-sort": "-this_quarter"})
+    assert codes(by_value)[0] == "A3"  # 96%, the highest figure
+
+
+def test_the_table_exports_to_csv_and_xlsx(panel_member, client):
+    text = client.get(URL, {"_export": "csv", "status": "outside_tolerance"}).content.decode()
+    lines = text.splitlines()
+    assert lines[0].startswith("Code,Measure,This quarter,Previous quarter,Direction")
+    assert lines[1].startswith("A2,Single assessments completed within 45 working days,82.0,")
+    assert "outside_tolerance" in lines[1]
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(URL, {"_export": "xlsx"}).content))
+    rows = list(workbook.active.values)
+    assert rows[0][0] == "Code"
+    assert len(rows) == 19
+
+
+def test_cards_split_performing_well_from_concerns(panel_member, client):
+    quarter = client.get(URL).context["quarter"]
+    well = [row.indicator.code for row in quarter.performing_well]
+    concerns = [row.indicator.code for row in quarter.concerns]
+    assert "A3" in well
+    assert "A1" in well
+    assert {"A2", "A8", "B14", "C14"} <= set(concerns)
+    assert not set(well) & set(concerns)
+
+
+def test_what_it_takes_is_said_in_children(panel_member, client):
+    Value.objects.filter(indicator__code="A2", period__code="2016-17 Q2").update(
+        numerator=123, denominator=150
+    )
+    html = client.get(URL).content.decode()
+    assert "15 more children would have met the target; 1 child = 0.7 points" in html
+
+
+def test_a_small_cohort_is_flagged(panel_member, client):
+    Value.objects.filter(indicator__code="B14", period__code="2016-17 Q2").update(
+        value=40, numerator=8, denominator=20
+    )
+    recompute()
+    html = client.get(URL).content.decode()
+    assert "Small cohort: one child more or fewer would change the status." in html
+
+
+def test_comparators_come_from_the_figures_the_report_quotes(panel_member, client):
+    rows = {row.indicator.code: row for row in client.get(URL).context["quarter"].measures}
+    assert rows["A2"].comparison.england == 81.5
+    assert rows["B14"].comparison.england == 48
+    assert rows["B14"].comparison.region == 52
+    assert rows["B14"].comparison.period.code == "2015-16"
+
+
+def test_the_switcher_goes_to_another_quarter_or_authority(panel_member, client):
+    response = client.get("/switch/", {"authority": "doncaster", "period": "2016-17-q1"})
+    assert response.url == "/a/doncaster/q/2016-17-q1/"
+    response = client.get("/switch/", {"authority": "doncaster"})
+    assert response.url == URL
+    assert client.get("/switch/", {"authority": "nowhere"}).status_code == 404
+    assert client.get("/switch/", {"authority": "england"}).status_code == 404
+
+
+def test_bad_filter_values_are_ignored_not_errors(panel_member, client):
+    response = client.get(URL, {"status": "purple", "category": "x", "m-sort": "nope"})
+    assert response.status_code == 200
