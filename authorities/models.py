@@ -87,3 +87,24 @@ class Inspection(models.Model):
             for name in fields
             if getattr(self, name)
         ]
+
+
+class OfficerAssignment(models.Model):
+    """An officer works for an authority, on the council's side or the provider's: they may
+    upload its returns and write its side of the challenge."""
+
+    class Side(models.TextChoices):
+        COUNCIL = "council", "Council"
+        PROVIDER = "provider", "Service provider"
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="assignments")
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="officers")
+    side = models.CharField(max_length=10, choices=Side.choices, default=Side.COUNCIL)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "authority"], name="one_assignment_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.authority} ({self.get_side_display()})"

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from . import rules
 from .rules import Direction, PeriodKind, Polarity, Status
@@ -154,6 +155,7 @@ class Target(models.Model):
     )
 
     objects = TargetQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["indicator", "fiscal_year"]
@@ -205,6 +207,8 @@ class ImportBatch(models.Model):
         TARGETS = "targets", "Targets and tolerances"
         INDICATORS = "indicators", "Indicator definitions"
         EES = "ees", "A DfE statistics file"
+        CHALLENGES = "challenges", "Challenge records (council comment, provider response)"
+        ACTIONS = "actions", "Challenge actions"
 
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RETURNS)
     file_name = models.CharField(max_length=255)
@@ -262,6 +266,8 @@ class Value(models.Model):
     import_batch = models.ForeignKey(
         ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="values"
     )
+    # Derived fields change with every recompute; history keeps what people changed.
+    history = HistoricalRecords(excluded_fields=["status", "direction", "hard_to_shift"])
 
     class Meta:
         constraints = [

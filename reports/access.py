@@ -32,3 +32,40 @@ def officer_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def officer_side(user, authority) -> str | None:
+    """ "council" or "provider" if the user may write for this authority, else None.
+    Performance admins write for every authority, on the council's side."""
+    from authorities.models import OfficerAssignment
+
+    if user is None or not user.is_authenticated:
+        return None
+    if user.is_superuser or user.groups.filter(name=PERFORMANCE_ADMINS).exists():
+        return OfficerAssignment.Side.COUNCIL
+    return (
+        OfficerAssignment.objects.filter(user=user, authority=authority)
+        .values_list("side", flat=True)
+        .first()
+    )
+
+
+def is_performance_admin(user) -> bool:
+    return bool(
+        user
+        and user.is_authenticated
+        and (user.is_superuser or user.groups.filter(name=PERFORMANCE_ADMINS).exists())
+    )
+
+
+def writable_authority_ids(user) -> set[int] | None:
+    """The authorities a user may import or write for; None means every one (an admin, or
+    the command line, where there is no user)."""
+    from authorities.models import OfficerAssignment
+
+    if user is None or is_performance_admin(user):
+        return None
+    return set(OfficerAssignment.objects.filter(user=user).values_list("authority_id", flat=True))
+
+
+ADMIN_ONLY_KINDS = {"targets", "indicators", "ees"}

@@ -14,7 +14,9 @@ from authorities.models import Authority
 from indicators.models import Category, Indicator, Period, Target, Value
 from indicators.rules import PeriodKind, Polarity, Status, WhatItTakes, what_it_takes
 
+from .challenge import records_for
 from .comparisons import Comparison, compare
+from .models import ChallengeRecord
 
 TREND_QUARTERS = 8
 STATUS_ORDER = [
@@ -35,6 +37,8 @@ class MeasureRow:
     months: list[Value] = field(default_factory=list)
     trend: list[float | None] = field(default_factory=list)  # the last quarters, oldest first
     comparison: Comparison | None = None
+    challenge: ChallengeRecord | None = None
+    presented: dict | None = None  # what the panel saw, where it has since been revised
 
     @property
     def what_it_takes(self) -> WhatItTakes | None:
@@ -52,14 +56,23 @@ class MeasureRow:
         )
 
     @property
+    def classification(self) -> str:
+        return self.challenge.classification if self.challenge else ""
+
+    @property
     def is_concern(self) -> bool:
-        """Outside or within tolerance, or on target but getting worse."""
+        """The council's classification where given; otherwise outside or within tolerance,
+        or on target but getting worse."""
+        if self.classification:
+            return self.classification in ("concern", "potential_concern")
         return self.status in (Status.OUTSIDE_TOLERANCE, Status.WITHIN_TOLERANCE) or (
             self.status == Status.ON_TARGET and self.value.direction == "worse"
         )
 
     @property
     def is_performing_well(self) -> bool:
+        if self.classification:
+            return self.classification == "good"
         return self.status == Status.ON_TARGET and not self.is_concern
 
     @cached_property
@@ -126,6 +139,20 @@ class Quarter:
             row.counts[measure.status] += 1
         return list(rows.values())
 
+    @property
+    def challenged(self) -> list[MeasureRow]:
+        """Measures with any challenge text, in the order of the report."""
+        return [
+            row
+            for row in [*self.measures, *self.volumetric]
+            if row.challenge
+            and (
+                row.challenge.council_comment
+                or row.challenge.provider_response
+                or row.challenge.questions
+            )
+        ]
+
     @cached_property
     def totals(self) -> dict[Status, int]:
         return {s: sum(row.counts[s] for row in self.summary) for s in self.statuses}
@@ -171,6 +198,7 @@ def build_quarter(authority: Authority, period: Period, comparisons: bool = True
         key=_display_order,
     )
     compared = compare(authority, indicators, period.end) if comparisons else {}
+    challenges = records_for(authority, period)
     rows = [
         MeasureRow(
             indicator=indicator,
@@ -183,6 +211,7 @@ def build_quarter(authority: Authority, period: Period, comparisons: bool = True
                 for s in range(period.sequence - TREND_QUARTERS + 1, period.sequence + 1)
             ],
             comparison=compared.get(indicator.id),
+            challenge=challenges.get(indicator.id),
         )
         for indicator in indicators
     ]

@@ -96,6 +96,19 @@ class MeasuresTable(AuthorityTable):
             reason = no_value_reason(record.value.no_value_reason)
             return format_html('<span class="govuk-hint govuk-!-margin-0">{}</span>', reason)
         text = figure(value, record.indicator)
+        if record.presented:
+            seen = record.presented
+            was = (
+                figure(seen["value"], record.indicator)
+                if seen["value"] is not None
+                else "no figure"
+            )
+            text = format_html(
+                '{} <strong class="govuk-tag govuk-tag--purple outturn-revised">Revised</strong>'
+                '<br><span class="govuk-body-s">The panel saw {}</span>',
+                text,
+                was,
+            )
         if record.value.provisional:
             text = format_html(
                 '{} <strong class="govuk-tag govuk-tag--blue">Provisional</strong>', text

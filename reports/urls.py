@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_imports, views_measures
+from . import views, views_challenge, views_imports, views_measures
 
 app_name = "reports"
 urlpatterns = [
@@ -10,6 +10,32 @@ urlpatterns = [
     path("a/<slug:authority_slug>/", views_measures.authority, name="authority"),
     path("a/<slug:authority_slug>/m/<str:code>/", views_measures.measure, name="measure"),
     path("compare/<str:code>/<slug:period_slug>/", views_measures.compare, name="compare"),
+    path(
+        "a/<slug:authority_slug>/q/<slug:period_slug>/m/<str:code>/challenge/",
+        views_challenge.edit,
+        name="challenge_edit",
+    ),
+    path(
+        "a/<slug:authority_slug>/q/<slug:period_slug>/m/<str:code>/actions/",
+        views_challenge.add_action,
+        name="action_add",
+    ),
+    path("actions/<int:pk>/", views_challenge.edit_action, name="action_edit"),
+    path(
+        "a/<slug:authority_slug>/q/<slug:period_slug>/publish/",
+        views_challenge.publish_quarter,
+        name="publish",
+    ),
+    path(
+        "a/<slug:authority_slug>/q/<slug:period_slug>/challenge.csv",
+        views_challenge.challenge_csv,
+        name="challenge_csv",
+    ),
+    path(
+        "a/<slug:authority_slug>/q/<slug:period_slug>/actions.csv",
+        views_challenge.actions_csv,
+        name="actions_csv",
+    ),
     path("a/<slug:authority_slug>/q/<slug:period_slug>/", views.quarter, name="quarter"),
     path(
         "a/<slug:authority_slug>/q/<slug:period_slug>/export.csv",

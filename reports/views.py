@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
@@ -11,8 +12,12 @@ from authorities.models import Authority
 from indicators.models import Indicator, Period
 from indicators.rules import PeriodKind, PeriodParseError, parse_period
 
+from .access import officer_side
+from .challenge import open_actions, revisions
 from .export import quarter_csv
 from .filters import MeasureFilter
+from .forms import PublishForm
+from .models import Publication
 from .quarter import build_quarter, latest_quarter
 from .tables import MeasuresTable, VolumetricTable
 
@@ -83,11 +88,28 @@ def quarter(request, authority_slug: str, period_slug: str):
         prefix="v-",
     )
     RequestConfig(request, paginate=False).configure(volumetric)
+    publications = list(
+        Publication.objects.filter(authority=quarter.authority, period=quarter.period)
+    )
+    shown = next((p for p in publications if str(p.pk) == request.GET.get("presented", "")), None)
+    latest = publications[0] if publications else None
+    for indicator_id, seen in revisions(quarter, latest).items():
+        for row in [*quarter.measures, *quarter.volumetric]:
+            if row.indicator.id == indicator_id:
+                row.presented = seen
+    side = officer_side(request.user, quarter.authority)
     return render(
         request,
         "reports/quarter.html",
         {
             "quarter": quarter,
+            "publications": publications,
+            "presented": shown,
+            "latest_publication": latest,
+            "side": side,
+            "publish_form": PublishForm(),
+            "actions": open_actions(quarter.authority, timezone.localdate()),
+            "today": timezone.localdate(),
             "table": table,
             "volumetric_table": volumetric,
             "filter": measure_filter,

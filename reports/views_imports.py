@@ -11,10 +11,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from indicators.models import ImportBatch
 
-from .access import officer_required
+from .access import ADMIN_ONLY_KINDS, is_performance_admin, officer_required
 from .export import spreadsheet_safe
 from .forms import UploadForm
 from .imports import service
+from .imports.service import KINDS
 
 TEMPLATES = {
     "returns": [
@@ -56,6 +57,10 @@ TEMPLATES = {
 @require_http_methods(["GET", "POST"])
 def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
+    if not is_performance_admin(request.user):
+        form.fields["kind"].choices = [
+            (kind, label) for kind, label in KINDS.items() if kind not in ADMIN_ONLY_KINDS
+        ]
     if request.method == "POST" and form.is_valid():
         uploaded = form.cleaned_data["file"]
         staged = service.stage(

@@ -2,14 +2,18 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from authorities.models import Authority
 from indicators.models import Indicator, Period, Value
 from indicators.rules import PeriodKind
 
+from .access import officer_side
 from .compare import rank
+from .history import timeline
 from .measure import build_story
+from .models import ChallengeRecord
 from .views import get_period
 
 
@@ -53,6 +57,13 @@ def measure(request, authority_slug: str, code: str):
     latest_period = (
         Period.objects.filter(id__in=latest.values("period_id")).order_by("-end").first()
     )
+    records = (
+        ChallengeRecord.objects.filter(authority=chosen, indicator=indicator)
+        .select_related("period", "council_by", "provider_by", "authority", "indicator")
+        .prefetch_related("actions")
+        .order_by("-period__sequence")
+    )
+    latest_quarter = story.quarters[-1] if story.quarters else None
     return render(
         request,
         "reports/measure.html",
@@ -61,6 +72,11 @@ def measure(request, authority_slug: str, code: str):
             "authority": chosen,
             "indicator": indicator,
             "compare_period": latest_period,
+            "records": records,
+            "side": officer_side(request.user, chosen),
+            "write_period": latest_quarter.period if latest_quarter else None,
+            "history": timeline(chosen, indicator)[:200],
+            "today": timezone.localdate(),
         },
     )
 

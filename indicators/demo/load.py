@@ -10,9 +10,18 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from authorities.loading import load_authorities
+from authorities.models import Authority, OfficerAssignment
 from indicators.loading import write_indicators, write_targets, write_values
 from indicators.recompute import recompute
 from reports.access import OFFICERS, PANEL_MEMBERS, PERFORMANCE_ADMINS
+from reports.imports.challenges import (
+    apply_actions,
+    apply_challenges,
+    check_actions,
+    check_challenges,
+)
+from reports.imports.files import read_table
+from reports.models import ChallengeRecord
 
 DEMO_DIR = Path(__file__).resolve().parent
 
@@ -20,9 +29,11 @@ DEMO_DIR = Path(__file__).resolve().parent
 # Local demo only: printed by `make run`, never used outside a developer's machine.
 DEMO_USERS = [
     ("panel", "outturn-panel-2016", PANEL_MEMBERS, "Panel member (reads)"),
-    ("officer", "outturn-officer-2016", OFFICERS, "Performance officer (uploads and writes)"),
+    ("officer", "outturn-officer-2016", OFFICERS, "Council performance officer, Doncaster"),
+    ("trust", "outturn-trust-2016", OFFICERS, "Provider (trust) performance officer, Doncaster"),
     ("admin", "outturn-admin-2016", PERFORMANCE_ADMINS, "Performance admin (Django admin)"),
 ]
+SIDES = {"officer": "council", "trust": "provider"}
 
 
 def _csv(name: str) -> pd.DataFrame:
@@ -40,6 +51,7 @@ def load_demo() -> dict[str, int]:
     authority_ids, indicator_ids = write_values(values)
     counts["values"] = len(values)
     recompute(authority_ids, indicator_ids)
+    doncaster = Authority.objects.get(code="E08000017")
     for username, password, group_name, _ in DEMO_USERS:
         group, _ = Group.objects.get_or_create(name=group_name)
         user, _ = User.objects.get_or_create(username=username)
@@ -47,5 +59,22 @@ def load_demo() -> dict[str, int]:
         user.is_staff = user.is_superuser = group_name == PERFORMANCE_ADMINS
         user.save()
         user.groups.set([group])
+        if username in SIDES:
+            OfficerAssignment.objects.update_or_create(
+                user=user, authority=doncaster, defaults={"side": SIDES[username]}
+            )
     counts["users"] = len(DEMO_USERS)
+    if not ChallengeRecord.objects.filter(authority=doncaster).exists():
+        council = User.objects.get(username="officer")
+        for name, check, apply in [
+            ("challenge.csv", check_challenges, apply_challenges),
+            ("actions.csv", check_actions, apply_actions),
+        ]:
+            checked = check(read_table((DEMO_DIR / name).read_bytes(), name))
+            assert checked.ok, checked.problems
+            apply(checked, council)
+        # The demo's responses are the trust's words: attribute them to the trust's officer.
+        ChallengeRecord.objects.filter(authority=doncaster).exclude(provider_response="").update(
+            provider_by=User.objects.get(username="trust")
+        )
     return counts

@@ -90,3 +90,19 @@ def _copy_upsert(rows: pd.DataFrame, import_batch_id: int | None) -> None:
             [now, import_batch_id],
         )
         cursor.execute("DROP TABLE incoming_values")
+
+
+def record_history(import_batch_id: int, user_id: int | None, reason: str) -> None:
+    """One history row for every value this import wrote, in a single INSERT … SELECT:
+    simple-history's signals do not see bulk writes, and a per-row save would be slow."""
+    history = Value.history.model
+    columns = [f.column for f in history._meta.concrete_fields if not f.name.startswith("history_")]
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {history._meta.db_table} ({names}, history_date, "
+            "history_change_reason, history_type, history_user_id) "
+            f"SELECT {names}, %s, %s, '~', %s FROM {Value._meta.db_table} "
+            "WHERE import_batch_id = %s",
+            [timezone.now(), reason[:100], user_id, import_batch_id],
+        )

@@ -85,6 +85,11 @@ def apply_returns(frame: pd.DataFrame, import_batch) -> tuple[Diff, set[int], se
     to_write = diff.to_write
     if not to_write.empty:
         bulk.upsert_values(to_write, import_batch.id)
+        bulk.record_history(
+            import_batch.id,
+            import_batch.created_by_id,
+            f"Import {import_batch.id}: {import_batch.file_name}",
+        )
     authority_ids = {int(a) for a in to_write["authority_id"].unique()}
     indicator_ids = {int(i) for i in to_write["indicator_id"].unique()}
     return diff, authority_ids, indicator_ids

@@ -60,3 +60,32 @@ def suppression(texts: pd.Series) -> pd.Series:
     """DfE's no-value symbol ("c", "[x]", "low"…) in lower case, or "" if not one."""
     symbols = texts.str.strip("[]").str.casefold()
     return symbols.where(symbols.isin(SUPPRESSION_SYMBOLS), "")
+
+
+def check_authorities(
+    frame: pd.DataFrame, allowed: set[int] | None, blank_means_all: bool = False
+) -> list:
+    """Set frame["authority_id"] from the authority column and return its problems: unknown,
+    empty (unless blank means every authority), or not one the importer works for."""
+    from .problems import problems_where
+
+    frame["authority_id"] = frame["authority"].str.casefold().map(authority_ids())
+    blank = frame["authority"] == ""
+    problems = []
+    if not blank_means_all:
+        problems += problems_where(blank, frame, "authority", "is empty")
+    problems += problems_where(
+        frame["authority_id"].isna() & ~blank,
+        frame,
+        "authority",
+        "is not an authority Outturn knows: use a GSS code (E08000017), a DfE number (371) "
+        "or the authority's name",
+    )
+    if allowed is not None:
+        problems += problems_where(
+            frame["authority_id"].notna() & ~frame["authority_id"].isin(allowed),
+            frame,
+            "authority",
+            "is not an authority you work for: ask a performance admin to assign you",
+        )
+    return problems

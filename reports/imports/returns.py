@@ -27,21 +27,14 @@ class CheckedReturns(Checked):
     ignored_columns: list[str] = field(default_factory=list)
 
 
-def check_returns(table: pd.DataFrame, provisional: bool = False) -> CheckedReturns:
+def check_returns(
+    table: pd.DataFrame, provisional: bool = False, allowed_authorities: set[int] | None = None
+) -> CheckedReturns:
     layout, frame, ignored = _to_long(table)
-    authority_ids = lookups.authority_ids()
     indicators = lookups.indicators()
     problems: list[Problem] = []
 
-    frame["authority_id"] = frame["authority"].str.casefold().map(authority_ids)
-    problems += problems_where(frame["authority"] == "", frame, "authority", "is empty")
-    problems += problems_where(
-        frame["authority_id"].isna() & (frame["authority"] != ""),
-        frame,
-        "authority",
-        "is not an authority Outturn knows: use a GSS code (E08000017), a DfE number (371) "
-        "or the authority's name",
-    )
+    problems += lookups.check_authorities(frame, allowed_authorities)
 
     key = frame["indicator"].str.casefold()
     frame["indicator_id"] = key.map(indicators["id"])

@@ -14,7 +14,8 @@ from django.utils import timezone
 from indicators.models import ImportBatch
 from indicators.tasks import schedule_recompute
 
-from . import definitions, ees, targets
+from ..access import ADMIN_ONLY_KINDS, is_performance_admin, writable_authority_ids
+from . import challenges, definitions, ees, targets
 from .changes import apply_returns, diff_returns
 from .files import read_table
 from .problems import FileProblem, Problem
@@ -43,12 +44,17 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def check(kind: str, data: bytes, filename: str, options: dict):
+def check(kind: str, data: bytes, filename: str, options: dict, user=None):
     """Read and check a file; return (checked, notes). Raises FileProblem."""
+    if user is not None and kind in ADMIN_ONLY_KINDS and not is_performance_admin(user):
+        raise FileProblem(f"Only performance admins can import {KINDS[kind].lower()}.")
+    allowed = writable_authority_ids(user)
     table = read_table(data, filename)
     notes: list[str] = []
     if kind == "returns":
-        checked = check_returns(table, provisional=options.get("provisional", False))
+        checked = check_returns(
+            table, provisional=options.get("provisional", False), allowed_authorities=allowed
+        )
         if checked.layout == "wide":
             notes.append("Read as one column per period; empty cells leave stored figures alone.")
     elif kind == "ees":
@@ -59,6 +65,10 @@ def check(kind: str, data: bytes, filename: str, options: dict):
         checked = targets.check_targets(table)
     elif kind == "indicators":
         checked = definitions.check_definitions(table)
+    elif kind == "challenges":
+        checked = challenges.check_challenges(table, allowed)
+    elif kind == "actions":
+        checked = challenges.check_actions(table, allowed)
     else:
         raise FileProblem(f'"{kind}" is not a kind of import Outturn knows.')
     if getattr(checked, "ignored_columns", None):
@@ -85,7 +95,7 @@ def stage(kind: str, data: bytes, filename: str, user=None, options: dict | None
         options=options,
     )
     try:
-        checked, notes = check(kind, data, filename, options)
+        checked, notes = check(kind, data, filename, options, user)
         problems = checked.problems
     except FileProblem as error:
         checked, notes, problems = None, [], error.problems
@@ -111,6 +121,8 @@ def preview(kind: str, checked) -> tuple[dict[str, int], list[dict]]:
         return diff.counts, _describe_changes(changed)
     if kind == "targets":
         return targets.preview_targets(checked), []
+    if kind in ("challenges", "actions"):
+        return challenges.preview(checked), []
     return definitions.preview_definitions(checked), []
 
 
@@ -127,7 +139,9 @@ def apply(batch: ImportBatch) -> ImportBatch:
                 pk=batch.pk, state=ImportBatch.State.CHECKED
             ).update(state=ImportBatch.State.APPLIED, applied_at=timezone.now())
             if claimed:
-                checked, _ = check(batch.kind, data, batch.file_name, batch.options)
+                checked, _ = check(
+                    batch.kind, data, batch.file_name, batch.options, batch.created_by
+                )
                 if checked.problems:
                     raise FileProblem(checked.problems)
                 counts, authority_ids, indicator_ids = _write(batch, checked)
@@ -151,6 +165,10 @@ def _write(batch: ImportBatch, checked):
     if batch.kind == "targets":
         counts = targets.preview_targets(checked)
         return counts, None, targets.apply_targets(checked)
+    if batch.kind == "challenges":
+        return challenges.apply_challenges(checked, batch.created_by), None, None
+    if batch.kind == "actions":
+        return challenges.apply_actions(checked, batch.created_by), None, None
     counts = definitions.preview_definitions(checked)
     return counts, None, definitions.apply_definitions(checked)
 

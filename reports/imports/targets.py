@@ -34,14 +34,7 @@ def check_targets(table: pd.DataFrame) -> Checked:
     problems += problems_where(
         frame["indicator_id"].isna(), frame, "indicator", "is not an indicator code Outturn knows"
     )
-    authority_ids = lookups.authority_ids()
-    frame["authority_id"] = frame["authority"].str.casefold().map(authority_ids)
-    problems += problems_where(
-        frame["authority_id"].isna() & (frame["authority"] != ""),
-        frame,
-        "authority",
-        "is not an authority Outturn knows (leave it blank for the default for all)",
-    )
+    problems += lookups.check_authorities(frame, allowed=None, blank_means_all=True)
     years = {}
     for text in frame["year"].unique():
         try:

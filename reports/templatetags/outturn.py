@@ -133,3 +133,24 @@ def chart_data(element_id: str, figure_json: str):
         element_id,
         mark_safe(figure_json.translate(_JSON_ESCAPES)),
     )
+
+
+@register.simple_tag
+def action_state(action, today) -> str:
+    state = action.state(today)
+    colours = {"open": "blue", "overdue": "red", "done": "green", "carried": "grey"}
+    words = {"open": "Open", "overdue": "Overdue", "done": "Done", "carried": "Carried over"}
+    return format_html(
+        '<strong class="govuk-tag govuk-tag--{} outturn-action--{}">{}</strong>',
+        colours[state],
+        state,
+        words[state],
+    )
+
+
+@register.filter
+def iso_date(value) -> str:
+    """A date input's value: a date as YYYY-MM-DD, or what the user typed."""
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

@@ -1,0 +1,116 @@
+"""Reading and writing the performance challenge, and freezing a quarter for the panel."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from authorities.models import Authority
+from indicators.models import Indicator, Period
+from indicators.rules import PeriodKind
+
+from .models import Action, ChallengeRecord, Publication
+
+
+def records_for(authority: Authority, period: Period) -> dict[int, ChallengeRecord]:
+    """The quarter's challenge records by indicator id, with their actions: two queries."""
+    records = (
+        ChallengeRecord.objects.filter(authority=authority, period=period)
+        .select_related("council_by", "provider_by")
+        .prefetch_related("actions")
+    )
+    return {record.indicator_id: record for record in records}
+
+
+def open_actions(authority: Authority, today: date) -> list[tuple[Action, str]]:
+    """Every open action for the authority (any quarter), overdue first, with its state."""
+    actions = (
+        Action.objects.filter(challenge__authority=authority, status=Action.Status.OPEN)
+        .select_related("challenge__indicator", "challenge__period")
+        .order_by("due_date", "id")
+    )
+    states = [(action, action.state(today)) for action in actions]
+    return sorted(states, key=lambda pair: pair[1] != "overdue")
+
+
+def carry_over(action: Action, user) -> Action:
+    """Copy an open action into the next quarter's challenge record; the original is marked
+    carried over, so it is listed once."""
+    challenge = action.challenge
+    following = challenge.period.parsed.next()
+    next_period = Period.ensure([following])[following.code]
+    with transaction.atomic():
+        record, _ = ChallengeRecord.objects.get_or_create(
+            authority=challenge.authority, indicator=challenge.indicator, period=next_period
+        )
+        copy = Action.objects.create(
+            challenge=record,
+            text=action.text,
+            owner=action.owner,
+            due_date=action.due_date,
+            carried_over_from=action,
+            created_by=user,
+        )
+        action.status = Action.Status.CARRIED
+        action.save(update_fields=["status"])
+    return copy
+
+
+def publish(quarter, user, presented_on: date) -> Publication:
+    """Freeze what the panel sees: every figure, status and the commentary, as of now."""
+    records = records_for(quarter.authority, quarter.period)
+    measures = {}
+    for row in [*quarter.measures, *quarter.volumetric]:
+        record = records.get(row.indicator.id)
+        value = row.value
+        measures[row.indicator.code] = {
+            "name": row.indicator.name,
+            "value": value.value if value else None,
+            "no_value_reason": value.no_value_reason if value else "",
+            "status": row.status.value,
+            "direction": value.direction if value else "",
+            "hard_to_shift": bool(value and value.hard_to_shift),
+            "target": row.target.target if row.target else None,
+            "tolerance": row.target.tolerance if row.target else None,
+            "classification": record.classification if record else "",
+            "council_comment": record.council_comment if record else "",
+            "questions": record.questions if record else "",
+            "provider_response": record.provider_response if record else "",
+        }
+    return Publication.objects.create(
+        authority=quarter.authority,
+        period=quarter.period,
+        published_by=user,
+        presented_on=presented_on,
+        snapshot={"measures": measures, "frozen_at": timezone.now().isoformat()},
+    )
+
+
+def revisions(quarter, publication: Publication | None) -> dict[int, dict]:
+    """Measures whose figure or status has changed since the panel saw them, by indicator id,
+    with what the panel saw."""
+    if publication is None:
+        return {}
+    seen = publication.snapshot["measures"]
+    changed = {}
+    for row in [*quarter.measures, *quarter.volumetric]:
+        before = seen.get(row.indicator.code)
+        now_value = row.value.value if row.value else None
+        if before and (before["value"] != now_value or before["status"] != row.status.value):
+            changed[row.indicator.id] = before
+    return changed
+
+
+def indicator_for(code: str) -> Indicator:
+    return Indicator.objects.get(code=code)
+
+
+def quarter_period(slug: str) -> Period:
+    from indicators.rules import parse_period
+
+    parsed = parse_period(slug)
+    if parsed.kind != PeriodKind.QUARTER:
+        raise ValueError("not a quarter")
+    return Period.ensure([parsed])[parsed.code]

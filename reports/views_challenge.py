@@ -1,0 +1,211 @@
+"""Writing the performance challenge: each side its own text, attributed; actions; publishing
+a quarter to the panel; CSV export of the challenge and its actions."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from authorities.models import Authority, OfficerAssignment
+from indicators.models import Indicator
+from indicators.rules import PeriodKind
+
+from .access import officer_side
+from .challenge import carry_over, publish
+from .export import spreadsheet_safe
+from .forms import ActionForm, CouncilChallengeForm, ProviderResponseForm, PublishForm
+from .models import Action, ChallengeRecord
+from .quarter import build_quarter
+from .views import get_period
+
+CHALLENGE_COLUMNS = [
+    "authority",
+    "indicator",
+    "period",
+    "classification",
+    "council_comment",
+    "questions",
+    "provider_response",
+]
+ACTION_COLUMNS = ["authority", "indicator", "period", "action", "owner", "due_date", "status"]
+
+
+def _writer_or_403(request, authority: Authority) -> str:
+    side = officer_side(request.user, authority)
+    if side is None:
+        raise PermissionDenied("Only officers of this authority can write its challenge.")
+    return side
+
+
+def _record(authority_slug: str, period_slug: str, code: str) -> ChallengeRecord:
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    period = get_period(period_slug, PeriodKind.QUARTER)
+    indicator = get_object_or_404(Indicator, code=code)
+    record, _ = ChallengeRecord.objects.get_or_create(
+        authority=authority, indicator=indicator, period=period
+    )
+    return record
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request, authority_slug: str, period_slug: str, code: str):
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    side = _writer_or_403(request, authority)
+    record = _record(authority_slug, period_slug, code)
+    council = side == OfficerAssignment.Side.COUNCIL
+    form_class = CouncilChallengeForm if council else ProviderResponseForm
+    form = form_class(request.POST or None, instance=record)
+    if request.method == "POST" and form.is_valid():
+        record = form.save(commit=False)
+        now = timezone.now()
+        if council:
+            record.council_by, record.council_at = request.user, now
+        else:
+            record.provider_by, record.provider_at = request.user, now
+        record.save()
+        return redirect(f"{_measure_url(record)}#challenge-{record.period.slug}")
+    return render(
+        request,
+        "reports/challenge_edit.html",
+        {"record": record, "form": form, "side": side, "action_form": ActionForm()},
+    )
+
+
+def _measure_url(record: ChallengeRecord) -> str:
+    from django.urls import reverse
+
+    return reverse("reports:measure", args=[record.authority.slug, record.indicator.code])
+
+
+@login_required
+@require_POST
+def add_action(request, authority_slug: str, period_slug: str, code: str):
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    _writer_or_403(request, authority)
+    record = _record(authority_slug, period_slug, code)
+    form = ActionForm(request.POST)
+    if form.is_valid():
+        action = form.save(commit=False)
+        action.challenge = record
+        action.created_by = request.user
+        action.save()
+        return redirect(f"{_measure_url(record)}#challenge-{record.period.slug}")
+    return render(
+        request,
+        "reports/challenge_edit.html",
+        {
+            "record": record,
+            "form": (
+                CouncilChallengeForm
+                if officer_side(request.user, authority) == "council"
+                else ProviderResponseForm
+            )(instance=record),
+            "side": officer_side(request.user, authority),
+            "action_form": form,
+        },
+        status=200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_action(request, pk: int):
+    action = get_object_or_404(Action.objects.select_related("challenge__authority"), pk=pk)
+    _writer_or_403(request, action.challenge.authority)
+    form = ActionForm(request.POST or None, instance=action)
+    if request.method == "POST":
+        if "carry_over" in request.POST:
+            carry_over(action, request.user)
+            return redirect(f"{_measure_url(action.challenge)}#challenge")
+        if form.is_valid():
+            form.save()
+            return redirect(
+                f"{_measure_url(action.challenge)}#challenge-{action.challenge.period.slug}"
+            )
+    return render(request, "reports/action_edit.html", {"action": action, "form": form})
+
+
+@login_required
+@require_POST
+def publish_quarter(request, authority_slug: str, period_slug: str):
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    if officer_side(request.user, authority) != OfficerAssignment.Side.COUNCIL:
+        raise PermissionDenied("Only the council's officers can present a quarter to the panel.")
+    period = get_period(period_slug, PeriodKind.QUARTER)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        return redirect("reports:quarter", authority_slug, period_slug)
+    publication = publish(
+        build_quarter(authority, period), request.user, form.cleaned_data["presented_on"]
+    )
+    return redirect(f"/a/{authority.slug}/q/{period.slug}/?presented={publication.pk}")
+
+
+@login_required
+@require_GET
+def challenge_csv(request, authority_slug: str, period_slug: str):
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    period = get_period(period_slug, PeriodKind.QUARTER)
+    records = ChallengeRecord.objects.filter(authority=authority, period=period).select_related(
+        "indicator"
+    )
+    response = _csv_response(f"challenge-{authority.slug}-{period.slug}.csv", CHALLENGE_COLUMNS)
+    writer = csv.writer(response, lineterminator="\n")
+    for r in records.order_by("indicator__code"):
+        writer.writerow(
+            [
+                spreadsheet_safe(c)
+                for c in [
+                    authority.code,
+                    r.indicator.code,
+                    period.code,
+                    r.classification,
+                    r.council_comment,
+                    r.questions,
+                    r.provider_response,
+                ]
+            ]
+        )
+    return response
+
+
+@login_required
+@require_GET
+def actions_csv(request, authority_slug: str, period_slug: str):
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    period = get_period(period_slug, PeriodKind.QUARTER)
+    actions = Action.objects.filter(
+        challenge__authority=authority, challenge__period=period
+    ).select_related("challenge__indicator")
+    response = _csv_response(f"actions-{authority.slug}-{period.slug}.csv", ACTION_COLUMNS)
+    writer = csv.writer(response, lineterminator="\n")
+    for a in actions.order_by("challenge__indicator__code", "id"):
+        writer.writerow(
+            [
+                spreadsheet_safe(c)
+                for c in [
+                    authority.code,
+                    a.challenge.indicator.code,
+                    period.code,
+                    a.text,
+                    a.owner,
+                    a.due_date.isoformat() if a.due_date else "",
+                    a.status,
+                ]
+            ]
+        )
+    return response
+
+
+def _csv_response(filename: str, header: list[str]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    csv.writer(response, lineterminator="\n").writerow(header)
+    return response
