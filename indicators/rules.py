@@ -256,6 +256,14 @@ class ParsedPeriod:
         return f"{calendar.month_name[self.number]} {self._calendar_year()}"
 
     @property
+    def fiscal_year_slug(self) -> str:
+        return fiscal_year_code(self.fiscal_year)
+
+    @property
+    def fiscal_year_label(self) -> str:
+        return fiscal_year_code(self.fiscal_year).replace("-", "/")
+
+    @property
     def start(self) -> date:
         if self.kind == PeriodKind.YEAR:
             return date(self.fiscal_year, 4, 1)

@@ -5,14 +5,13 @@ import logging
 from celery import shared_task
 from django.db import OperationalError as DatabaseOperationalError
 from django.db import transaction
-from kombu.exceptions import OperationalError as BrokerOperationalError
+
+from config.celery import send_or_run
 
 from .models import ImportBatch
 from .recompute import recompute
 
 log = logging.getLogger(__name__)
-
-BROKER_DOWN = (BrokerOperationalError, ConnectionError, OSError, TimeoutError)
 
 
 @shared_task(
@@ -50,16 +49,6 @@ def schedule_recompute(authority_ids=None, indicator_ids=None, batch_id=None) ->
     if batch_id:
         ImportBatch.objects.filter(pk=batch_id).update(recompute_state=ImportBatch.Recompute.QUEUED)
 
-    def send() -> None:
-        if recompute_statuses.app.conf.task_always_eager:
-            run_recompute(authority_ids, indicator_ids, batch_id)
-            return
-        try:
-            recompute_statuses.apply_async(
-                args=(authority_ids, indicator_ids, batch_id), retry=False
-            )
-        except BROKER_DOWN as error:
-            log.warning("broker unreachable (%s): recomputing in-process", error)
-            run_recompute(authority_ids, indicator_ids, batch_id)
-
-    transaction.on_commit(send)
+    transaction.on_commit(
+        lambda: send_or_run(recompute_statuses, authority_ids, indicator_ids, batch_id)
+    )

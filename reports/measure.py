@@ -63,25 +63,44 @@ class MeasureStory:
 
 
 def build_story(authority: Authority, indicator: Indicator) -> MeasureStory:
-    values = list(
-        Value.objects.filter(authority=authority, indicator=indicator)
+    return build_stories(authority, [indicator])[indicator.id]
+
+
+def build_stories(authority: Authority, indicators: list[Indicator]) -> dict[int, MeasureStory]:
+    """Stories for many measures at once, in three queries whatever their number."""
+    ids = [i.id for i in indicators]
+    comparators = {i.id: (i.benchmark_id or i.id) for i in indicators}
+    values: dict[int, list[Value]] = {i: [] for i in ids}
+    for value in (
+        Value.objects.filter(authority=authority, indicator_id__in=ids)
         .select_related("period")
         .order_by("period__start", "period__kind")
-    )
-    targets = sorted(
-        Target.objects.filter(indicator=indicator).for_authority(authority).chosen().values(),
-        key=lambda t: t.fiscal_year,
-    )
-    comparator = indicator.benchmark or indicator
-    others = (
+    ):
+        values[value.indicator_id].append(value)
+    chosen = Target.objects.filter(indicator_id__in=ids).for_authority(authority).chosen()
+    targets: dict[int, list[Target]] = {i: [] for i in ids}
+    for (indicator_id, _), target in sorted(chosen.items(), key=lambda item: item[0][1]):
+        targets[indicator_id].append(target)
+    others: dict[int, list[Value]] = {}
+    for value in (
         Value.objects.filter(
-            indicator=comparator,
+            indicator_id__in=set(comparators.values()),
             authority__in=Authority.objects.filter(kind=Authority.Kind.NATION)
             | Authority.objects.filter(id=authority.region_id),
         )
         .select_related("period", "authority")
         .order_by("period__start")
-    )
-    england = [v for v in others if v.authority.kind == Authority.Kind.NATION]
-    region = [v for v in others if v.authority_id == authority.region_id]
-    return MeasureStory(authority, indicator, values, targets, england, region)
+    ):
+        others.setdefault(value.indicator_id, []).append(value)
+    stories = {}
+    for indicator in indicators:
+        theirs = others.get(comparators[indicator.id], [])
+        stories[indicator.id] = MeasureStory(
+            authority,
+            indicator,
+            values[indicator.id],
+            targets[indicator.id],
+            [v for v in theirs if v.authority.kind == Authority.Kind.NATION],
+            [v for v in theirs if v.authority_id == authority.region_id],
+        )
+    return stories

@@ -114,3 +114,31 @@ class Publication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.authority} {self.period} presented {self.presented_on}"
+
+
+class Briefing(models.Model):
+    """A PDF briefing built in the background (a whole year, or anything too large to build
+    while the browser waits). The row is the source of truth for its progress."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Being built"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    authority = models.ForeignKey("authorities.Authority", on_delete=models.CASCADE)
+    period_codes = models.JSONField(help_text="The quarters it covers, in order.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    file = models.FileField(upload_to="briefings/%Y/%m/", blank=True)
+    message = models.TextField(blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"Briefing {self.pk}: {self.authority} {', '.join(self.period_codes)}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_challenge, views_imports, views_measures
+from . import views, views_briefing, views_challenge, views_imports, views_measures
 
 app_name = "reports"
 urlpatterns = [
@@ -49,4 +49,16 @@ urlpatterns = [
     path("imports/<int:pk>/cancel/", views_imports.cancel, name="import_cancel"),
     path("imports/<int:pk>/problems.csv", views_imports.problems_csv, name="import_problems"),
     path("imports/template/<slug:kind>.csv", views_imports.template_csv, name="import_template"),
+    path(
+        "a/<slug:authority_slug>/q/<slug:period_slug>/briefing.pdf",
+        views_briefing.quarter_pdf,
+        name="briefing_pdf",
+    ),
+    path(
+        "a/<slug:authority_slug>/y/<slug:period_slug>/briefing/",
+        views_briefing.request_year,
+        name="briefing_year",
+    ),
+    path("briefings/<int:pk>/", views_briefing.detail, name="briefing"),
+    path("briefings/<int:pk>/download/", views_briefing.download, name="briefing_download"),
 ]

@@ -124,6 +124,7 @@ def test_an_unreachable_broker_falls_back_to_recomputing_in_process(
     value.refresh_from_db()
     assert value.status == "on_target"
     assert "broker unreachable" in caplog.text
+    assert "in-process" in caplog.text
 
 
 @pytest.mark.django_db

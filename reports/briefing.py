@@ -1,0 +1,154 @@
+"""The quarter's scrutiny paper as a PDF: an HTML template rendered by WeasyPrint, with static
+SVG charts from plotly and kaleido. One place assembles it for the web, the command line and
+the Celery task."""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from authorities.models import Authority
+from indicators.models import Period, Value
+from indicators.rules import Direction
+
+from . import charts
+from .challenge import open_actions
+from .measure import build_stories
+from .quarter import Quarter, build_quarter
+
+log = logging.getLogger(__name__)
+CHART_SIZE = {"width": 900, "height": 360}
+
+
+@dataclass
+class BriefingTimings:
+    charts: list[float] = field(default_factory=list)
+    render: float = 0.0
+    pages: int = 0
+
+
+@dataclass
+class QuarterBriefing:
+    quarter: Quarter
+    sections: list[dict]
+    improving: int
+    worsening: int
+    actions: list
+    data_as_of: object
+
+
+def assemble(authority: Authority, period: Period, timings: BriefingTimings | None = None):
+    quarter = build_quarter(authority, period)
+    selected = [
+        row
+        for row in quarter.measures + quarter.volumetric
+        if row.is_concern
+        or (
+            row.challenge
+            and row.challenge.classification in ("good", "concern", "potential_concern")
+        )
+        or (row.challenge and (row.challenge.council_comment or row.challenge.provider_response))
+    ]
+    stories = build_stories(authority, [row.indicator for row in selected])
+    today = timezone.localdate()
+    sections = []
+    for row in selected:
+        story = stories[row.indicator.id]
+        started = time.perf_counter()
+        svg = chart_svg(story)
+        if timings is not None:
+            timings.charts.append(time.perf_counter() - started)
+        recent = [v for v in story.values if v.period.end <= period.end][-8:]
+        sections.append(
+            {
+                "row": row,
+                "chart": svg,
+                "recent": list(reversed(recent)),
+                "actions": [
+                    (a, a.state(today))
+                    for a in (row.challenge.actions.all() if row.challenge else [])
+                    if a.status == "open"
+                ],
+            }
+        )
+    directions = [row.value.direction for row in quarter.measures if row.value]
+    as_of = Value.objects.filter(authority=authority).aggregate(latest=Max("updated_at"))
+    return QuarterBriefing(
+        quarter=quarter,
+        sections=sections,
+        improving=directions.count(Direction.BETTER),
+        worsening=directions.count(Direction.WORSE),
+        actions=open_actions(authority, today),
+        data_as_of=as_of["latest"],
+    )
+
+
+def render_pdf(
+    authority: Authority, periods: list[Period], timings: BriefingTimings | None = None
+) -> bytes:
+    from weasyprint import HTML
+
+    briefings = [assemble(authority, period, timings) for period in periods]
+    html = render_to_string(
+        "reports/briefing.html",
+        {
+            "authority": authority,
+            "briefings": briefings,
+            "periods": periods,
+            "generated_on": timezone.now(),
+        },
+    )
+    started = time.perf_counter()
+    document = HTML(string=html, base_url=None).render(pdf_tags=True)
+    pdf = document.write_pdf(pdf_tags=True)
+    if timings is not None:
+        timings.render = time.perf_counter() - started
+        timings.pages = len(document.pages)
+    return pdf
+
+
+_server_lock = threading.Lock()
+_server_started = False
+
+
+def chart_svg(story) -> str | None:
+    """The measure's chart as a data URI of an SVG image, or None if no chart can be drawn
+    (no figures, or no Chromium for kaleido: the briefing then relies on its tables)."""
+    if not story.values and not story.england:
+        return None
+    figure = charts.measure_figure(
+        story.indicator,
+        {story.authority.name: story.values, "England": story.england},
+        story.targets,
+    )
+    figure.update_layout(font={"size": 13}, legend={"orientation": "h", "y": -0.2})
+    try:
+        _ensure_server()
+        svg = figure.to_image(format="svg", **CHART_SIZE)
+    except Exception as error:  # kaleido raises several kinds when Chromium is missing
+        log.warning("chart for %s not drawn: %s", story.indicator.code, error)
+        return None
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+
+
+def _ensure_server() -> None:
+    """kaleido starts Chromium once per process and reuses it: 0.1 s a chart, not 2 s."""
+    global _server_started
+    import warnings
+
+    import kaleido
+
+    warnings.filterwarnings("ignore", message="The kopts argument is ignored")
+    with _server_lock:
+        if not _server_started:
+            kaleido.start_sync_server(silence_warnings=True)
+            atexit.register(kaleido.stop_sync_server, silence_warnings=True)
+            _server_started = True

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import logging
+import time
+
+from celery import shared_task
+from django.core.files.base import ContentFile
+
+from indicators.models import Period
+
+from .models import Briefing
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def build_briefing(briefing_id: int) -> str:
+    """Build a queued briefing. Claimed by a conditional UPDATE, so a redelivered task that
+    finds it already built does nothing."""
+    from .briefing import render_pdf
+
+    claimed = Briefing.objects.filter(
+        pk=briefing_id, state__in=[Briefing.State.QUEUED, Briefing.State.RUNNING]
+    ).update(state=Briefing.State.RUNNING)
+    if not claimed:
+        return "already built"
+    briefing = Briefing.objects.select_related("authority").get(pk=briefing_id)
+    started = time.perf_counter()
+    try:
+        periods = sorted(
+            Period.objects.filter(code__in=briefing.period_codes), key=lambda p: p.sequence
+        )
+        pdf = render_pdf(briefing.authority, periods)
+        briefing.file.save(f"briefing-{briefing.pk}.pdf", ContentFile(pdf), save=False)
+        briefing.state = Briefing.State.DONE
+    except Exception as error:
+        log.exception("briefing %s failed", briefing_id)
+        briefing.state = Briefing.State.FAILED
+        briefing.message = f"The briefing could not be built: {error}"[:1000]
+    briefing.seconds = time.perf_counter() - started
+    briefing.save()
+    return briefing.state

@@ -1,0 +1,135 @@
+"""The PDF briefing, read back as a person and a text extractor would read it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+from django.core.management import call_command
+from PIL import Image
+
+from reports.models import Briefing
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def poppler():
+    if not shutil.which("pdftotext"):
+        if os.environ.get("CI"):
+            pytest.fail("CI needs poppler-utils (pdftotext, pdftoppm)")
+        pytest.skip("poppler-utils is not installed")
+
+
+def text_of(path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.fixture
+def demo_briefing(demo, tmp_path):
+    path = tmp_path / "q2.pdf"
+    call_command("briefing", authority="Doncaster", period="2016-17 Q2", output=str(path))
+    return path
+
+
+def test_the_summary_counts_and_hard_to_shift_are_in_the_text(demo_briefing):
+    text = " ".join(text_of(demo_briefing).split())
+    assert "Children's services performance: Quarter 2 2016/17" in text
+    assert "All categories 2 3 11 2 18" in text
+    assert "Children in Care 0 1 4 0 5" in text
+    assert "Hard to shift • A2 Single assessments completed within 45 working days" in text
+
+
+def test_each_section_has_its_figures_and_commentary(demo_briefing):
+    text = " ".join(text_of(demo_briefing).split())
+    assert "A2 Single assessments completed within 45 working days ✗ Outside tolerance" in text
+    assert "Quarter 2 2016/17 82%" in text
+    assert "Assessment timeliness has fallen again" in text
+    assert "Three teams account for most of the drop" in text
+    assert "Overdue: Report which teams are behind" in text
+    assert "Appendix: every measure" in text
+    assert "E1 Contacts into social care (monthly average) 1,669 1,843 -174" in text
+
+
+def test_every_page_is_numbered_and_the_pdf_is_tagged(demo_briefing):
+    info = subprocess.run(["pdfinfo", str(demo_briefing)], capture_output=True, text=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages")))
+    assert "Tagged:          yes" in info
+    text = text_of(demo_briefing)
+    for page in range(1, pages + 1):
+        assert f"Page {page} of {pages}" in text
+
+
+def test_page_one_renders_as_an_image_that_is_not_blank(demo_briefing, tmp_path):
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "40",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(demo_briefing),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+    )
+    image = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
+    dark = sum(1 for pixel in image.getdata() if pixel < 128)
+    assert dark > 500  # the heading and the cover's details are there
+
+
+def test_charts_are_drawn_into_the_measure_sections(demo, tmp_path):
+    from authorities.models import Authority
+    from indicators.models import Period
+    from reports.briefing import BriefingTimings, render_pdf
+
+    timings = BriefingTimings()
+    render_pdf(
+        Authority.objects.get(slug="doncaster"), [Period.objects.get(code="2016-17 Q2")], timings
+    )
+    assert len(timings.charts) >= 6
+    assert timings.pages > 5
+
+
+def test_a_quarter_with_no_data_says_so(demo, tmp_path):
+    path = tmp_path / "empty.pdf"
+    call_command("briefing", authority="E08000017", period="2019-20 Q3", output=str(path))
+    text = " ".join(text_of(path).split())
+    assert "There are no figures for Doncaster in Quarter 3 2019/20" in text
+
+
+def test_the_quarter_page_offers_the_pdf(panel_member, client):
+    response = client.get("/a/doncaster/q/2016-17-q2/briefing.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_a_year_is_built_in_the_background_with_progress(
+    panel_member, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/a/doncaster/y/2016-17/briefing/")
+    briefing = Briefing.objects.get()
+    assert response.url == f"/briefings/{briefing.pk}/"
+    assert briefing.period_codes == ["2016-17 Q1", "2016-17 Q2", "2016-17 Q3", "2016-17 Q4"]
+    page = client.get(response.url).content.decode()
+    assert "Download the PDF" in page  # eager in tests: already built
+    download = client.get(f"/briefings/{briefing.pk}/download/")
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+
+
+def test_bad_briefing_arguments_are_explained(demo, tmp_path):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="is a month"):
+        call_command("briefing", authority="Doncaster", period="2016-07", output=str(tmp_path))
+    with pytest.raises(CommandError, match='"Nowhere"'):
+        call_command("briefing", authority="Nowhere", period="2016-17 Q2", output=str(tmp_path))
