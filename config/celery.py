@@ -8,6 +8,8 @@ app = Celery("outturn")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+from . import logging as _task_logging  # noqa: E402,F401  (connects the task log signals)
+
 
 def send_or_run(task, *args):
     """Queue the task; if the broker cannot be reached, run it here and now, with a warning.
@@ -20,7 +22,9 @@ def send_or_run(task, *args):
         return task.apply(args=args).get()
     try:
         return task.apply_async(args=args, retry=False)
-    except (OperationalError, ConnectionError, OSError, TimeoutError) as error:
+    # RuntimeError: the Redis result backend's "Retry limit exceeded". Both of our tasks are
+    # idempotent, so running one here that may also have been queued is harmless.
+    except (OperationalError, ConnectionError, OSError, TimeoutError, RuntimeError) as error:
         logging.getLogger(__name__).warning(
             "broker unreachable (%s): running %s in-process", error, task.name
         )

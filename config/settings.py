@@ -2,9 +2,11 @@
 environment (see docs/configuration.md). With nothing set, it runs on an SQLite file under
 var/ with Celery tasks executed eagerly in-process."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -27,7 +29,7 @@ DJANGO_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
 ]
-THIRD_PARTY_APPS = ["django_tables2", "django_filters", "simple_history"]
+THIRD_PARTY_APPS = ["django_tables2", "django_filters", "simple_history", "axes", "csp"]
 LOCAL_APPS = ["authorities", "indicators", "reports"]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -40,7 +42,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "config.logging.RequestLogMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -73,7 +78,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Authentication
+# Authentication: django-axes locks out a username after repeated failures from one address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -104,6 +118,9 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Serve straight from the static folders when collectstatic has not run (tests, the native
+# smoke test); production images run collectstatic and leave this off.
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
 
 
 # Celery: no REDIS_URL means tasks run eagerly in the web process, so `make run` needs no broker.
@@ -124,6 +141,25 @@ CELERY_TASK_TIME_LIMIT = 660
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.5,
+        "interval_max": 1,
+    },
+    "socket_connect_timeout": 2,
+}
+
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = 3600
+CELERY_BEAT_SCHEDULE = {
+    "status-consistency-sweep": {
+        "task": "indicators.tasks.repair_statuses",
+        "schedule": env.int("SWEEP_EVERY_SECONDS", default=6 * 60 * 60),
+    },
+}
+# Fault injection for the reliability tests only: seconds a recompute waits before it starts.
+FAULT_RECOMPUTE_DELAY = env.float("FAULT_RECOMPUTE_DELAY", default=0)
 
 # Logging: one line per event on stderr.
 LOGGING = {
@@ -137,9 +173,45 @@ LOGGING = {
         # kaleido's Chromium talks a lot at INFO; its warnings still show.
         "kaleido": {"level": "WARNING"},
         "choreographer": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "django.server": {"level": "WARNING"},  # runserver's own line repeats ours
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Security. Scripts only from our own static files (charts read JSON data blocks, never
+# inline script); plotly sets inline styles as it draws, hence 'unsafe-inline' for styles only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)  # a working day
+CSRF_COOKIE_HTTPONLY = True
+# Behind HTTPS in production (docker-compose sets HTTPS=true): secure cookies, HSTS, redirect.
+HTTPS = env.bool("HTTPS", default=False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 
 # Imports
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=100 * 1024 * 1024)

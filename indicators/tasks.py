@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError as DatabaseOperationalError
 from django.db import transaction
 
@@ -29,6 +31,8 @@ def recompute_statuses(authority_ids=None, indicator_ids=None, batch_id=None) ->
 def run_recompute(authority_ids=None, indicator_ids=None, batch_id=None) -> int:
     batch = ImportBatch.objects.filter(pk=batch_id) if batch_id else ImportBatch.objects.none()
     batch.update(recompute_state=ImportBatch.Recompute.RUNNING)
+    if settings.FAULT_RECOMPUTE_DELAY:  # fault tests kill the worker in this window
+        time.sleep(settings.FAULT_RECOMPUTE_DELAY)
     try:
         changed = recompute(authority_ids, indicator_ids)
     except Exception:
@@ -51,4 +55,39 @@ def schedule_recompute(authority_ids=None, indicator_ids=None, batch_id=None) ->
 
     transaction.on_commit(
         lambda: send_or_run(recompute_statuses, authority_ids, indicator_ids, batch_id)
+    )
+
+
+@shared_task(acks_late=True)
+def repair_statuses() -> int:
+    """The periodic consistency sweep: recompute every series and report how many stored
+    statuses disagreed with the rules (they are repaired as they are found)."""
+    changed = recompute()
+    if changed:
+        log.warning("consistency sweep repaired %d values whose stored status was wrong", changed)
+    return changed
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(DatabaseOperationalError,), max_retries=3)
+def recompute_authorities(self, authority_ids: list[int]) -> dict:
+    """One share of a national recompute: whole series of these authorities."""
+    return {
+        "authorities": authority_ids,
+        "changed": recompute(authority_ids, None),
+        "worker": self.request.hostname,
+    }
+
+
+def recompute_nationally(chunks: int = 8, timeout: float = 600) -> list[dict]:
+    """Split every authority's series into chunks and let the workers share them. Each
+    authority is in exactly one chunk, so no series is done twice or missed; a chunk whose
+    worker dies is redelivered (acks_late)."""
+    from celery import group
+
+    from authorities.models import Authority
+
+    ids = sorted(Authority.objects.values_list("id", flat=True))
+    shares = [ids[i::chunks] for i in range(chunks) if ids[i::chunks]]
+    return (
+        group(recompute_authorities.s(share) for share in shares).apply_async().get(timeout=timeout)
     )

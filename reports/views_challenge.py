@@ -61,7 +61,7 @@ def edit(request, authority_slug: str, period_slug: str, code: str):
     record = _record(authority_slug, period_slug, code)
     council = side == OfficerAssignment.Side.COUNCIL
     form_class = CouncilChallengeForm if council else ProviderResponseForm
-    form = form_class(request.POST or None, instance=record)
+    form = form_class(request.POST if request.method == "POST" else None, instance=record)
     if request.method == "POST" and form.is_valid():
         record = form.save(commit=False)
         now = timezone.now()
@@ -119,7 +119,7 @@ def add_action(request, authority_slug: str, period_slug: str, code: str):
 def edit_action(request, pk: int):
     action = get_object_or_404(Action.objects.select_related("challenge__authority"), pk=pk)
     _writer_or_403(request, action.challenge.authority)
-    form = ActionForm(request.POST or None, instance=action)
+    form = ActionForm(request.POST if request.method == "POST" else None, instance=action)
     if request.method == "POST":
         if "carry_over" in request.POST:
             carry_over(action, request.user)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -56,7 +57,7 @@ TEMPLATES = {
 @officer_required
 @require_http_methods(["GET", "POST"])
 def upload(request):
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     if not is_performance_admin(request.user):
         form.fields["kind"].choices = [
             (kind, label) for kind, label in KINDS.items() if kind not in ADMIN_ONLY_KINDS
@@ -89,10 +90,19 @@ def upload(request):
     return render(request, "reports/imports/upload.html", {"form": form})
 
 
+def _own_batch(request, pk: int) -> ImportBatch:
+    """An import (a draft until confirmed, and the file behind it) is seen only by the officer
+    who uploaded it and by performance admins."""
+    batch = get_object_or_404(ImportBatch.objects.select_related("created_by"), pk=pk)
+    if batch.created_by_id != request.user.id and not is_performance_admin(request.user):
+        raise PermissionDenied("Only the officer who uploaded this file can see it.")
+    return batch
+
+
 @officer_required
 @require_GET
 def detail(request, pk: int):
-    batch = get_object_or_404(ImportBatch.objects.select_related("created_by"), pk=pk)
+    batch = _own_batch(request, pk)
     context = {
         "batch": batch,
         "working": batch.recompute_state
@@ -104,7 +114,7 @@ def detail(request, pk: int):
 @officer_required
 @require_POST
 def confirm(request, pk: int):
-    batch = get_object_or_404(ImportBatch, pk=pk)
+    batch = _own_batch(request, pk)
     service.apply(batch)
     return redirect("reports:import_detail", pk=pk)
 
@@ -112,7 +122,7 @@ def confirm(request, pk: int):
 @officer_required
 @require_POST
 def cancel(request, pk: int):
-    service.cancel(get_object_or_404(ImportBatch, pk=pk))
+    service.cancel(_own_batch(request, pk))
     return redirect("reports:import_upload")
 
 
@@ -120,6 +130,8 @@ def cancel(request, pk: int):
 @require_GET
 def history(request):
     batches = ImportBatch.objects.select_related("created_by")
+    if not is_performance_admin(request.user):
+        batches = batches.filter(created_by=request.user)
     page = Paginator(batches, 50).get_page(request.GET.get("page"))
     return render(request, "reports/imports/history.html", {"page": page})
 
@@ -139,7 +151,7 @@ def template_csv(request, kind: str):
 @officer_required
 @require_GET
 def problems_csv(request, pk: int):
-    batch = get_object_or_404(ImportBatch, pk=pk)
+    batch = _own_batch(request, pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="problems-import-{pk}.csv"'
     writer = csv.writer(response, lineterminator="\n")

@@ -2,87 +2,27 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
-import redis
 from django.conf import settings
-from django.db import connection
 from kombu.exceptions import OperationalError
 
 from config.celery import app as celery_app
 from indicators import tasks
 from indicators.models import Value
 from tests.factories import AuthorityFactory, IndicatorFactory, TargetFactory, ValueFactory
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _require_redis() -> str:
-    """CI must exercise a real broker: there a missing Redis fails the run; elsewhere it skips."""
-    url = os.environ.get("REDIS_URL", "")
-    try:
-        if not url:
-            raise ConnectionError("REDIS_URL is not set")
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except (ConnectionError, redis.exceptions.RedisError) as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs Redis for the worker test: {error}")
-        pytest.skip(f"no Redis broker: {error}")
-    return url
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    user = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+from tests.workers import celery_worker
 
 
 @pytest.fixture
-def worker(monkeypatch):
-    """A real `celery worker` process, on a queue of its own, against the test database."""
-    redis_url = _require_redis()
+def worker():
+    """A real worker on a queue of its own, so nothing else feeds it."""
     queue = f"outturn-test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": redis_url}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "-Q",
-            queue,
-            "--loglevel=INFO",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    celery_app.conf.task_always_eager = False  # the autouse fixture restores it
-    try:
+    with celery_worker("--pool=solo", "-Q", queue):
+        celery_app.conf.task_always_eager = False  # the autouse fixture restores it
         yield queue
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.mark.worker

@@ -1,0 +1,104 @@
+"""Every URL, every role, own and other authority: the status a person gets."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from authorities.models import Authority, OfficerAssignment
+from indicators.models import ImportBatch
+from reports.imports import service
+from tests.factories import ValueFactory, period
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "panel", "officer", "trust", "derby", "admin"]
+
+
+@pytest.fixture
+def world(demo, settings):
+    settings.REDIS_URL = ""  # /healthz asks no broker or worker here
+    derby = Authority.objects.create(
+        code="E06000015", dfe_code="831", name="Derby", slug="derby", kind="local_authority"
+    )
+    a2 = ValueFactory(authority=derby, period=period("2016-17 Q2"), value=90).indicator
+    a2.code = "DERBY-ONLY"
+    a2.save()
+    user = User.objects.create_user("derby", password="derby-password-2016")
+    user.groups.add(Group.objects.get(name="Officers"))
+    OfficerAssignment.objects.create(user=user, authority=derby, side="council")
+    officer = User.objects.get(username="officer")
+    data = b"authority,indicator,period,value\nE08000017,A2,2016-17 Q3,90\n"
+    batch = service.stage("returns", data, "q3.csv", user=officer).batch
+    return {"batch": batch.pk}
+
+
+def as_role(client, role):
+    if role != "anonymous":
+        client.force_login(User.objects.get(username=role))
+    return client
+
+
+OWN_CHALLENGE = "/a/doncaster/q/2016-17-q2/m/A2/challenge/"
+OTHER_CHALLENGE = "/a/derby/q/2016-17-q2/m/DERBY-ONLY/challenge/"
+
+# url, method, then the expected status for: anonymous, panel, officer, trust, derby, admin
+MATRIX = [
+    ("/healthz", "get", 200, 200, 200, 200, 200, 200),
+    ("/login/", "get", 200, 200, 200, 200, 200, 200),
+    ("/accessibility/", "get", 200, 200, 200, 200, 200, 200),
+    ("/", "get", 302, 302, 302, 302, 302, 302),
+    ("/a/doncaster/q/2016-17-q2/", "get", 302, 200, 200, 200, 200, 200),
+    ("/a/derby/q/2016-17-q2/", "get", 302, 200, 200, 200, 200, 200),
+    ("/a/doncaster/q/2016-17-q2/export.csv", "get", 302, 200, 200, 200, 200, 200),
+    ("/a/doncaster/q/2016-17-q2/challenge.csv", "get", 302, 200, 200, 200, 200, 200),
+    ("/a/doncaster/m/A2/", "get", 302, 200, 200, 200, 200, 200),
+    ("/a/doncaster/", "get", 302, 200, 200, 200, 200, 200),
+    ("/compare/A2/2016-17-q2/", "get", 302, 200, 200, 200, 200, 200),
+    (OWN_CHALLENGE, "get", 302, 403, 200, 200, 403, 200),
+    (OWN_CHALLENGE, "post", 302, 403, 302, 302, 403, 302),
+    (OTHER_CHALLENGE, "get", 302, 403, 403, 403, 200, 200),
+    ("/a/doncaster/q/2016-17-q2/m/A2/actions/", "post", 302, 403, 200, 200, 403, 200),
+    ("/a/doncaster/q/2016-17-q2/publish/", "post", 302, 403, 302, 403, 403, 302),
+    ("/imports/upload/", "get", 302, 403, 200, 200, 200, 200),
+    ("/imports/", "get", 302, 403, 200, 200, 200, 200),
+    ("/imports/{batch}/", "get", 302, 403, 200, 403, 403, 200),
+    ("/imports/{batch}/problems.csv", "get", 302, 403, 200, 403, 403, 200),
+    ("/imports/{batch}/confirm/", "post", 302, 403, 302, 403, 403, 302),
+    ("/imports/template/returns.csv", "get", 302, 403, 200, 200, 200, 200),
+    ("/admin/", "get", 302, 302, 302, 302, 302, 200),
+]
+
+
+@pytest.mark.parametrize(("url", "method", *ROLES), MATRIX, ids=[f"{m} {u}" for u, m, *_ in MATRIX])
+def test_permission_matrix(
+    world, client, url, method, anonymous, panel, officer, trust, derby, admin
+):
+    expected = dict(zip(ROLES, [anonymous, panel, officer, trust, derby, admin], strict=True))
+    url = url.format(**world)
+    for role in ROLES:
+        client.logout()
+        as_role(client, role)
+        response = getattr(client, method)(url, {})
+        assert response.status_code == expected[role], f"{role} {method} {url}"
+        if response.status_code == 403:
+            assert b"<form" not in response.content or b"logout" in response.content
+
+
+def test_an_officer_cannot_import_another_authoritys_figures(world):
+    derby = User.objects.get(username="derby")
+    staged = service.stage(
+        "returns",
+        b"authority,indicator,period,value\nDoncaster,A2,2016-17 Q3,10\n",
+        "x.csv",
+        user=derby,
+    )
+    assert "is not an authority you work for" in str(staged.problems[0])
+    assert not ImportBatch.objects.filter(state="applied", created_by=derby).exists()
+
+
+def test_only_admins_import_targets_definitions_and_dfe_files(world):
+    officer = User.objects.get(username="officer")
+    for kind in ["targets", "indicators", "ees"]:
+        staged = service.stage(kind, b"a,b\n1,2\n", "x.csv", user=officer)
+        assert "Only performance admins" in str(staged.problems[0])
