@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 
+from .frames import read_frame
 from .models import Target, Value
 from .rules import Polarity, Status
 
@@ -61,8 +62,9 @@ def load_series(
         values = values.filter(authority_id__in=list(authority_ids))
     if indicator_ids is not None:
         values = values.filter(indicator_id__in=list(indicator_ids))
-    frame = pd.DataFrame.from_records(values.values_list(*_VALUE_COLUMNS), columns=_NAMES)
-    frame["value"] = frame["value"].astype("float64")
+    frame = read_frame(values, _VALUE_COLUMNS, _NAMES, numeric=["value"])
+    frame["reported_status"] = frame["reported_status"].fillna("").astype(str)
+    frame["old_hard_to_shift"] = frame["old_hard_to_shift"].isin([True, "t"])
     return frame
 
 

@@ -174,7 +174,12 @@ def quartile_band(value: float, others: Sequence[float], polarity: Polarity) -> 
         return None
     sign = 1 if polarity == Polarity.HIGHER_IS_BETTER else -1
     better = sum(1 for other in others if sign * other > sign * value)
-    return "ABCD"[min(3, 4 * better // len(others))]
+    return band_for(better, len(others))
+
+
+def band_for(better: int, total: int) -> str:
+    """The quartile band of a figure that `better` of `total` figures beat."""
+    return "ABCD"[min(3, 4 * better // total)]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_tables2 as tables
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -87,7 +86,37 @@ class MeasuresTable(AuthorityTable):
         order_by = ()
 
     def render_name(self, value, record):
-        return render_to_string("reports/partials/measure_name.html", {"row": record})
+        parts = [format_html("{}", value)]
+        if record.months:
+            months = "; ".join(
+                f"{m.period.label}: {figure(m.value, record.indicator)}" for m in record.months
+            )
+            parts.append(format_html('<br><span class="govuk-body-s">{}</span>', months))
+        takes = record.what_it_takes
+        if takes:
+            more = "fewer" if record.indicator.polarity == "lower_is_better" else "more"
+            said = (
+                f"{takes.children} {more} child{'ren' if takes.children != 1 else ''} would have "
+                "met the target; "
+                if takes.children
+                else ""
+            )
+            parts.append(
+                format_html(
+                    '<br><span class="govuk-body-s outturn-takes">{}1 child = {} points{}</span>',
+                    said,
+                    f"{takes.points_per_child:.1f}",
+                    format_html(
+                        ". <strong>Small cohort: one child more or fewer would change the "
+                        "status.</strong>"
+                    )
+                    if takes.small_cohort
+                    else "",
+                )
+            )
+        if record.value and record.value.note:
+            parts.append(format_html('<br><span class="govuk-body-s">{}</span>', record.value.note))
+        return format_html_join("", "{}", ((part,) for part in parts))
 
     def render_this_quarter(self, value, record):
         if record.value is None:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 
+from indicators.frames import read_frame
 from indicators.models import Period, Value
 from indicators.rules import parse_period
 
@@ -68,11 +69,16 @@ def _stored(rows: pd.DataFrame) -> pd.DataFrame:
         authority_id__in=known["authority_id"].unique().tolist(),
         indicator_id__in=known["indicator_id"].unique().tolist(),
         period_id__in=known["period_id"].unique().astype(int).tolist(),
-    ).values_list("id", *KEYS, *COMPARED)
-    stored = pd.DataFrame.from_records(values, columns=columns)
-    for column in ["old_value", "old_numerator", "old_denominator"]:
-        stored[column] = stored[column].astype("float64")
-    stored["old_provisional"] = stored["old_provisional"].astype(bool)
+    )
+    stored = read_frame(
+        values,
+        ["id", *KEYS, *COMPARED],
+        columns,
+        numeric=["old_value", "old_numerator", "old_denominator"],
+    )
+    stored["old_provisional"] = stored["old_provisional"].isin([True, "t"])
+    for column in ["old_no_value_reason", "old_note"]:
+        stored[column] = stored[column].fillna("").astype(str)
     return stored.astype(dict.fromkeys(KEYS, "float64"))
 
 

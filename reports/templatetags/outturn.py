@@ -91,31 +91,43 @@ def no_value_reason(reason: str) -> str:
     return NO_VALUE_REASONS.get(reason, reason) or "No figure"
 
 
-@register.inclusion_tag("partials/sparkline.html")
-def sparkline(trend, indicator, width=120, height=32):
+@register.simple_tag
+def sparkline(trend, indicator, width=120, height=32) -> str:
     """A small trend line as inline SVG (no script), with its figures as its text label."""
     points = [(i, v) for i, v in enumerate(trend) if v is not None]
     label = "Trend over the last quarters: " + (
         ", ".join(figure(v, indicator) for _, v in points) if points else "no figures"
     )
     if len(points) < 2:
-        return {"points": "", "label": label, "width": width, "height": height}
-    low = min(v for _, v in points)
-    high = max(v for _, v in points)
-    span = (high - low) or 1
-    step = (width - 4) / max(1, len(trend) - 1)
-    coords = " ".join(
-        f"{2 + i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}" for i, v in points
+        shape = format_html(
+            '<line x1="2" y1="{}" x2="{}" y2="{}" stroke="#b1b4b6" stroke-dasharray="4 4"/>',
+            height - 2,
+            width - 2,
+            height - 2,
+        )
+    else:
+        low = min(v for _, v in points)
+        span = (max(v for _, v in points) - low) or 1
+        step = (width - 4) / max(1, len(trend) - 1)
+        xy = [(2 + i * step, height - 2 - (v - low) / span * (height - 4)) for i, v in points]
+        shape = format_html(
+            '<polyline points="{}" fill="none" stroke="#0b0c0c" stroke-width="2"/>'
+            '<circle cx="{}" cy="{}" r="3" fill="#0b0c0c"/>',
+            " ".join(f"{x:.1f},{y:.1f}" for x, y in xy),
+            f"{xy[-1][0]:.1f}",
+            f"{xy[-1][1]:.1f}",
+        )
+    return format_html(
+        '<svg class="outturn-sparkline" width="{}" height="{}" viewBox="0 0 {} {}" role="img" '
+        'aria-label="{}"><title>{}</title>{}</svg>',
+        width,
+        height,
+        width,
+        height,
+        label,
+        label,
+        shape,
     )
-    last_x, last_y = coords.split(" ")[-1].split(",")
-    return {
-        "points": coords,
-        "last_x": last_x,
-        "last_y": last_y,
-        "label": label,
-        "width": width,
-        "height": height,
-    }
 
 
 _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
