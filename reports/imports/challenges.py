@@ -105,6 +105,7 @@ def apply_challenges(checked: Checked, user) -> dict[str, int]:
 
     frame = checked.frame
     records = _records(frame, create=False)
+    periods = _periods(frame)
     now = timezone.now()
     new, changed, unchanged = [], [], 0
     for row in frame.itertuples(index=False):
@@ -116,7 +117,7 @@ def apply_challenges(checked: Checked, user) -> dict[str, int]:
             continue
         if record is None:
             record = ChallengeRecord(
-                authority_id=key[0], indicator_id=key[1], period=_periods(frame)[key[2]]
+                authority_id=key[0], indicator_id=key[1], period=periods[key[2]]
             )
             new.append(record)
         else:

@@ -185,3 +185,19 @@ def test_a_bad_challenge_file_names_each_problem(demo):
     assert 'Row 2, column period: "2016-17" is not a quarter' in messages[1]
     assert any(m.startswith("Row 3, column authority") for m in messages)
     assert ChallengeRecord.objects.filter(council_comment__in=["x", "y"]).count() == 0
+
+
+@pytest.mark.parametrize("rows", [2, 12])
+def test_importing_challenges_is_set_based(demo, rows, django_assert_max_num_queries):
+    from reports.imports.challenges import apply_challenges, check_challenges
+    from reports.imports.files import read_table
+
+    quarters = [f"{2000 + n}-{(n + 1) % 100:02d} Q1" for n in range(rows)]
+    data = "authority,indicator,period,council_comment\n" + "".join(
+        f"E08000017,A2,{quarter},Comment {n}\n" for n, quarter in enumerate(quarters)
+    )
+    checked = check_challenges(read_table(data.encode(), "c.csv"))
+    assert checked.ok
+    with django_assert_max_num_queries(12):
+        counts = apply_challenges(checked, User.objects.get(username="officer"))
+    assert counts["new"] == rows
