@@ -301,6 +301,14 @@ class ParsedPeriod:
     def next(self) -> ParsedPeriod:
         return from_sequence(self.kind, self.sequence + 1)
 
+    def quarters(self) -> list[ParsedPeriod]:
+        """A year's four quarters in order; a quarter is its own only quarter."""
+        if self.kind == PeriodKind.YEAR:
+            return [ParsedPeriod(PeriodKind.QUARTER, self.fiscal_year, q) for q in range(1, 5)]
+        if self.kind == PeriodKind.QUARTER:
+            return [self]
+        raise ValueError("A month is not made of quarters.")
+
     def quarter(self) -> ParsedPeriod:
         """The quarter a month falls in (a quarter is its own quarter)."""
         if self.kind == PeriodKind.QUARTER:

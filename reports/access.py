@@ -13,12 +13,17 @@ OFFICERS = "Officers"
 PERFORMANCE_ADMINS = "Performance admins"
 
 
+def _groups(user) -> set[str]:
+    """The user's role names, read once per request: every check below asks for them."""
+    if not hasattr(user, "_outturn_groups"):
+        user._outturn_groups = set(user.groups.values_list("name", flat=True))
+    return user._outturn_groups
+
+
 def is_officer(user) -> bool:
     if user is None or not user.is_authenticated:
         return False
-    if user.is_superuser:
-        return True
-    return user.groups.filter(name__in=[OFFICERS, PERFORMANCE_ADMINS]).exists()
+    return user.is_superuser or bool(_groups(user) & {OFFICERS, PERFORMANCE_ADMINS})
 
 
 def officer_required(view):
@@ -41,7 +46,7 @@ def officer_side(user, authority) -> str | None:
 
     if user is None or not user.is_authenticated:
         return None
-    if user.is_superuser or user.groups.filter(name=PERFORMANCE_ADMINS).exists():
+    if is_performance_admin(user):
         return OfficerAssignment.Side.COUNCIL
     return (
         OfficerAssignment.objects.filter(user=user, authority=authority)
@@ -54,7 +59,7 @@ def is_performance_admin(user) -> bool:
     return bool(
         user
         and user.is_authenticated
-        and (user.is_superuser or user.groups.filter(name=PERFORMANCE_ADMINS).exists())
+        and (user.is_superuser or PERFORMANCE_ADMINS in _groups(user))
     )
 
 

@@ -8,8 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from authorities.models import Authority
-from indicators.models import Indicator, Period
-from indicators.rules import PeriodKind
+from indicators.models import Period
 
 from .models import Action, ChallengeRecord, Publication
 
@@ -88,29 +87,14 @@ def publish(quarter, user, presented_on: date) -> Publication:
     )
 
 
-def revisions(quarter, publication: Publication | None) -> dict[int, dict]:
-    """Measures whose figure or status has changed since the panel saw them, by indicator id,
-    with what the panel saw."""
+def mark_revisions(quarter, publication: Publication | None) -> None:
+    """Give every measure whose figure or status has changed since the panel saw it a
+    `presented` with what the panel saw."""
     if publication is None:
-        return {}
+        return
     seen = publication.snapshot["measures"]
-    changed = {}
     for row in [*quarter.measures, *quarter.volumetric]:
         before = seen.get(row.indicator.code)
         now_value = row.value.value if row.value else None
         if before and (before["value"] != now_value or before["status"] != row.status.value):
-            changed[row.indicator.id] = before
-    return changed
-
-
-def indicator_for(code: str) -> Indicator:
-    return Indicator.objects.get(code=code)
-
-
-def quarter_period(slug: str) -> Period:
-    from indicators.rules import parse_period
-
-    parsed = parse_period(slug)
-    if parsed.kind != PeriodKind.QUARTER:
-        raise ValueError("not a quarter")
-    return Period.ensure([parsed])[parsed.code]
+            row.presented = before

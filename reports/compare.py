@@ -3,12 +3,13 @@ polarity, the chosen authority and its statistical neighbours picked out."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from statistics import mean, median
 
 from authorities.models import Authority, StatisticalNeighbour
 from indicators.models import Indicator, Period, Value
-from indicators.rules import Polarity, quartile_band
+from indicators.rules import Polarity, band_for
 
 from . import charts
 
@@ -66,10 +67,11 @@ def rank(
     polarity = Polarity(indicator.polarity)
     sign = -1 if polarity == Polarity.LOWER_IS_BETTER else 1
     ordered = sorted(with_figures, key=lambda v: (-sign * v.value, v.authority.name))
-    all_values = [v.value for v in with_figures]
+    goodness = sorted(sign * v.value for v in with_figures)  # ascending: best last
     rows = []
     for value in ordered:
-        better = sum(1 for other in all_values if sign * other > sign * value.value)
+        # How many figures are strictly better: ties share a rank and a band.
+        better = len(goodness) - bisect_right(goodness, sign * value.value)
         role = (
             "chosen"
             if chosen and value.authority_id == chosen.id
@@ -83,7 +85,7 @@ def rank(
                 "authority": value.authority,
                 "name": value.authority.name,
                 "value": value.value,
-                "band": quartile_band(value.value, all_values, polarity),
+                "band": band_for(better, len(goodness)) if polarity != Polarity.NONE else None,
                 "role": role,
             }
         )

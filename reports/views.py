@@ -13,7 +13,7 @@ from indicators.models import Indicator, Period
 from indicators.rules import PeriodKind, PeriodParseError, parse_period
 
 from .access import officer_side
-from .challenge import open_actions, revisions
+from .challenge import mark_revisions, open_actions
 from .export import quarter_csv
 from .filters import MeasureFilter
 from .forms import PublishForm
@@ -93,10 +93,7 @@ def quarter(request, authority_slug: str, period_slug: str):
     )
     shown = next((p for p in publications if str(p.pk) == request.GET.get("presented", "")), None)
     latest = publications[0] if publications else None
-    for indicator_id, seen in revisions(quarter, latest).items():
-        for row in [*quarter.measures, *quarter.volumetric]:
-            if row.indicator.id == indicator_id:
-                row.presented = seen
+    mark_revisions(quarter, latest)
     side = officer_side(request.user, quarter.authority)
     return render(
         request,

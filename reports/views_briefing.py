@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from authorities.models import Authority
 from config.celery import send_or_run
 from indicators.models import Period
-from indicators.rules import ParsedPeriod, PeriodKind, PeriodParseError, parse_period
+from indicators.rules import PeriodKind, PeriodParseError, parse_period
 
 from .briefing import render_pdf
 from .models import Briefing
@@ -40,8 +40,8 @@ def request_year(request, authority_slug: str, period_slug: str):
         raise Http404(str(error)) from error
     if year.kind != PeriodKind.YEAR:
         raise Http404("Give a financial year, such as 2016-17.")
-    quarters = [ParsedPeriod(PeriodKind.QUARTER, year.fiscal_year, q) for q in range(1, 5)]
-    codes = sorted(Period.ensure(quarters), key=lambda c: c)
+    codes = [quarter.code for quarter in year.quarters()]
+    Period.ensure(year.quarters())
     briefing = Briefing.objects.create(
         authority=authority, period_codes=codes, requested_by=request.user
     )

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -43,8 +44,7 @@ def _writer_or_403(request, authority: Authority) -> str:
     return side
 
 
-def _record(authority_slug: str, period_slug: str, code: str) -> ChallengeRecord:
-    authority = get_object_or_404(Authority, slug=authority_slug)
+def _record(authority: Authority, period_slug: str, code: str) -> ChallengeRecord:
     period = get_period(period_slug, PeriodKind.QUARTER)
     indicator = get_object_or_404(Indicator, code=code)
     record, _ = ChallengeRecord.objects.get_or_create(
@@ -53,65 +53,59 @@ def _record(authority_slug: str, period_slug: str, code: str) -> ChallengeRecord
     return record
 
 
+def _measure_url(record: ChallengeRecord, anchor: str = "") -> str:
+    url = reverse("reports:measure", args=[record.authority.slug, record.indicator.code])
+    return f"{url}#{anchor or 'challenge-' + record.period.slug}"
+
+
+def _side_form(side: str, record: ChallengeRecord, data=None):
+    """Each side edits only its own text: the council its comment, the provider its reply."""
+    form_class = (
+        CouncilChallengeForm if side == OfficerAssignment.Side.COUNCIL else ProviderResponseForm
+    )
+    return form_class(data, instance=record)
+
+
+def _challenge_page(request, record, side, form, action_form):
+    return render(
+        request,
+        "reports/challenge_edit.html",
+        {"record": record, "form": form, "side": side, "action_form": action_form},
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request, authority_slug: str, period_slug: str, code: str):
     authority = get_object_or_404(Authority, slug=authority_slug)
     side = _writer_or_403(request, authority)
-    record = _record(authority_slug, period_slug, code)
-    council = side == OfficerAssignment.Side.COUNCIL
-    form_class = CouncilChallengeForm if council else ProviderResponseForm
-    form = form_class(request.POST if request.method == "POST" else None, instance=record)
+    record = _record(authority, period_slug, code)
+    form = _side_form(side, record, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         record = form.save(commit=False)
-        now = timezone.now()
-        if council:
-            record.council_by, record.council_at = request.user, now
+        if side == OfficerAssignment.Side.COUNCIL:
+            record.council_by, record.council_at = request.user, timezone.now()
         else:
-            record.provider_by, record.provider_at = request.user, now
+            record.provider_by, record.provider_at = request.user, timezone.now()
         record.save()
-        return redirect(f"{_measure_url(record)}#challenge-{record.period.slug}")
-    return render(
-        request,
-        "reports/challenge_edit.html",
-        {"record": record, "form": form, "side": side, "action_form": ActionForm()},
-    )
-
-
-def _measure_url(record: ChallengeRecord) -> str:
-    from django.urls import reverse
-
-    return reverse("reports:measure", args=[record.authority.slug, record.indicator.code])
+        return redirect(_measure_url(record))
+    return _challenge_page(request, record, side, form, ActionForm())
 
 
 @login_required
 @require_POST
 def add_action(request, authority_slug: str, period_slug: str, code: str):
     authority = get_object_or_404(Authority, slug=authority_slug)
-    _writer_or_403(request, authority)
-    record = _record(authority_slug, period_slug, code)
+    side = _writer_or_403(request, authority)
+    record = _record(authority, period_slug, code)
     form = ActionForm(request.POST)
     if form.is_valid():
         action = form.save(commit=False)
         action.challenge = record
         action.created_by = request.user
         action.save()
-        return redirect(f"{_measure_url(record)}#challenge-{record.period.slug}")
-    return render(
-        request,
-        "reports/challenge_edit.html",
-        {
-            "record": record,
-            "form": (
-                CouncilChallengeForm
-                if officer_side(request.user, authority) == "council"
-                else ProviderResponseForm
-            )(instance=record),
-            "side": officer_side(request.user, authority),
-            "action_form": form,
-        },
-        status=200,
-    )
+        return redirect(_measure_url(record))
+    return _challenge_page(request, record, side, _side_form(side, record), form)
 
 
 @login_required
@@ -123,12 +117,10 @@ def edit_action(request, pk: int):
     if request.method == "POST":
         if "carry_over" in request.POST:
             carry_over(action, request.user)
-            return redirect(f"{_measure_url(action.challenge)}#challenge")
+            return redirect(_measure_url(action.challenge, anchor="challenge"))
         if form.is_valid():
             form.save()
-            return redirect(
-                f"{_measure_url(action.challenge)}#challenge-{action.challenge.period.slug}"
-            )
+            return redirect(_measure_url(action.challenge))
     return render(request, "reports/action_edit.html", {"action": action, "form": form})
 
 
@@ -145,7 +137,10 @@ def publish_quarter(request, authority_slug: str, period_slug: str):
     publication = publish(
         build_quarter(authority, period), request.user, form.cleaned_data["presented_on"]
     )
-    return redirect(f"/a/{authority.slug}/q/{period.slug}/?presented={publication.pk}")
+    return redirect(
+        reverse("reports:quarter", args=[authority.slug, period.slug])
+        + f"?presented={publication.pk}"
+    )
 
 
 @login_required

@@ -43,6 +43,12 @@ def test_the_quarter_view(signed_in, page, axe, screenshot):
     expect(page.locator(".outturn-hard-to-shift")).to_contain_text("A8")
     check_page(page, axe, screenshot, "quarter-view")
 
+    page.emulate_media(media="print")  # for the panel's papers: no navigation, no forms
+    expect(page.locator(".govuk-header")).to_be_hidden()
+    expect(page.locator("form.outturn-switcher")).to_be_hidden()
+    expect(page.locator("#measures-table")).to_be_visible()
+    page.emulate_media(media="screen")
+
     page.get_by_label("Status", exact=True).select_option("outside_tolerance")
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("#measures-table tbody tr")

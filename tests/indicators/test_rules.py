@@ -348,3 +348,15 @@ def test_adding_what_it_takes_reaches_the_target(numerator, denominator, target)
         assert reached >= target - 1e-9
     if result.children:
         assert 100 * (numerator + result.children - 1) / denominator < target
+
+
+def test_a_year_is_made_of_its_four_quarters():
+    assert [q.code for q in parse_period("2016-17").quarters()] == [
+        "2016-17 Q1",
+        "2016-17 Q2",
+        "2016-17 Q3",
+        "2016-17 Q4",
+    ]
+    assert parse_period("Q2 2016/17").quarters() == [parse_period("2016-17 Q2")]
+    with pytest.raises(ValueError, match="not made of quarters"):
+        parse_period("2016-07").quarters()

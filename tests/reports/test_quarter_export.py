@@ -61,7 +61,7 @@ def test_the_command_finds_an_authority_by_number_or_name(demo, capsys):
     [
         ("Nowhere", "2016-17 Q2", 'No authority has the code, number or name "Nowhere"'),
         ("E08000017", "2016-17 Q7", '"2016-17 Q7" is not a period'),
-        ("E08000017", "2016-17", "is a year, not a quarter"),
+        ("E08000017", "2016-17", "is a year: give a quarter"),
         ("E08000017", "2030-31 Q1", "No figures are stored for Quarter 1 2030/31"),
     ],
 )

@@ -2,10 +2,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from authorities.models import Authority
 from indicators.models import Period
-from indicators.rules import PeriodKind, PeriodParseError, parse_period
+from indicators.rules import PeriodKind
 from reports.export import write_quarter_csv
+from reports.management.arguments import authority_named, period_named
 from reports.quarter import build_quarter
 
 
@@ -18,20 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--output", type=Path, help="File to write (default: stdout)")
 
     def handle(self, *args, authority, period, output, **options):
-        found = Authority.objects.filter(code__iexact=authority) | Authority.objects.filter(
-            name__iexact=authority
-        )
-        if authority.isdigit():
-            found |= Authority.objects.filter(dfe_code=authority)
-        chosen = found.first()
-        if chosen is None:
-            raise CommandError(f'No authority has the code, number or name "{authority}".')
-        try:
-            parsed = parse_period(period)
-        except PeriodParseError as error:
-            raise CommandError(str(error)) from error
-        if parsed.kind != PeriodKind.QUARTER:
-            raise CommandError(f'"{period}" is a {parsed.kind}, not a quarter.')
+        chosen = authority_named(authority)
+        parsed = period_named(period, PeriodKind.QUARTER)
         stored = Period.objects.filter(code=parsed.code).first()
         if stored is None:
             raise CommandError(f"No figures are stored for {parsed.label}.")
