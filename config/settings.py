@@ -139,7 +139,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 660
 # Fail fast when the broker is down so the caller can fall back to running in-process.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2}
+# visibility_timeout: how long Redis waits before redelivering a task nobody acknowledged.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "socket_connect_timeout": 2,
+    "visibility_timeout": 3600,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     "retry_policy": {
@@ -151,7 +156,6 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
 }
 
-CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = 3600
 CELERY_BEAT_SCHEDULE = {
     "status-consistency-sweep": {
         "task": "indicators.tasks.repair_statuses",

@@ -11,7 +11,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from indicators.models import ImportBatch
+from authorities.models import Authority
+from indicators.models import ImportBatch, Indicator
 from indicators.tasks import schedule_recompute
 
 from ..access import ADMIN_ONLY_KINDS, is_performance_admin, writable_authority_ids
@@ -180,9 +181,6 @@ def cancel(batch: ImportBatch) -> None:
 
 
 def _describe_changes(changed) -> list[dict]:
-    from authorities.models import Authority
-    from indicators.models import Indicator
-
     names = dict(
         Authority.objects.filter(id__in=changed["authority_id"].unique().tolist()).values_list(
             "id", "name"
