@@ -132,10 +132,10 @@ def add_synthetic_measures(count: int) -> None:
     a default target and tolerance for every year from 2013-14 to 2024-25."""
     import pandas as pd
 
-    from indicators.loading import write_indicators, write_target_rows
     from indicators.models import Indicator
+    from indicators.writes import save_indicators, save_target_rows
 
-    write_indicators(
+    save_indicators(
         pd.DataFrame(
             {
                 "code": [f"SYN-{i:02d}" for i in range(1, count + 1)],
@@ -153,7 +153,7 @@ def add_synthetic_measures(count: int) -> None:
         )
     )
     ids = Indicator.objects.filter(code__startswith="SYN-").values_list("id", "polarity")
-    write_target_rows(
+    save_target_rows(
         pd.DataFrame(
             [
                 {
@@ -183,8 +183,7 @@ def national_authority_codes() -> list[str]:
 
 def run(args) -> None:
 
-    from indicators import tasks
-    from reports.imports import service
+    from imports import service, tasks
 
     codes = national_authority_codes()
     add_synthetic_measures(args.indicators)

@@ -111,7 +111,8 @@ def browse(base: str, cookie: str, stop: threading.Event, timings: list, errors:
 def run(args, database_url: str) -> None:
     from django.db import connections
 
-    from indicators.models import ImportBatch, Value
+    from imports.models import ImportBatch
+    from indicators.models import Value
 
     env = {
         "DATABASE_URL": database_url,

@@ -71,7 +71,7 @@ def main() -> None:
 
 
 def load_contract_set() -> None:
-    from reports.imports import service
+    from imports import service
 
     add_synthetic_measures(60)
     with tempfile.TemporaryDirectory() as folder:

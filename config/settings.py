@@ -30,7 +30,7 @@ DJANGO_APPS = [
     "django.contrib.humanize",
 ]
 THIRD_PARTY_APPS = ["django_tables2", "django_filters", "simple_history", "axes", "csp"]
-LOCAL_APPS = ["authorities", "indicators", "reports"]
+LOCAL_APPS = ["core", "authorities", "indicators", "scrutiny", "imports", "reports", "demo"]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
@@ -61,7 +61,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "reports.context_processors.roles",
+                "core.context_processors.roles",
             ],
         },
     }

@@ -1,21 +1,11 @@
+"""The Django admin for performance admins. Every save and delete goes through the one write
+path (indicators.writes), so a target edited on the indicator's page, an indicator's new
+polarity or a corrected figure is judged by the same rules as an import, at once."""
+
 from django.contrib import admin
 
-from .models import Category, ImportBatch, Indicator, Period, Target, Value
-from .tasks import schedule_recompute
-
-
-class RecomputesOnSave:
-    """A change made in the admin is judged by the same rules as an import."""
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        authorities = None if obj.authority_id is None else [obj.authority_id]
-        schedule_recompute(authorities, [obj.indicator_id])
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        authorities = None if obj.authority_id is None else [obj.authority_id]
-        schedule_recompute(authorities, [obj.indicator_id])
+from . import writes
+from .models import Category, Indicator, Period, Target, Value
 
 
 @admin.register(Category)
@@ -39,14 +29,37 @@ class IndicatorAdmin(admin.ModelAdmin):
     list_select_related = ["category"]
     inlines = [TargetInline]
 
+    def save_model(self, request, obj, form, change):
+        writes.save_indicator(obj)
+
+    def save_formset(self, request, form, formset, change):
+        """The inline's targets, each through the write path (the formset's own save would
+        write them behind the recompute's back)."""
+        targets = formset.save(commit=False)
+        for target in formset.deleted_objects:
+            writes.delete_target(target)
+        for target in targets:
+            writes.save_target(target, user=request.user, reason="Edited in the admin")
+        formset.save_m2m()
+
 
 @admin.register(Target)
-class TargetAdmin(RecomputesOnSave, admin.ModelAdmin):
+class TargetAdmin(admin.ModelAdmin):
     list_display = ["indicator", "authority", "year_code", "target", "tolerance"]
     list_filter = ["fiscal_year"]
     search_fields = ["indicator__code", "authority__name"]
     autocomplete_fields = ["indicator", "authority"]
     list_select_related = ["indicator", "authority"]
+
+    def save_model(self, request, obj, form, change):
+        writes.save_target(obj, user=request.user, reason="Edited in the admin")
+
+    def delete_model(self, request, obj):
+        writes.delete_target(obj)
+
+    def delete_queryset(self, request, queryset):
+        for target in queryset:
+            writes.delete_target(target)
 
 
 @admin.register(Period)
@@ -60,7 +73,7 @@ class PeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(Value)
-class ValueAdmin(RecomputesOnSave, admin.ModelAdmin):
+class ValueAdmin(admin.ModelAdmin):
     list_display = ["authority", "indicator", "period", "value", "status", "direction"]
     list_filter = ["status", "period__kind"]
     search_fields = ["indicator__code", "authority__name"]
@@ -68,9 +81,12 @@ class ValueAdmin(RecomputesOnSave, admin.ModelAdmin):
     raw_id_fields = ["authority", "indicator", "period", "import_batch"]
     readonly_fields = ["status", "direction", "hard_to_shift", "updated_at"]
 
+    def save_model(self, request, obj, form, change):
+        writes.save_value(obj, user=request.user, reason="Edited in the admin")
 
-@admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
-    list_display = ["file_name", "kind", "state", "created_by", "created_at"]
-    list_filter = ["state", "kind"]
-    readonly_fields = [f.name for f in ImportBatch._meta.fields]
+    def delete_model(self, request, obj):
+        writes.delete_value(obj)
+
+    def delete_queryset(self, request, queryset):
+        for value in queryset:
+            writes.delete_value(value)

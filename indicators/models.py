@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -184,62 +183,6 @@ class Target(models.Model):
             raise ValidationError({"tolerance": str(error)}) from error
 
 
-class ImportBatch(models.Model):
-    """One uploaded or command-line file and what happened to it. The row is the source of
-    truth for the import's progress; the original file is kept beside it."""
-
-    class State(models.TextChoices):
-        CHECKED = "checked", "Checked, waiting for confirmation"
-        APPLIED = "applied", "Applied"
-        FAILED = "failed", "Failed"
-        REJECTED = "rejected", "Rejected: problems in the file"
-        CANCELLED = "cancelled", "Cancelled"
-
-    class Recompute(models.TextChoices):
-        NOT_NEEDED = "", "Not needed"
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Recomputing statuses"
-        DONE = "done", "Statuses up to date"
-        FAILED = "failed", "Recompute failed"
-
-    class Kind(models.TextChoices):
-        RETURNS = "returns", "Returns (figures)"
-        TARGETS = "targets", "Targets and tolerances"
-        INDICATORS = "indicators", "Indicator definitions"
-        EES = "ees", "A DfE statistics file"
-        CHALLENGES = "challenges", "Challenge records (council comment, provider response)"
-        ACTIONS = "actions", "Challenge actions"
-
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RETURNS)
-    file_name = models.CharField(max_length=255)
-    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
-    sha256 = models.CharField(max_length=64, db_index=True)
-    provisional = models.BooleanField(default=False)
-    options = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    applied_at = models.DateTimeField(null=True, blank=True)
-    state = models.CharField(max_length=20, choices=State.choices, default=State.CHECKED)
-    counts = models.JSONField(default=dict, blank=True)
-    problems = models.JSONField(default=list, blank=True)
-    changes = models.JSONField(default=list, blank=True, help_text="Changed values, old and new.")
-    notes = models.JSONField(default=list, blank=True)
-    message = models.TextField(blank=True)
-    recompute_state = models.CharField(
-        max_length=10, choices=Recompute.choices, blank=True, default=Recompute.NOT_NEEDED
-    )
-    recomputed = models.PositiveIntegerField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name_plural = "import batches"
-
-    def __str__(self) -> str:
-        return f"{self.file_name} ({self.get_state_display()})"
-
-
 class Value(models.Model):
     authority = models.ForeignKey("authorities.Authority", on_delete=models.CASCADE)
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE)
@@ -264,7 +207,11 @@ class Value(models.Model):
     hard_to_shift = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
     import_batch = models.ForeignKey(
-        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="values"
+        "imports.ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="values",
     )
     # Derived fields change with every recompute; history keeps what people changed.
     history = HistoricalRecords(excluded_fields=["status", "direction", "hard_to_shift"])

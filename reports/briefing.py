@@ -18,9 +18,9 @@ from django.utils import timezone
 from authorities.models import Authority
 from indicators.models import Period, Value
 from indicators.rules import Direction
+from scrutiny.challenge import open_actions
 
 from . import charts
-from .challenge import open_actions
 from .measure import build_stories
 from .quarter import Quarter, build_quarter
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+from core.csv import spreadsheet_safe
+
 from .quarter import Quarter
 
 QUARTER_COLUMNS = [
@@ -18,19 +20,6 @@ QUARTER_COLUMNS = [
     "direction",
     "hard_to_shift",
 ]
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(cell) -> str:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe; numbers pass."""
-    if cell is None:
-        return ""
-    if isinstance(cell, bool):
-        return "true" if cell else "false"
-    if isinstance(cell, int | float):
-        return f"{cell:g}"
-    text = str(cell)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def quarter_rows(quarter: Quarter) -> list[list[str]]:

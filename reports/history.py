@@ -9,8 +9,7 @@ from django.db.models import Q
 
 from indicators.models import Period, Target, Value
 from indicators.rules import fiscal_year_code
-
-from .models import Action, ChallengeRecord
+from scrutiny.models import Action, ChallengeRecord
 
 FIELDS = {
     "value": ["value", "no_value_reason", "numerator", "denominator", "note", "provisional"],

@@ -13,10 +13,10 @@ from django.db.models import F
 from authorities.models import Authority
 from indicators.models import Category, Indicator, Period, Target, Value
 from indicators.rules import PeriodKind, Polarity, Status, WhatItTakes, what_it_takes
+from scrutiny.challenge import records_for
+from scrutiny.models import ChallengeRecord
 
-from .challenge import records_for
-from .comparisons import Comparison, compare
-from .models import ChallengeRecord
+from .benchmarks import Comparison, compare
 
 TREND_QUARTERS = 8
 STATUS_ORDER = [

@@ -6,10 +6,9 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from core.csv import spreadsheet_safe
 from indicators.rules import Status
-
-from .export import spreadsheet_safe
-from .templatetags.outturn import (
+from indicators.templatetags.outturn import (
     direction_tag,
     figure,
     no_value_reason,

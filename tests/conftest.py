@@ -4,6 +4,8 @@ import os
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
 
 from config.celery import app as celery_app
 
@@ -35,10 +37,12 @@ def shared_data() -> Path:
 
 
 @pytest.fixture
-def demo(db):
-    from indicators.demo.load import load_demo
+def demo(db, django_capture_on_commit_callbacks):
+    from demo.load import load_demo
 
-    load_demo()
+    # The demo writes through the one write path, whose recompute runs after the commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        load_demo()
 
 
 @pytest.fixture
@@ -46,5 +50,20 @@ def panel_member(demo, client):
     from django.contrib.auth.models import User
 
     user = User.objects.get(username="panel")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def england(db, shared_data):
+    """Every English authority and DfE's indicator definitions, as an officer would start."""
+    call_command("load_authorities", str(shared_data / "authorities.csv"))
+    call_command("import_indicators", str(shared_data / "indicators.csv"))
+    return shared_data
+
+
+@pytest.fixture
+def officer(demo, client):
+    user = User.objects.get(username="officer")
     client.force_login(user)
     return user

@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 
 from authorities.models import Authority, OfficerAssignment
-from indicators.models import ImportBatch
-from reports.imports import service
+from imports import service
+from imports.models import ImportBatch
 from tests.factories import ValueFactory, period
 
 pytestmark = pytest.mark.django_db

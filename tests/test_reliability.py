@@ -18,10 +18,11 @@ import pytest
 from django.db import connection
 
 from config.celery import app as celery_app
+from imports import service
+from imports.models import ImportBatch
 from indicators import tasks
-from indicators.models import ImportBatch, Value
+from indicators.models import Value
 from indicators.tasks import repair_statuses
-from reports.imports import service
 from tests.factories import AuthorityFactory, IndicatorFactory, TargetFactory, ValueFactory
 from tests.workers import celery_worker, database_url
 

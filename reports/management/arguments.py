@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 
 from authorities.models import Authority
+from imports.lookups import authority_ids
 from indicators.rules import ParsedPeriod, PeriodParseError, parse_period
-from reports.imports.lookups import authority_ids
 
 
 def authority_named(text: str) -> Authority:

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from reports.imports import service
+from imports import service
 from tests.browser.pages import Outturn, fits_width, tab_through
 from tests.conftest import SHARED_DATA
 

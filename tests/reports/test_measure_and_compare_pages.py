@@ -7,9 +7,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from imports import service
 from indicators.models import Value
-from reports import compare as compare_module
-from reports.imports import service
+from reports import ranking as compare_module
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from reports.export import QUARTER_COLUMNS, spreadsheet_safe
+from core.csv import spreadsheet_safe
+from reports.export import QUARTER_COLUMNS
 
 pytestmark = pytest.mark.django_db
 

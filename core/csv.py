@@ -1,0 +1,35 @@
+"""CSV in and out: one response helper, and the guard that stops a spreadsheet running a
+cell as a formula (undone again when such a file is imported back)."""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import HttpResponse
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell) -> str:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe; numbers pass."""
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, int | float):
+        return f"{cell:g}"
+    text = str(cell)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def csv_response(filename: str, header: list[str] | None = None, rows=()) -> HttpResponse:
+    """An attachment named `filename`, with the header and rows written formula-safe; the
+    caller may go on writing to it with `csv.writer(response)`."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response, lineterminator="\n")
+    if header:
+        writer.writerow(header)
+    for row in rows:
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
+    return response

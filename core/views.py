@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from django.shortcuts import render
+
+
+def accessibility(request):
+    return render(request, "accessibility.html")

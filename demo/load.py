@@ -1,0 +1,74 @@
+"""The Doncaster 2016/17 demo: the figures of the council's Q2 2016/17 performance challenge
+report (see docs/demo-data.md), three users, and their groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+
+from authorities.loading import load_authorities
+from authorities.models import Authority, OfficerAssignment
+from core.access import OFFICERS, PANEL_MEMBERS, PERFORMANCE_ADMINS
+from imports.challenges import apply_actions, apply_challenges, check_actions, check_challenges
+from imports.files import read_table
+from indicators import writes
+from scrutiny.models import ChallengeRecord
+
+DEMO_DIR = Path(__file__).resolve().parent / "data"
+
+
+# Local demo only: printed by `make run`, never used outside a developer's machine.
+DEMO_USERS = [
+    ("panel", "outturn-panel-2016", PANEL_MEMBERS, "Panel member (reads)"),
+    ("officer", "outturn-officer-2016", OFFICERS, "Council performance officer, Doncaster"),
+    ("trust", "outturn-trust-2016", OFFICERS, "Provider (trust) performance officer, Doncaster"),
+    ("admin", "outturn-admin-2016", PERFORMANCE_ADMINS, "Performance admin (Django admin)"),
+]
+SIDES = {"officer": "council", "trust": "provider"}
+
+
+def _csv(name: str) -> pd.DataFrame:
+    return pd.read_csv(DEMO_DIR / name, dtype=str, keep_default_na=False)
+
+
+@transaction.atomic
+def load_demo() -> dict[str, int]:
+    load_authorities(DEMO_DIR / "authorities.csv")
+    # The same write path as every import and edit: history, then the recompute.
+    counts = {"indicators": len(writes.save_indicators(_csv("indicators.csv")))}
+    targets = _csv("targets.csv")
+    writes.save_targets_by_code(targets)
+    counts["targets"] = len(targets)
+    values = _csv("values.csv")
+    writes.save_values_by_code(values)
+    counts["values"] = len(values)
+    doncaster = Authority.objects.get(code="E08000017")
+    for username, password, group_name, _ in DEMO_USERS:
+        group, _ = Group.objects.get_or_create(name=group_name)
+        user, _ = User.objects.get_or_create(username=username)
+        user.set_password(password)
+        user.is_staff = user.is_superuser = group_name == PERFORMANCE_ADMINS
+        user.save()
+        user.groups.set([group])
+        if username in SIDES:
+            OfficerAssignment.objects.update_or_create(
+                user=user, authority=doncaster, defaults={"side": SIDES[username]}
+            )
+    counts["users"] = len(DEMO_USERS)
+    if not ChallengeRecord.objects.filter(authority=doncaster).exists():
+        council = User.objects.get(username="officer")
+        for name, check, apply in [
+            ("challenge.csv", check_challenges, apply_challenges),
+            ("actions.csv", check_actions, apply_actions),
+        ]:
+            checked = check(read_table((DEMO_DIR / name).read_bytes(), name))
+            assert checked.ok, checked.problems
+            apply(checked, council)
+        # The demo's responses are the trust's words: attribute them to the trust's officer.
+        ChallengeRecord.objects.filter(authority=doncaster).exclude(provider_response="").update(
+            provider_by=User.objects.get(username="trust")
+        )
+    return counts

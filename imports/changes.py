@@ -1,0 +1,130 @@
+"""Compare a checked return with what is stored, and write it: new and changed values only,
+in one transaction, set-based."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+
+from authorities.models import Authority
+from indicators import writes
+from indicators.frames import read_frame
+from indicators.models import Indicator, Period, Value
+from indicators.rules import parse_period
+
+COMPARED = ["value", "no_value_reason", "numerator", "denominator", "note", "provisional"]
+KEYS = ["authority_id", "indicator_id", "period_id"]
+
+
+@dataclass
+class Diff:
+    """`rows` is the file's rows with `state` (new, changed, unchanged) and the stored
+    `old_*` columns."""
+
+    rows: pd.DataFrame
+
+    def count(self, state: str) -> int:
+        return int((self.rows["state"] == state).sum())
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {state: self.count(state) for state in ("new", "changed", "unchanged")}
+
+    @property
+    def to_write(self) -> pd.DataFrame:
+        return self.rows[self.rows["state"] != "unchanged"]
+
+
+def diff_returns(frame: pd.DataFrame) -> Diff:
+    """Read the stored values for the file's authorities, indicators and periods in one query
+    and mark each row new, changed or unchanged."""
+    parsed = {code: parse_period(code) for code in frame["period"].unique()}
+    period_ids = dict(Period.objects.filter(code__in=parsed).values_list("code", "id"))
+    rows = frame.copy()
+    rows["period_id"] = rows["period"].map(period_ids)
+    stored = _stored(rows)
+    rows = rows.merge(stored, how="left", on=KEYS)
+    exists = rows["old_id"].notna()
+    same = pd.Series(True, index=rows.index)
+    for column in COMPARED:
+        new, old = rows[column], rows[f"old_{column}"]
+        if column in ("value", "numerator", "denominator"):
+            equal = (new == old) | (new.isna() & old.isna())
+        else:
+            equal = new.fillna("") == old.fillna("")
+        same &= equal
+    rows["state"] = np.where(~exists, "new", np.where(same, "unchanged", "changed"))
+    return Diff(rows)
+
+
+def _stored(rows: pd.DataFrame) -> pd.DataFrame:
+    columns = ["old_id", *KEYS, *(f"old_{c}" for c in COMPARED)]
+    known = rows.dropna(subset=["period_id"])
+    if known.empty:
+        return pd.DataFrame(columns=columns).astype(dict.fromkeys(KEYS, "float64"))
+    values = Value.objects.filter(
+        authority_id__in=known["authority_id"].unique().tolist(),
+        indicator_id__in=known["indicator_id"].unique().tolist(),
+        period_id__in=known["period_id"].unique().astype(int).tolist(),
+    )
+    stored = read_frame(
+        values,
+        ["id", *KEYS, *COMPARED],
+        columns,
+        numeric=["old_value", "old_numerator", "old_denominator"],
+    )
+    stored["old_provisional"] = stored["old_provisional"].isin([True, "t"])
+    for column in ["old_no_value_reason", "old_note"]:
+        stored[column] = stored[column].fillna("").astype(str)
+    return stored.astype(dict.fromkeys(KEYS, "float64"))
+
+
+def apply_returns(frame: pd.DataFrame, import_batch, scheduler) -> Diff:
+    """Write the new and changed rows through the one write path, which records their history
+    and schedules their recompute with `scheduler`. The caller owns the transaction (so the
+    batch record commits or rolls back with the values)."""
+    assert connection.in_atomic_block, "apply_returns must run inside a transaction"
+    Period.ensure(parse_period(code) for code in frame["period"].unique())
+    diff = diff_returns(frame)
+    writes.save_value_rows(
+        diff.to_write,
+        import_batch_id=import_batch.id,
+        user_id=import_batch.created_by_id,
+        reason=f"Import {import_batch.id}: {import_batch.file_name}",
+        scheduler=scheduler,
+    )
+    return diff
+
+
+def describe_changes(changed: pd.DataFrame) -> list[dict]:
+    """Changed rows as a person reads them: where, and the old and new figure."""
+    names = dict(
+        Authority.objects.filter(id__in=changed["authority_id"].unique().tolist()).values_list(
+            "id", "name"
+        )
+    )
+    codes = dict(
+        Indicator.objects.filter(id__in=changed["indicator_id"].unique().tolist()).values_list(
+            "id", "code"
+        )
+    )
+    return [
+        {
+            "row": int(row.row_number),
+            "authority": names.get(int(row.authority_id), ""),
+            "indicator": codes.get(int(row.indicator_id), ""),
+            "period": row.period,
+            "old": _shown(row.old_value, row.old_no_value_reason),
+            "new": _shown(row.value, row.no_value_reason),
+        }
+        for row in changed.itertuples()
+    ]
+
+
+def _shown(value, reason) -> str:
+    if value == value and value is not None:  # not NaN
+        return f"{value:g}"
+    return f"no value ({reason})" if reason else "no value"

@@ -1,0 +1,74 @@
+"""Check and apply indicator definitions: code, name, category, unit, polarity, decimals,
+description[, benchmark] (the shape of DfE's indicators.csv)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from indicators.models import Indicator
+from indicators.rules import Polarity
+
+from .problems import Checked, FileProblem, Problem, problems_where
+
+REQUIRED = ["code", "name", "category", "unit", "polarity"]
+UNITS = set(Indicator.Unit.values)
+POLARITIES = {p.value for p in Polarity}
+
+
+def check_definitions(table: pd.DataFrame) -> Checked:
+    missing = [c for c in REQUIRED if c not in table]
+    if missing:
+        raise FileProblem(
+            f"The file has no {', '.join(missing)} column. Indicator definitions need code, "
+            "name, category, unit, polarity, and may have decimals, description and benchmark."
+        )
+    frame = table.copy()
+    for column, default in [("decimals", "0"), ("description", ""), ("benchmark", "")]:
+        if column not in frame:
+            frame[column] = default
+    frame.loc[frame["decimals"] == "", "decimals"] = "0"
+    frame["unit"] = frame["unit"].str.casefold()
+    frame["polarity"] = frame["polarity"].str.casefold()
+    problems: list[Problem] = []
+    for column in ["code", "name", "category"]:
+        problems += problems_where(frame[column] == "", frame, column, "is empty")
+    problems += problems_where(
+        ~frame["unit"].isin(UNITS), frame, "unit", f"is not one of {', '.join(sorted(UNITS))}"
+    )
+    problems += problems_where(
+        ~frame["polarity"].isin(POLARITIES),
+        frame,
+        "polarity",
+        "is not higher_is_better, lower_is_better or none",
+    )
+    decimals = pd.to_numeric(frame["decimals"], errors="coerce")
+    problems += problems_where(
+        ~decimals.isin(range(7)), frame, "decimals", "is not a whole number from 0 to 6"
+    )
+    problems += problems_where(
+        frame["code"].str.len() > 30, frame, "code", "is longer than 30 characters"
+    )
+    repeated = frame["code"].str.casefold().duplicated(keep="first") & (frame["code"] != "")
+    problems += problems_where(repeated, frame, "code", "appears twice in the file")
+    known = set(Indicator.objects.values_list("code", flat=True)) | set(frame["code"])
+    problems += problems_where(
+        (frame["benchmark"] != "") & ~frame["benchmark"].isin(known),
+        frame,
+        "benchmark",
+        "is not an indicator code in this file or in Outturn",
+    )
+    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    return Checked(frame, problems)
+
+
+def preview_definitions(checked: Checked) -> dict[str, int]:
+    stored = {
+        i.code: (i.name, i.category.name, i.unit, i.polarity, i.decimals, i.description)
+        for i in Indicator.objects.select_related("category")
+    }
+    counts = {"new": 0, "changed": 0, "unchanged": 0}
+    for row in checked.frame.itertuples():
+        new = (row.name, row.category, row.unit, row.polarity, int(row.decimals), row.description)
+        old = stored.get(row.code)
+        counts["new" if old is None else "unchanged" if old == new else "changed"] += 1
+    return counts

@@ -1,0 +1,227 @@
+"""One importer per kind of file. Each has the same four steps — read, check, preview, apply —
+and what people see of it (its label, whether only performance admins may use it, the
+template offered for download). Adding a kind of file means adding one class here."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pandas as pd
+
+from core.access import is_performance_admin, writable_authority_ids
+from indicators import writes
+
+from . import challenges, definitions, ees, targets
+from .changes import apply_returns, describe_changes, diff_returns
+from .files import read_table
+from .models import ImportBatch
+from .problems import FileProblem
+from .returns import check_returns
+from .tasks import scheduler_for
+
+MAX_SHOWN_CHANGES = 500
+
+
+class Importer:
+    kind: ClassVar[str]
+    admin_only: ClassVar[bool] = False
+    has_provisional: ClassVar[bool] = False
+    template: ClassVar[list[list[str]] | None] = None
+
+    def read(self, data: bytes, filename: str) -> pd.DataFrame:
+        return read_table(data, filename)
+
+    def check(self, table: pd.DataFrame, options: dict, user=None):
+        """Every problem in the file; returns (checked, notes). Raises FileProblem."""
+        raise NotImplementedError
+
+    def preview(self, checked) -> tuple[dict[str, int], list[dict]]:
+        """Counts of new, changed and unchanged rows, and the changes to show."""
+        raise NotImplementedError
+
+    def apply(self, checked, batch) -> dict[str, int]:
+        """Write inside the caller's transaction; return the counts written."""
+        raise NotImplementedError
+
+    @property
+    def label(self) -> str:
+        return ImportBatch.Kind(self.kind).label
+
+    def allowed(self, user) -> bool:
+        return not self.admin_only or user is None or is_performance_admin(user)
+
+
+class ReturnsImporter(Importer):
+    kind = "returns"
+    has_provisional = True
+    template = [
+        ["authority", "indicator", "period", "value", "numerator", "denominator", "note"],
+        ["E08000017", "A2", "2016-17 Q2", "82", "", "", ""],
+        ["Doncaster", "A2", "2016-07", "88%", "", "", "July figure"],
+    ]
+
+    def check(self, table, options, user=None):
+        checked = check_returns(
+            table,
+            provisional=options.get("provisional", False),
+            allowed_authorities=writable_authority_ids(user),
+        )
+        notes = []
+        if checked.layout == "wide":
+            notes.append("Read as one column per period; empty cells leave stored figures alone.")
+        return checked, notes
+
+    def preview(self, checked):
+        diff = diff_returns(checked.frame)
+        changed = diff.rows[diff.rows["state"] == "changed"].head(MAX_SHOWN_CHANGES)
+        return diff.counts, describe_changes(changed)
+
+    def apply(self, checked, batch):
+        return apply_returns(checked.frame, batch, scheduler_for(batch)).counts
+
+
+class EesImporter(ReturnsImporter):
+    kind = "ees"
+    admin_only = True
+    template = None
+
+    def check(self, table, options, user=None):
+        mapping, long = ees.to_returns(table, options.get("mapping"))
+        checked = check_returns(long, provisional=options.get("provisional", False))
+        return checked, [f"Read with the DfE mapping “{ees.mappings()[mapping]['title']}”."]
+
+
+class TargetsImporter(Importer):
+    kind = "targets"
+    admin_only = True
+    template = [
+        ["indicator", "year", "target", "tolerance", "authority"],
+        ["A2", "2016-17", "92", "90", "E08000017"],
+        ["A2", "2017-18", "92", "90", ""],
+    ]
+
+    def check(self, table, options, user=None):
+        return targets.check_targets(table), []
+
+    def preview(self, checked):
+        return targets.preview_targets(checked), []
+
+    def apply(self, checked, batch):
+        counts = targets.preview_targets(checked)
+        writes.save_target_rows(
+            checked.frame,
+            user=batch.created_by,
+            reason=f"Import {batch.pk}: {batch.file_name}",
+            scheduler=scheduler_for(batch),
+        )
+        return counts
+
+
+class DefinitionsImporter(Importer):
+    kind = "indicators"
+    admin_only = True
+    template = [
+        ["code", "name", "category", "unit", "polarity", "decimals", "description", "benchmark"],
+        [
+            "A2",
+            "Single assessments completed within 45 working days",
+            "Social Care Pathway",
+            "percent",
+            "higher_is_better",
+            "0",
+            "",
+            "",
+        ],
+    ]
+
+    def check(self, table, options, user=None):
+        return definitions.check_definitions(table), []
+
+    def preview(self, checked):
+        return definitions.preview_definitions(checked), []
+
+    def apply(self, checked, batch):
+        counts = definitions.preview_definitions(checked)
+        writes.save_indicators(checked.frame, scheduler=scheduler_for(batch))
+        return counts
+
+
+class ChallengesImporter(Importer):
+    kind = "challenges"
+    template = [
+        ["authority", "indicator", "period", "classification", "council_comment", "questions"],
+        ["E08000017", "A2", "2016-17 Q2", "concern", "Our comment on the quarter", ""],
+    ]
+
+    def check(self, table, options, user=None):
+        sides = _sides(user)
+        checked = challenges.check_challenges(table, writable_authority_ids(user), sides)
+        notes = []
+        if sides:
+            names = {challenges.COUNCIL: "council", challenges.PROVIDER: "provider"}
+            mine = sorted({names[side] for side in sides.values()})
+            notes.append(
+                "You write the "
+                + " and ".join(mine)
+                + "'s columns; the other side's text is left as it is stored."
+            )
+        return checked, notes
+
+    def preview(self, checked):
+        return challenges.plan_challenges(checked).counts, []
+
+    def apply(self, checked, batch):
+        return challenges.apply_challenges(checked, batch.created_by)
+
+
+class ActionsImporter(Importer):
+    kind = "actions"
+    template = [
+        ["authority", "indicator", "period", "action", "owner", "due_date", "status"],
+        [
+            "E08000017",
+            "A2",
+            "2016-17 Q2",
+            "Audit the late assessments",
+            "Head of service",
+            "2016-12-31",
+            "open",
+        ],
+    ]
+
+    def check(self, table, options, user=None):
+        return challenges.check_actions(table, writable_authority_ids(user)), []
+
+    def preview(self, checked):
+        return challenges.plan_actions(checked)[1], []
+
+    def apply(self, checked, batch):
+        return challenges.apply_actions(checked, batch.created_by)
+
+
+def _sides(user) -> dict[int, str] | None:
+    """An officer's side for each authority they work for; None for admins and commands."""
+    if user is None or is_performance_admin(user):
+        return None
+    return dict(user.assignments.values_list("authority_id", "side"))
+
+
+IMPORTERS: dict[str, Importer] = {
+    importer.kind: importer
+    for importer in [
+        ReturnsImporter(),
+        TargetsImporter(),
+        DefinitionsImporter(),
+        EesImporter(),
+        ChallengesImporter(),
+        ActionsImporter(),
+    ]
+}
+KINDS = dict(ImportBatch.Kind.choices)
+
+
+def importer_for(kind: str) -> Importer:
+    try:
+        return IMPORTERS[kind]
+    except KeyError:
+        raise FileProblem(f'"{kind}" is not a kind of import Outturn knows.') from None

@@ -1,0 +1,6 @@
+from imports.command import ImportCommand
+
+
+class Command(ImportCommand):
+    help = "Check and import a return (CSV or XLSX); nothing is saved if any row is wrong."
+    kind = "returns"

@@ -1,0 +1,135 @@
+"""One path for every import, from the web or the command line:
+stage (read, check, record, keep the file) -> preview -> apply (one transaction) -> recompute."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from .importers import KINDS, importer_for
+from .models import ImportBatch
+from .problems import FileProblem, Problem
+
+log = logging.getLogger(__name__)
+
+MAX_STORED_PROBLEMS = 5000
+
+
+@dataclass
+class Staged:
+    """What a person sees after uploading: problems, or a preview of the changes."""
+
+    batch: ImportBatch | None
+    problems: list[Problem] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    changes: list[dict] = field(default_factory=list)
+    duplicate_of: ImportBatch | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def check(kind: str, data: bytes, filename: str, options: dict, user=None):
+    """Read and check a file; return (checked, notes). Raises FileProblem."""
+    importer = importer_for(kind)
+    if not importer.allowed(user):
+        raise FileProblem(f"Only performance admins can import {KINDS[kind].lower()}.")
+    table = importer.read(data, filename)
+    checked, notes = importer.check(table, options, user)
+    if getattr(checked, "ignored_columns", None):
+        notes.append("Ignored column(s): " + ", ".join(checked.ignored_columns))
+    return checked, notes
+
+
+def stage(kind: str, data: bytes, filename: str, user=None, options: dict | None = None) -> Staged:
+    options = options or {}
+    digest = sha256(data)
+    earlier = (
+        ImportBatch.objects.filter(kind=kind, sha256=digest, state=ImportBatch.State.APPLIED)
+        .select_related("created_by")
+        .first()
+    )
+    if earlier:
+        return Staged(batch=None, duplicate_of=earlier)
+    batch = ImportBatch(
+        kind=kind,
+        file_name=filename[:255],
+        sha256=digest,
+        created_by=user,
+        provisional=bool(options.get("provisional")),
+        options=options,
+    )
+    try:
+        checked, notes = check(kind, data, filename, options, user)
+        problems = checked.problems
+    except FileProblem as error:
+        checked, notes, problems = None, [], error.problems
+    if problems:
+        batch.state = ImportBatch.State.REJECTED
+        batch.problems = [p.as_dict() for p in problems[:MAX_STORED_PROBLEMS]]
+        batch.counts = {"problems": len(problems)}
+        batch.notes = notes
+        batch.file.save(f"{digest[:16]}-{_safe_name(filename)}", ContentFile(data), save=True)
+        return Staged(batch=batch, problems=problems, notes=notes)
+    counts, changes = preview(kind, checked)
+    batch.counts = counts
+    batch.changes = changes
+    batch.notes = notes
+    batch.file.save(f"{digest[:16]}-{_safe_name(filename)}", ContentFile(data), save=True)
+    return Staged(batch=batch, counts=counts, changes=changes, notes=notes)
+
+
+def preview(kind: str, checked) -> tuple[dict[str, int], list[dict]]:
+    return importer_for(kind).preview(checked)
+
+
+def apply(batch: ImportBatch) -> ImportBatch:
+    """Apply a checked batch in one transaction. The kept file is read and checked again, so
+    what is written is exactly what the file says. A failure, or a process killed part-way,
+    leaves the database as it was; a failure also marks the batch failed with the reason."""
+    try:
+        with batch.file.open("rb") as stream:
+            data = stream.read()
+        with transaction.atomic():
+            # Claim the batch: if no row changed, it was applied or cancelled already.
+            claimed = ImportBatch.objects.filter(
+                pk=batch.pk, state=ImportBatch.State.CHECKED
+            ).update(state=ImportBatch.State.APPLIED, applied_at=timezone.now())
+            if claimed:
+                checked, _ = check(
+                    batch.kind, data, batch.file_name, batch.options, batch.created_by
+                )
+                if checked.problems:
+                    raise FileProblem(checked.problems)
+                counts = _write(batch, checked)
+                ImportBatch.objects.filter(pk=batch.pk).update(counts=counts)
+    except Exception as error:
+        log.exception("import %s failed", batch.pk)
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            state=ImportBatch.State.FAILED,
+            message=f"Nothing was saved: {error}"[:2000],
+        )
+    batch.refresh_from_db()
+    return batch
+
+
+def _write(batch: ImportBatch, checked) -> dict[str, int]:
+    return importer_for(batch.kind).apply(checked, batch)
+
+
+def cancel(batch: ImportBatch) -> None:
+    ImportBatch.objects.filter(pk=batch.pk, state=ImportBatch.State.CHECKED).update(
+        state=ImportBatch.State.CANCELLED
+    )
+
+
+def _safe_name(filename: str) -> str:
+    keep = "".join(c if c.isalnum() or c in "._-" else "_" for c in filename)
+    return keep[-80:] or "upload"

@@ -1,0 +1,93 @@
+"""Check and apply a targets file: indicator, year, target, tolerance[, authority]."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from indicators.models import Target
+from indicators.rules import PeriodKind, Polarity, TargetError, parse_period, validate_target
+
+from . import lookups
+from .problems import Checked, FileProblem, Problem, problems_where
+
+REQUIRED = ["indicator", "year", "target", "tolerance"]
+
+
+def check_targets(table: pd.DataFrame) -> Checked:
+    missing = [c for c in REQUIRED if c not in table]
+    if missing:
+        raise FileProblem(
+            f"The file has no {', '.join(missing)} column. A targets file needs the columns "
+            "indicator, year, target and tolerance, and may have authority (blank: the "
+            "default for every authority)."
+        )
+    frame = table.copy()
+    if "authority" not in frame:
+        frame["authority"] = ""
+    problems: list[Problem] = []
+    indicators = lookups.indicators()
+    key = frame["indicator"].str.casefold()
+    frame["indicator_id"] = key.map(indicators["id"])
+    frame["polarity"] = key.map(indicators["polarity"])
+    problems += problems_where(
+        frame["indicator_id"].isna(), frame, "indicator", "is not an indicator code Outturn knows"
+    )
+    problems += lookups.check_authorities(frame, allowed=None, blank_means_all=True)
+    years = {}
+    for text in frame["year"].unique():
+        try:
+            period = parse_period(text)
+            years[text] = period.fiscal_year if period.kind == PeriodKind.YEAR else None
+        except ValueError:
+            years[text] = None
+    frame["fiscal_year"] = frame["year"].map(years)
+    problems += problems_where(
+        frame["fiscal_year"].isna(), frame, "year", "is not a financial year such as 2016-17"
+    )
+    for column in ["target", "tolerance"]:
+        text = frame[column]
+        frame[f"_{column}_text"] = text
+        frame[column] = lookups.numbers(text)
+        problems += problems_where(
+            frame[column].isna() & (text != ""),
+            frame,
+            column,
+            "is not a number",
+            text_column=f"_{column}_text",
+        )
+    problems += problems_where(
+        frame["target"].isna() & (table["target"] == ""), frame, "target", "is empty"
+    )
+    for row in frame[frame["indicator_id"].notna() & frame["target"].notna()].itertuples():
+        tolerance = None if np.isnan(row.tolerance) else row.tolerance
+        try:
+            validate_target(row.target, tolerance, Polarity(row.polarity))
+        except TargetError as error:
+            problems.append(Problem(str(error), row=int(row.row_number), column="tolerance"))
+    keys = ["indicator_id", "authority_id", "fiscal_year"]
+    repeated = frame.duplicated(keys, keep="first") & frame["indicator_id"].notna()
+    problems += problems_where(
+        repeated, frame, "indicator", "has a second target for the same authority and year"
+    )
+    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    return Checked(frame, problems)
+
+
+def preview_targets(checked: Checked) -> dict[str, int]:
+    stored = {
+        (t.indicator_id, t.authority_id, t.fiscal_year): (t.target, t.tolerance)
+        for t in Target.objects.filter(
+            indicator_id__in=checked.frame["indicator_id"].unique().tolist()
+        )
+    }
+    counts = {"new": 0, "changed": 0, "unchanged": 0}
+    for row in checked.frame.itertuples():
+        authority = None if pd.isna(row.authority_id) else int(row.authority_id)
+        tolerance = None if np.isnan(row.tolerance) else row.tolerance
+        old = stored.get((int(row.indicator_id), authority, int(row.fiscal_year)))
+        state = (
+            "new" if old is None else "unchanged" if old == (row.target, tolerance) else "changed"
+        )
+        counts[state] += 1
+    return counts

@@ -1,0 +1,117 @@
+"""The officer's journey: upload -> every problem, or a preview -> confirm -> applied."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.access import is_performance_admin, officer_required
+from core.csv import csv_response
+
+from . import service
+from .forms import UploadForm
+from .importers import IMPORTERS, KINDS
+from .models import ImportBatch
+
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def upload(request):
+    form = UploadForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
+    form.fields["kind"].choices = [
+        (kind, label) for kind, label in KINDS.items() if IMPORTERS[kind].allowed(request.user)
+    ]
+    if request.method == "POST" and form.is_valid():
+        uploaded = form.cleaned_data["file"]
+        staged = service.stage(
+            form.cleaned_data["kind"],
+            uploaded.read(),
+            uploaded.name,
+            user=request.user,
+            options={"provisional": form.cleaned_data["provisional"]},
+        )
+        if staged.duplicate_of:
+            return render(request, "imports/duplicate.html", {"earlier": staged.duplicate_of})
+        if staged.problems:
+            return render(
+                request,
+                "imports/problems.html",
+                {
+                    "batch": staged.batch,
+                    "problems": staged.problems[:1000],
+                    "problem_count": len(staged.problems),
+                    "notes": staged.notes,
+                },
+            )
+        return redirect("imports:detail", pk=staged.batch.pk)
+    return render(request, "imports/upload.html", {"form": form})
+
+
+def _own_batch(request, pk: int) -> ImportBatch:
+    """An import (a draft until confirmed, and the file behind it) is seen only by the officer
+    who uploaded it and by performance admins."""
+    batch = get_object_or_404(ImportBatch.objects.select_related("created_by"), pk=pk)
+    if batch.created_by_id != request.user.id and not is_performance_admin(request.user):
+        raise PermissionDenied("Only the officer who uploaded this file can see it.")
+    return batch
+
+
+@officer_required
+@require_GET
+def detail(request, pk: int):
+    batch = _own_batch(request, pk)
+    context = {
+        "batch": batch,
+        "working": batch.recompute_state
+        in (ImportBatch.Recompute.QUEUED, ImportBatch.Recompute.RUNNING),
+    }
+    return render(request, "imports/detail.html", context)
+
+
+@officer_required
+@require_POST
+def confirm(request, pk: int):
+    batch = _own_batch(request, pk)
+    service.apply(batch)
+    return redirect("imports:detail", pk=pk)
+
+
+@officer_required
+@require_POST
+def cancel(request, pk: int):
+    service.cancel(_own_batch(request, pk))
+    return redirect("imports:upload")
+
+
+@officer_required
+@require_GET
+def history(request):
+    batches = ImportBatch.objects.select_related("created_by")
+    if not is_performance_admin(request.user):
+        batches = batches.filter(created_by=request.user)
+    page = Paginator(batches, 50).get_page(request.GET.get("page"))
+    return render(request, "imports/history.html", {"page": page})
+
+
+@officer_required
+@require_GET
+def template_csv(request, kind: str):
+    importer = IMPORTERS.get(kind)
+    if importer is None or importer.template is None or not importer.allowed(request.user):
+        raise Http404("There is no template for that kind of file.")
+    header, *rows = importer.template
+    return csv_response(f"outturn-{kind}-template.csv", header, rows)
+
+
+@officer_required
+@require_GET
+def problems_csv(request, pk: int):
+    batch = _own_batch(request, pk)
+    return csv_response(
+        f"problems-import-{pk}.csv",
+        ["row", "column", "text", "problem"],
+        ([p["row"], p["column"], p["text"], p["message"]] for p in batch.problems),
+    )

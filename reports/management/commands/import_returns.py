@@ -1,6 +1,0 @@
-from reports.imports.command import ImportCommand
-
-
-class Command(ImportCommand):
-    help = "Check and import a return (CSV or XLSX); nothing is saved if any row is wrong."
-    kind = "returns"

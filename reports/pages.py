@@ -1,0 +1,87 @@
+"""What a page shows, assembled from the building blocks, so views stay thin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django_tables2 import RequestConfig
+from django_tables2.export import TableExport
+
+from authorities.models import Authority
+from core.access import officer_side
+from indicators.models import Indicator, Period
+from indicators.rules import PeriodKind
+from scrutiny.challenge import mark_revisions, open_actions
+from scrutiny.forms import PublishForm
+from scrutiny.models import Publication
+
+from .filters import MeasureFilter
+from .quarter import Quarter
+from .tables import MeasuresTable, VolumetricTable
+
+
+@dataclass
+class Page:
+    context: dict
+    export: HttpResponse | None = None
+
+
+def quarter_page(quarter: Quarter, request) -> Page:
+    """The quarter view: the filtered, sortable measures table (or its export), the
+    volumetric table, what was presented to the panel, open actions and the switchers."""
+    statuses = {row.indicator.id: row.status for row in quarter.measures}
+    measure_filter = MeasureFilter(
+        request.GET or None,
+        queryset=Indicator.objects.filter(id__in=statuses),
+        statuses=statuses,
+    )
+    shown = set(measure_filter.qs.values_list("id", flat=True)) if measure_filter.is_bound else None
+    rows = [row for row in quarter.measures if shown is None or row.indicator.id in shown]
+    caption = f"Measures with a target, {quarter.period.label}"
+    table = MeasuresTable(rows, authority=quarter.authority, caption=caption, prefix="m-")
+    RequestConfig(request, paginate=False).configure(table)
+    export_format = request.GET.get("_export")
+    if TableExport.is_valid_format(export_format):
+        filename = f"outturn-{quarter.authority.slug}-{quarter.period.slug}-measures"
+        return Page({}, TableExport(export_format, table).response(f"{filename}.{export_format}"))
+    volumetric = VolumetricTable(
+        quarter.volumetric,
+        authority=quarter.authority,
+        caption=f"Volumetric measures, {quarter.period.label}",
+        prefix="v-",
+    )
+    RequestConfig(request, paginate=False).configure(volumetric)
+    publications = list(
+        Publication.objects.filter(authority=quarter.authority, period=quarter.period)
+    )
+    presented = next(
+        (p for p in publications if str(p.pk) == request.GET.get("presented", "")), None
+    )
+    latest = publications[0] if publications else None
+    mark_revisions(quarter, latest)
+    today = timezone.localdate()
+    return Page(
+        {
+            "quarter": quarter,
+            "publications": publications,
+            "presented": presented,
+            "latest_publication": latest,
+            "side": officer_side(request.user, quarter.authority),
+            "publish_form": PublishForm(),
+            "actions": open_actions(quarter.authority, today),
+            "today": today,
+            "table": table,
+            "volumetric_table": volumetric,
+            "filter": measure_filter,
+            "authorities": Authority.objects.filter(kind=Authority.Kind.LOCAL_AUTHORITY).only(
+                "name", "slug"
+            ),
+            "quarters": Period.objects.filter(
+                kind=PeriodKind.QUARTER, value__authority=quarter.authority
+            )
+            .distinct()
+            .order_by("-sequence"),
+        }
+    )

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from authorities.models import Authority
+from indicators.models import Indicator, Period
+from indicators.rules import PeriodKind
+
+
+@login_required
+@require_GET
+def authority(request, authority_slug: str):
+    chosen = get_object_or_404(Authority.objects.select_related("region"), slug=authority_slug)
+    inspections = list(chosen.inspections.all())
+    quarters = (
+        Period.objects.filter(kind=PeriodKind.QUARTER, value__authority=chosen)
+        .distinct()
+        .order_by("-sequence")[:12]
+    )
+    neighbours = chosen.neighbours.select_related("neighbour")
+    indicators = (
+        Indicator.objects.filter(value__authority=chosen).distinct().select_related("category")
+    )
+    return render(
+        request,
+        "reports/authority.html",
+        {
+            "authority": chosen,
+            "latest": inspections[0] if inspections else None,
+            "inspections": inspections,
+            "quarters": quarters,
+            "neighbours": neighbours,
+            "indicators": indicators,
+        },
+    )

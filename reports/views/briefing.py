@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from authorities.models import Authority
+from core.tasks import send_or_run
+from indicators.lookups import period_or_404
+from indicators.models import Period
+from indicators.rules import PeriodKind, PeriodParseError, parse_period
+
+from ..briefing import render_pdf
+from ..models import Briefing
+from ..tasks import build_briefing
+
+
+@login_required
+@require_GET
+def quarter_pdf(request, authority_slug: str, period_slug: str):
+    """A quarter's briefing, built while the browser waits (a second or two)."""
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    period = period_or_404(period_slug, PeriodKind.QUARTER)
+    response = HttpResponse(render_pdf(authority, [period]), content_type="application/pdf")
+    filename = f"outturn-briefing-{authority.slug}-{period.slug}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_POST
+def request_year(request, authority_slug: str, period_slug: str):
+    """A whole financial year's briefing, built by a Celery worker; the page shows progress."""
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    try:
+        year = parse_period(period_slug)
+    except PeriodParseError as error:
+        raise Http404(str(error)) from error
+    if year.kind != PeriodKind.YEAR:
+        raise Http404("Give a financial year, such as 2016-17.")
+    codes = [quarter.code for quarter in year.quarters()]
+    Period.ensure(year.quarters())
+    briefing = Briefing.objects.create(
+        authority=authority, period_codes=codes, requested_by=request.user
+    )
+    transaction.on_commit(lambda: send_or_run(build_briefing, briefing.pk))
+    return redirect("reports:briefing", pk=briefing.pk)
+
+
+@login_required
+@require_GET
+def detail(request, pk: int):
+    briefing = get_object_or_404(Briefing.objects.select_related("authority"), pk=pk)
+    return render(request, "reports/briefing_status.html", {"briefing": briefing})
+
+
+@login_required
+@require_GET
+def download(request, pk: int):
+    briefing = get_object_or_404(Briefing, pk=pk, state=Briefing.State.DONE)
+    if not briefing.file:
+        raise Http404("The file is not there.")
+    return FileResponse(
+        briefing.file.open("rb"),
+        as_attachment=True,
+        filename=f"outturn-briefing-{briefing.authority.slug}-{briefing.period_codes[0][:7]}.pdf",
+        content_type="application/pdf",
+    )

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from authorities.models import Authority
+from indicators.lookups import period_or_404
+from indicators.models import Indicator, Period
+
+from ..ranking import rank
+
+
+@login_required
+@require_GET
+def compare(request, code: str, period_slug: str):
+    indicator = get_object_or_404(Indicator, code=code)
+    period = period_or_404(period_slug)
+    chosen = Authority.objects.filter(slug=request.GET.get("authority", "")).first()
+    regions = Authority.objects.filter(kind=Authority.Kind.REGION).order_by("name")
+    region = regions.filter(code=request.GET.get("region", "")).first()
+    ranking = rank(indicator, period, chosen, region)
+    periods = Period.objects.filter(value__indicator=indicator).distinct().order_by("-end")[:40]
+    return render(
+        request,
+        "reports/compare.html",
+        {
+            "ranking": ranking,
+            "indicator": indicator,
+            "period": period,
+            "chosen": chosen,
+            "region": region,
+            "regions": regions,
+            "periods": periods,
+            "authorities": Authority.objects.filter(kind=Authority.Kind.LOCAL_AUTHORITY).only(
+                "name", "slug"
+            ),
+        },
+    )

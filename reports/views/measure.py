@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from authorities.models import Authority
+from core.access import officer_side
+from indicators.models import Indicator, Period, Value
+from scrutiny.models import ChallengeRecord
+
+from ..history import timeline
+from ..measure import build_story
+
+
+@login_required
+@require_GET
+def measure(request, authority_slug: str, code: str):
+    chosen = get_object_or_404(Authority.objects.select_related("region"), slug=authority_slug)
+    indicator = get_object_or_404(
+        Indicator.objects.select_related("category", "benchmark"), code=code
+    )
+    story = build_story(chosen, indicator)
+    latest = Value.objects.filter(indicator=story.comparator, authority__kind="local_authority")
+    latest_period = (
+        Period.objects.filter(id__in=latest.values("period_id")).order_by("-end").first()
+    )
+    records = (
+        ChallengeRecord.objects.filter(authority=chosen, indicator=indicator)
+        .select_related("period", "council_by", "provider_by", "authority", "indicator")
+        .prefetch_related("actions")
+        .order_by("-period__sequence")
+    )
+    latest_quarter = story.quarters[-1] if story.quarters else None
+    return render(
+        request,
+        "reports/measure.html",
+        {
+            "story": story,
+            "authority": chosen,
+            "indicator": indicator,
+            "compare_period": latest_period,
+            "records": records,
+            "side": officer_side(request.user, chosen),
+            "write_period": latest_quarter.period if latest_quarter else None,
+            "history": timeline(chosen, indicator)[:200],
+            "today": timezone.localdate(),
+        },
+    )

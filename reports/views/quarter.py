@@ -1,0 +1,91 @@
+"""The quarter view and its neighbours: home, the switchers, the CSV export, presenting a
+quarter to the panel. Thin: reports/quarter.py and reports/pages.py assemble what they show."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from authorities.models import Authority
+from core.access import COUNCIL, officer_side
+from indicators.lookups import period_or_404
+from indicators.rules import PeriodKind
+from scrutiny.challenge import publish
+from scrutiny.forms import PublishForm
+
+from ..export import quarter_csv
+from ..pages import quarter_page
+from ..quarter import build_quarter, latest_quarter
+
+
+def _get_quarter(authority_slug: str, period_slug: str, comparisons: bool = True):
+    authority = get_object_or_404(Authority.objects.select_related("region"), slug=authority_slug)
+    period = period_or_404(period_slug, PeriodKind.QUARTER)
+    return build_quarter(authority, period, comparisons=comparisons)
+
+
+@login_required
+@require_GET
+def home(request):
+    found = latest_quarter()
+    if found is None:
+        return render(request, "reports/no_data.html")
+    authority, period = found
+    return redirect("reports:quarter", authority_slug=authority.slug, period_slug=period.slug)
+
+
+@login_required
+@require_GET
+def switch(request):
+    """The authority and quarter switchers submit here (a plain GET form, no script)."""
+    authority = get_object_or_404(Authority, slug=request.GET.get("authority", ""))
+    period_slug = request.GET.get("period", "")
+    if period_slug:
+        return redirect("reports:quarter", authority_slug=authority.slug, period_slug=period_slug)
+    found = latest_quarter(authority)
+    if found is None:
+        raise Http404(f"{authority.name} has no quarterly figures yet.")
+    return redirect("reports:quarter", authority_slug=authority.slug, period_slug=found[1].slug)
+
+
+@login_required
+@require_GET
+def quarter(request, authority_slug: str, period_slug: str):
+    page = quarter_page(_get_quarter(authority_slug, period_slug), request)
+    if page.export is not None:
+        return page.export
+    return render(request, "reports/quarter.html", page.context)
+
+
+@login_required
+@require_GET
+def quarter_export(request, authority_slug: str, period_slug: str):
+    quarter = _get_quarter(authority_slug, period_slug, comparisons=False)
+    response = HttpResponse(quarter_csv(quarter), content_type="text/csv; charset=utf-8")
+    filename = f"outturn-{quarter.authority.slug}-{quarter.period.slug}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_POST
+def publish_quarter(request, authority_slug: str, period_slug: str):
+    """Freeze the quarter as the panel is shown it (scrutiny.challenge.publish)."""
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    if officer_side(request.user, authority) != COUNCIL:
+        raise PermissionDenied("Only the council's officers can present a quarter to the panel.")
+    period = period_or_404(period_slug, PeriodKind.QUARTER)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        return redirect("reports:quarter", authority_slug, period_slug)
+    publication = publish(
+        build_quarter(authority, period), request.user, form.cleaned_data["presented_on"]
+    )
+    return redirect(
+        reverse("reports:quarter", args=[authority.slug, period.slug])
+        + f"?presented={publication.pk}"
+    )

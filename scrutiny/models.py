@@ -1,0 +1,116 @@
+"""The panel's workflow: for each authority, measure and quarter, the council's assessment and
+questions, the provider's response and the actions that follow; and the quarter as presented
+to the panel."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class ChallengeRecord(models.Model):
+    class Classification(models.TextChoices):
+        FOLLOW_STATUS = "", "Not classified: follow the status and direction"
+        GOOD = "good", "Area of good or improving performance"
+        CONCERN = "concern", "Area of concern"
+        POTENTIAL_CONCERN = "potential_concern", "Potential concern"
+        NOT_SELECTED = "not_selected", "Not selected for the panel"
+
+    authority = models.ForeignKey("authorities.Authority", on_delete=models.CASCADE)
+    indicator = models.ForeignKey("indicators.Indicator", on_delete=models.CASCADE)
+    period = models.ForeignKey("indicators.Period", on_delete=models.PROTECT)
+    classification = models.CharField(
+        max_length=20, choices=Classification.choices, blank=True, default=""
+    )
+    council_comment = models.TextField("Council comment", blank=True)
+    questions = models.TextField("Questions to the provider", blank=True)
+    provider_response = models.TextField("Provider response", blank=True)
+    council_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    council_at = models.DateTimeField(null=True, blank=True)
+    provider_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    provider_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "indicator", "period"], name="one_challenge_per_quarter"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority} {self.indicator.code} {self.period}"
+
+
+class Action(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        CARRIED = "carried", "Carried over to the next quarter"
+
+    challenge = models.ForeignKey(ChallengeRecord, on_delete=models.CASCADE, related_name="actions")
+    text = models.TextField()
+    owner = models.CharField(max_length=120, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    carried_over_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="carried_to"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_date", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    def state(self, today: date) -> str:
+        """open, done, carried, or overdue (open past its due date): computed, never stored."""
+        if self.status != self.Status.OPEN:
+            return self.status
+        if self.due_date and self.due_date < today:
+            return "overdue"
+        return "open"
+
+
+class Publication(models.Model):
+    """A quarter as presented to the panel: figures, statuses and commentary frozen on the
+    day, so later revisions never change what the panel saw."""
+
+    authority = models.ForeignKey("authorities.Authority", on_delete=models.CASCADE)
+    period = models.ForeignKey("indicators.Period", on_delete=models.PROTECT)
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    presented_on = models.DateField(help_text="The date of the panel meeting.")
+    snapshot = models.JSONField()
+
+    class Meta:
+        ordering = ["-published_at"]
+
+    def __str__(self) -> str:
+        return f"{self.authority} {self.period} presented {self.presented_on}"

@@ -1,0 +1,171 @@
+"""Writing the performance challenge: each side its own text, attributed; actions; CSV export
+of the challenge and its actions. (Presenting a quarter needs the quarter's figures as the
+page shows them, so that view lives with the quarter page in reports.)"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from authorities.models import Authority
+from core.access import COUNCIL, officer_side
+from core.csv import csv_response
+from indicators.lookups import period_or_404
+from indicators.models import Indicator
+from indicators.rules import PeriodKind
+
+from .challenge import carry_over
+from .forms import ActionForm, CouncilChallengeForm, ProviderResponseForm
+from .models import Action, ChallengeRecord
+
+CHALLENGE_COLUMNS = [
+    "authority",
+    "indicator",
+    "period",
+    "classification",
+    "council_comment",
+    "questions",
+    "provider_response",
+]
+ACTION_COLUMNS = ["authority", "indicator", "period", "action", "owner", "due_date", "status"]
+
+
+def _writer_or_403(request, authority: Authority) -> str:
+    side = officer_side(request.user, authority)
+    if side is None:
+        raise PermissionDenied("Only officers of this authority can write its challenge.")
+    return side
+
+
+def _record(authority: Authority, period_slug: str, code: str) -> ChallengeRecord:
+    period = period_or_404(period_slug, PeriodKind.QUARTER)
+    indicator = get_object_or_404(Indicator, code=code)
+    record, _ = ChallengeRecord.objects.get_or_create(
+        authority=authority, indicator=indicator, period=period
+    )
+    return record
+
+
+def _measure_url(record: ChallengeRecord, anchor: str = "") -> str:
+    url = reverse("reports:measure", args=[record.authority.slug, record.indicator.code])
+    return f"{url}#{anchor or 'challenge-' + record.period.slug}"
+
+
+def _side_form(side: str, record: ChallengeRecord, data=None):
+    """Each side edits only its own text: the council its comment, the provider its reply."""
+    form_class = CouncilChallengeForm if side == COUNCIL else ProviderResponseForm
+    return form_class(data, instance=record)
+
+
+def _challenge_page(request, record, side, form, action_form):
+    return render(
+        request,
+        "scrutiny/challenge_edit.html",
+        {"record": record, "form": form, "side": side, "action_form": action_form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request, authority_slug: str, period_slug: str, code: str):
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    side = _writer_or_403(request, authority)
+    record = _record(authority, period_slug, code)
+    form = _side_form(side, record, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        record = form.save(commit=False)
+        if side == COUNCIL:
+            record.council_by, record.council_at = request.user, timezone.now()
+        else:
+            record.provider_by, record.provider_at = request.user, timezone.now()
+        record.save()
+        return redirect(_measure_url(record))
+    return _challenge_page(request, record, side, form, ActionForm())
+
+
+@login_required
+@require_POST
+def add_action(request, authority_slug: str, period_slug: str, code: str):
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    side = _writer_or_403(request, authority)
+    record = _record(authority, period_slug, code)
+    form = ActionForm(request.POST)
+    if form.is_valid():
+        action = form.save(commit=False)
+        action.challenge = record
+        action.created_by = request.user
+        action.save()
+        return redirect(_measure_url(record))
+    return _challenge_page(request, record, side, _side_form(side, record), form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_action(request, pk: int):
+    action = get_object_or_404(Action.objects.select_related("challenge__authority"), pk=pk)
+    _writer_or_403(request, action.challenge.authority)
+    form = ActionForm(request.POST if request.method == "POST" else None, instance=action)
+    if request.method == "POST":
+        if "carry_over" in request.POST:
+            carry_over(action, request.user)
+            return redirect(_measure_url(action.challenge, anchor="challenge"))
+        if form.is_valid():
+            form.save()
+            return redirect(_measure_url(action.challenge))
+    return render(request, "scrutiny/action_edit.html", {"action": action, "form": form})
+
+
+@login_required
+@require_GET
+def challenge_csv(request, authority_slug: str, period_slug: str):
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    period = period_or_404(period_slug, PeriodKind.QUARTER)
+    records = ChallengeRecord.objects.filter(authority=authority, period=period).select_related(
+        "indicator"
+    )
+    return csv_response(
+        f"challenge-{authority.slug}-{period.slug}.csv",
+        CHALLENGE_COLUMNS,
+        (
+            [
+                authority.code,
+                r.indicator.code,
+                period.code,
+                r.classification,
+                r.council_comment,
+                r.questions,
+                r.provider_response,
+            ]
+            for r in records.order_by("indicator__code")
+        ),
+    )
+
+
+@login_required
+@require_GET
+def actions_csv(request, authority_slug: str, period_slug: str):
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    period = period_or_404(period_slug, PeriodKind.QUARTER)
+    actions = Action.objects.filter(
+        challenge__authority=authority, challenge__period=period
+    ).select_related("challenge__indicator")
+    return csv_response(
+        f"actions-{authority.slug}-{period.slug}.csv",
+        ACTION_COLUMNS,
+        (
+            [
+                authority.code,
+                a.challenge.indicator.code,
+                period.code,
+                a.text,
+                a.owner,
+                a.due_date.isoformat() if a.due_date else "",
+                a.status,
+            ]
+            for a in actions.order_by("challenge__indicator__code", "id")
+        ),
+    )

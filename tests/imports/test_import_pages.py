@@ -1,0 +1,107 @@
+"""The officer's journey through the web pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from imports.models import ImportBatch
+from indicators.models import Value
+
+pytestmark = pytest.mark.django_db
+
+GOOD = b"authority,indicator,period,value\nE08000017,A2,2016-17 Q2,85\nE08000017,A2,2016-17 Q3,91\n"
+
+
+def upload(client, data: bytes, kind: str = "returns", name: str = "return.csv", **extra):
+    return client.post(
+        "/imports/upload/",
+        {"kind": kind, "file": SimpleUploadedFile(name, data), **extra},
+    )
+
+
+def test_an_officer_uploads_previews_and_confirms(
+    officer, client, django_capture_on_commit_callbacks
+):
+    response = upload(client, GOOD)
+    assert response.status_code == 302
+    preview = client.get(response.url)
+    html = preview.content.decode()
+    assert "Nothing is saved until you confirm" in html
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">82</td>' in html
+    assert Value.objects.get(indicator__code="A2", period__code="2016-17 Q2").value == 82
+
+    batch = ImportBatch.objects.get(kind="returns")
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = client.post(f"/imports/{batch.pk}/confirm/")
+    assert confirmed.status_code == 302
+    html = client.get(confirmed.url).content.decode()
+    assert "Imported" in html
+    assert "Statuses are up to date" in html
+    a2 = Value.objects.get(indicator__code="A2", period__code="2016-17 Q2")
+    assert (a2.value, a2.status) == (85, "outside_tolerance")
+    assert (
+        Value.objects.get(indicator__code="A2", period__code="2016-17 Q3").status
+        == "within_tolerance"
+    )
+
+    history = client.get("/imports/").content.decode()
+    assert "return.csv" in history
+    assert "Applied" in history
+
+
+def test_problems_are_listed_with_row_column_and_text(officer, client):
+    response = upload(client, b"authority,indicator,period,value\nE08000017,A2,2016-17 Q2,lots\n")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Nothing was saved: 1 problem" in html
+    assert "<code>lots</code>" in html
+    assert response.context["problems"][0].row == 2
+    batch = ImportBatch.objects.get(kind="returns")
+    problems = client.get(f"/imports/{batch.pk}/problems.csv").content.decode()
+    assert (
+        problems.splitlines()[1]
+        == '2,value,lots,"is not a number, a blank, or one of DfE\'s symbols (c, k, low, u, x, z)"'
+    )
+
+
+def test_uploading_the_same_file_twice_says_when_it_was_imported(officer, client):
+    upload(client, GOOD)
+    batch = ImportBatch.objects.get(kind="returns")
+    client.post(f"/imports/{batch.pk}/confirm/")
+    response = upload(client, GOOD, name="again.csv")
+    assert "was imported already" in response.content.decode().replace("This file ", "")
+
+
+def test_a_form_without_a_file_shows_an_error_summary(officer, client):
+    response = client.post("/imports/upload/", {"kind": "returns"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "There is a problem" in html
+    assert 'href="#id_file"' in html
+    assert "Select a CSV or XLSX file" in html
+
+
+def test_templates_download(officer, client):
+    response = client.get("/imports/template/returns.csv")
+    assert response.content.decode().startswith("authority,indicator,period,value")
+    assert client.get("/imports/template/nope.csv").status_code == 404
+
+
+def test_a_panel_member_cannot_upload(demo, client):
+    client.force_login(User.objects.get(username="panel"))
+    assert client.get("/imports/upload/").status_code == 403
+    assert upload(client, GOOD).status_code == 403
+    assert client.get("/imports/").status_code == 403
+    assert not ImportBatch.objects.exists()
+
+
+def test_cancelling_a_preview_saves_nothing(officer, client):
+    upload(client, GOOD)
+    batch = ImportBatch.objects.get(kind="returns")
+    client.post(f"/imports/{batch.pk}/cancel/")
+    client.post(f"/imports/{batch.pk}/confirm/")
+    assert Value.objects.get(indicator__code="A2", period__code="2016-17 Q2").value == 82
+    batch.refresh_from_db()
+    assert batch.state == "cancelled"

@@ -1,0 +1,256 @@
+"""Returns: every bad-input case names what and where, and stores nothing."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+
+from imports import service
+from imports.models import ImportBatch
+from indicators.models import Value
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "authority,indicator,period,value\n"
+
+
+def stage(text: str | bytes, name: str = "return.csv", **options):
+    data = text.encode() if isinstance(text, str) else text
+    return service.stage("returns", data, name, options=options)
+
+
+def snapshot():
+    return list(Value.objects.order_by("id").values_list("id", "value", "no_value_reason"))
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ("Nowhere,CIN-REREF,2016-17,20", 'Row 3, column authority: "Nowhere" is not an authority'),
+        ("E08000017,NOPE,2016-17,20", 'Row 3, column indicator: "NOPE" is not an indicator'),
+        ("E08000017,CIN-REREF,2016-17 Q5,20", 'Row 3, column period: "2016-17 Q5" is not a period'),
+        ("E08000017,CIN-REREF,2016-17,twenty", 'Row 3, column value: "twenty" is not a number'),
+        ("E08000017,CIN-REREF,2016-17,101", 'Row 3, column value: "101" is outside 0–100'),
+        ("E08000017,CIN-REREF,2016-17,-1%", 'Row 3, column value: "-1%" is outside 0–100'),
+        (
+            "E08000017,CIN-REREF,2016-17,20\n371,cin-reref,2016/17,21",
+            "Row 4: repeats the authority, indicator and period of row 3",
+        ),
+        (",CIN-REREF,2016-17,20", 'Row 3, column authority: "" is empty'),
+    ],
+)
+def test_each_bad_row_is_named_and_nothing_is_saved(england, rows, expected):
+    before = snapshot()
+    staged = stage(HEADER + "E08000017,CIN-REFS,2016-17,4479\n" + rows)
+    messages = [str(p) for p in staged.problems]
+    assert any(m.startswith(expected) for m in messages), messages
+    assert staged.batch.state == ImportBatch.State.REJECTED
+    assert snapshot() == before
+
+
+def test_every_problem_in_the_file_is_listed_not_just_the_first(england):
+    staged = stage(HEADER + "Nowhere,NOPE,soon,abc\nE08000017,CIN-REREF,2016-17,200\n")
+    where = [(p.row, p.column) for p in staged.problems]
+    assert where == [
+        (2, "authority"),
+        (2, "indicator"),
+        (2, "period"),
+        (2, "value"),
+        (3, "value"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"", "The file is empty."),
+        (b"  \r\n ", "The file is empty."),
+        (b"authority,indicator,period,value\n", "header row but no rows"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV file"),
+        (b"just some words\nand more", "does not look like a CSV file"),
+        (b"authority,indicator,value\nE08000017,CIN-REFS,1", "no period column"),
+        (
+            b"authority,indicator,period,value\nE08000017,CIN-REFS,2016-17,1,2,3",
+            "Row 2: has 6 cells",
+        ),
+    ],
+)
+def test_a_file_that_cannot_be_read_says_why(england, data, expected):
+    staged = stage(data)
+    assert expected in str(staged.problems[0])
+    assert Value.objects.count() == 0
+
+
+def test_a_file_too_large_is_refused(england, settings):
+    settings.IMPORT_MAX_BYTES = 100
+    staged = stage(HEADER + "E08000017,CIN-REFS,2016-17,4479\n" * 10)
+    assert "the largest Outturn accepts" in str(staged.problems[0])
+
+
+def test_numbers_symbols_and_names_as_people_write_them(england):
+    staged = stage(
+        "Authority,INDICATOR,Period,Value,Numerator,Denominator,Note\n"
+        'Doncaster,CIN-REFS,2016/17,"4,479",,,\n'
+        "371,CIN-REREF,2016-17,23%,1030,4479,\n"
+        "e08000017,cpp-repeat,2016-17,[c],c,,suppressed\n"
+        "E08000017,CPP-2YRS,2016-17,,,,not yet\n"
+    )
+    assert staged.problems == []
+    service.apply(staged.batch)
+    stored = {v.indicator.code: v for v in Value.objects.select_related("indicator", "period")}
+    assert stored["CIN-REFS"].value == 4479
+    assert stored["CIN-REREF"].value == 23
+    assert stored["CIN-REREF"].numerator == 1030
+    assert (stored["CPP-REPEAT"].value, stored["CPP-REPEAT"].no_value_reason) == (None, "c")
+    assert stored["CPP-REPEAT"].note == "suppressed"
+    assert stored["CPP-2YRS"].no_value_reason == "blank"
+    assert stored["CIN-REFS"].period.code == "2016-17"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "separator", "newline", "bom"),
+    [
+        ("utf-8", ",", "\n", False),
+        ("utf-8", ",", "\r\n", True),
+        ("cp1252", ";", "\r\n", False),
+        ("utf-8", "\t", "\n", False),
+    ],
+)
+def test_excel_and_other_csv_dialects(england, encoding, separator, newline, bom):
+    lines = [
+        ["authority", "indicator", "period", "value", "note"],
+        ["Doncaster", "CIN-REFS", "2016-17", "4479", "Noted – café"],
+    ]
+    text = newline.join(separator.join(cells) for cells in lines) + newline
+    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode(encoding)
+    staged = stage(data)
+    assert staged.problems == []
+    service.apply(staged.batch)
+    assert Value.objects.get().note == "Noted – café"
+
+
+def test_an_xlsx_workbook_of_the_same_layout(england):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["authority", "indicator", "period", "value"])
+    sheet.append(["E08000017", "CIN-REREF", "2016-17", 23.5])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    staged = stage(buffer.getvalue(), name="return.xlsx")
+    assert staged.problems == []
+    service.apply(staged.batch)
+    assert Value.objects.get().value == 23.5
+
+
+def test_the_wide_layout_leaves_empty_cells_alone(england):
+    first = stage("authority,indicator,2015-16,2016-17\nE08000017,CIN-REFS,4000,4479\n")
+    service.apply(first.batch)
+    second = stage("authority,indicator,2015-16,2016-17\nE08000017,CIN-REFS,,x\n", name="b.csv")
+    assert second.problems == []
+    assert second.counts == {"new": 0, "changed": 1, "unchanged": 0}
+    service.apply(second.batch)
+    stored = dict(Value.objects.values_list("period__code", "value"))
+    assert stored == {"2015-16": 4000, "2016-17": None}
+    assert Value.objects.get(period__code="2016-17").no_value_reason == "x"
+
+
+def test_a_bad_cell_in_the_wide_layout_names_its_period_column(england):
+    staged = stage("authority,indicator,2015-16,2016-17\nE08000017,CIN-REREF,20,lots\n")
+    assert [str(p) for p in staged.problems] == [
+        'Row 2, column 2016-17: "lots" is not a number, a blank, or one of DfE\'s symbols '
+        "(c, k, low, u, x, z)"
+    ]
+
+
+def test_the_preview_shows_every_change_old_to_new_before_anything_is_saved(england):
+    service.apply(stage(HEADER + "E08000017,CIN-REFS,2016-17,4479\n").batch)
+    staged = stage(
+        HEADER + "E08000017,CIN-REFS,2016-17,4500\nE08000017,CIN-REFS,2015-16,4000\n",
+        name="second.csv",
+    )
+    assert staged.counts == {"new": 1, "changed": 1, "unchanged": 0}
+    assert staged.changes == [
+        {
+            "row": 2,
+            "authority": "Doncaster",
+            "indicator": "CIN-REFS",
+            "period": "2016-17",
+            "old": "4479",
+            "new": "4500",
+        }
+    ]
+    assert Value.objects.get().value == 4479  # not yet confirmed
+
+
+def test_importing_the_same_content_again_changes_nothing(england):
+    data = HEADER + "E08000017,CIN-REFS,2016-17,4479\n"
+    first = service.apply(stage(data).batch)
+    again = stage(data, name="renamed.csv")
+    assert again.batch is None
+    assert again.duplicate_of == first
+    assert ImportBatch.objects.filter(kind="returns").count() == 1
+
+
+def test_reimporting_the_same_figures_in_a_new_file_writes_nothing(england):
+    service.apply(stage(HEADER + "E08000017,CIN-REFS,2016-17,4479\n").batch)
+    updated = Value.objects.get().updated_at
+    batch = service.apply(stage(HEADER + "Doncaster,CIN-REFS,2016/17,4479\n").batch)
+    assert batch.counts == {"new": 0, "changed": 0, "unchanged": 1}
+    assert Value.objects.get().updated_at == updated
+
+
+def test_provisional_figures_stay_provisional_until_a_return_confirms_them(england):
+    service.apply(stage(HEADER + "E08000017,CIN-REFS,2016-17,4479\n", provisional=True).batch)
+    assert Value.objects.get().provisional is True
+    service.apply(
+        stage(
+            "authority,indicator,period,value,provisional\nE08000017,CIN-REFS,2016-17,4479,no\n"
+        ).batch
+    )
+    assert Value.objects.get().provisional is False
+
+
+def test_a_failure_part_way_leaves_the_database_as_it_was(england, monkeypatch):
+    service.apply(stage(HEADER + "E08000017,CIN-REFS,2016-17,4479\n").batch)
+    before = snapshot()
+    real_write = service._write
+
+    def write_then_fail(batch, checked):
+        real_write(batch, checked)
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(service, "_write", write_then_fail)
+    staged = stage(HEADER + "E08000017,CIN-REFS,2016-17,1\nE08000017,CIN-REFS,2015-16,2\n", "b.csv")
+    batch = service.apply(staged.batch)
+    assert batch.state == ImportBatch.State.FAILED
+    assert "Nothing was saved: the database went away" in batch.message
+    assert snapshot() == before
+
+
+def test_a_batch_is_applied_once_however_often_it_is_confirmed(england):
+    staged = stage(HEADER + "E08000017,CIN-REFS,2016-17,4479\n")
+    service.apply(staged.batch)
+    Value.objects.update(value=1)
+    service.apply(staged.batch)  # a second click
+    assert Value.objects.get().value == 1
+
+
+def test_the_published_national_values_import_cleanly(england, django_capture_on_commit_callbacks):
+    data = (england / "values.csv").read_bytes()
+    staged = service.stage("returns", data, "values.csv")
+    assert staged.problems == []
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = service.apply(staged.batch)
+    batch.refresh_from_db()
+    assert batch.counts["new"] == 20243
+    assert Value.objects.exclude(no_value_reason="").count() == 936
+    assert batch.recompute_state == ImportBatch.Recompute.DONE
+
+
+def test_a_column_named_twice_is_refused(england):
+    staged = stage("authority,Authority,indicator,period,value\nE1,E1,A,2016-17,1\n")
+    assert str(staged.problems[0]) == (
+        "The column authority appears more than once in the header row."
+    )

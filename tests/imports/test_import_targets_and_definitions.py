@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import pytest
+
+from imports import service
+from indicators.models import Indicator, Target, Value
+
+pytestmark = pytest.mark.django_db
+
+
+def stage(kind: str, text: str, name: str = "file.csv"):
+    return service.stage(kind, text.encode(), name)
+
+
+def test_importing_targets_recomputes_the_statuses_they_affect(
+    england, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        service.apply(
+            stage(
+                "returns", "authority,indicator,period,value\nE08000017,CIN-REREF,2016-17,23\n"
+            ).batch
+        )
+    assert Value.objects.get().status == "no_target"
+    staged = stage(
+        "targets",
+        "indicator,year,target,tolerance,authority\nCIN-REREF,2016-17,20,24,\n"
+        "CIN-REREF,2016/17,24,28,Doncaster\n",
+    )
+    assert staged.problems == []
+    assert staged.counts == {"new": 2, "changed": 0, "unchanged": 0}
+    with django_capture_on_commit_callbacks(execute=True):
+        service.apply(staged.batch)
+    assert Value.objects.get().status == "on_target"  # Doncaster's own 24/28, not the default
+    assert Target.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("CIN-REREF,2016-17,24,20,", "Row 2, column tolerance: Lower is better for this indicator"),
+        ("CIN-REFS,2016-17,100,,", "Row 2, column tolerance: This indicator has no polarity"),
+        ("NOPE,2016-17,24,28,", 'Row 2, column indicator: "NOPE" is not an indicator'),
+        ("CIN-REREF,2016-17 Q1,24,28,", 'Row 2, column year: "2016-17 Q1" is not a financial'),
+        ("CIN-REREF,2016-17,lots,28,", 'Row 2, column target: "lots" is not a number'),
+        ("CIN-REREF,2016-17,24,28,Atlantis", 'Row 2, column authority: "Atlantis" is not'),
+    ],
+)
+def test_bad_targets_are_named_and_nothing_is_saved(england, row, expected):
+    staged = stage("targets", "indicator,year,target,tolerance,authority\n" + row + "\n")
+    assert any(str(p).startswith(expected) for p in staged.problems), staged.problems
+    assert Target.objects.count() == 0
+
+
+def test_indicator_definitions_import_and_update(england):
+    staged = stage(
+        "indicators",
+        "code,name,category,unit,polarity,decimals,description,benchmark\n"
+        "A2,Assessments in 45 days,Social Care Pathway,percent,higher_is_better,0,,\n"
+        "A1,Re-referrals,Social Care Pathway,percent,lower_is_better,0,,CIN-REREF\n",
+    )
+    assert staged.counts == {"new": 2, "changed": 0, "unchanged": 0}
+    service.apply(staged.batch)
+    assert Indicator.objects.get(code="A1").benchmark.code == "CIN-REREF"
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("X1,Name,Cat,furlongs,none,0,,", 'Row 2, column unit: "furlongs" is not one of'),
+        ("X1,Name,Cat,count,sideways,0,,", 'Row 2, column polarity: "sideways" is not'),
+        ("X1,Name,Cat,count,none,many,,", 'Row 2, column decimals: "many" is not a whole number'),
+        ("X1,Name,Cat,count,none,0,,NOPE", 'Row 2, column benchmark: "NOPE" is not'),
+        (",Name,Cat,count,none,0,,", 'Row 2, column code: "" is empty'),
+    ],
+)
+def test_bad_definitions_are_named(england, row, expected):
+    staged = stage(
+        "indicators", "code,name,category,unit,polarity,decimals,description,benchmark\n" + row
+    )
+    assert any(str(p).startswith(expected) for p in staged.problems), staged.problems
+    assert not Indicator.objects.filter(code="X1").exists()
