@@ -29,7 +29,14 @@ DJANGO_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
 ]
-THIRD_PARTY_APPS = ["django_tables2", "django_filters", "simple_history", "axes", "csp"]
+THIRD_PARTY_APPS = [
+    "django_tables2",
+    "django_filters",
+    "simple_history",
+    "axes",
+    "csp",
+    "health_check",
+]
 LOCAL_APPS = ["core", "authorities", "indicators", "scrutiny", "imports", "reports", "demo"]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
