@@ -58,24 +58,27 @@ def timeline(authority, indicator) -> list[Change]:
         previous: dict[int, object] = {}
         for entry in entries:
             before = previous.get(entry.id)
-            for field in FIELDS[kind]:
-                old = getattr(before, field, None) if before else None
-                new = getattr(entry, field)
-                if before is None and new in ("", None, False):
-                    continue
-                if before is not None and old == new:
-                    continue
-                changes.append(
-                    Change(
-                        when=entry.history_date,
-                        who=entry.history_user.get_username() if entry.history_user else "",
-                        what=_label(kind, entry, periods),
-                        field=field.replace("_", " "),
-                        before=_text(old) if before is not None else "",
-                        after=_text(new),
-                        reason=entry.history_change_reason or "",
-                    )
+            if before is None:  # created: every field that says something
+                moved = [
+                    (field, None, getattr(entry, field))
+                    for field in FIELDS[kind]
+                    if getattr(entry, field) not in ("", None, False)
+                ]
+            else:  # simple-history's own diff between two history rows
+                delta = entry.diff_against(before, included_fields=FIELDS[kind])
+                moved = [(c.field, c.old, c.new) for c in delta.changes]
+            changes += [
+                Change(
+                    when=entry.history_date,
+                    who=entry.history_user.get_username() if entry.history_user else "",
+                    what=_label(kind, entry, periods),
+                    field=field.replace("_", " "),
+                    before=_text(kind, field, old) if before is not None else "",
+                    after=_text(kind, field, new),
+                    reason=entry.history_change_reason or "",
                 )
+                for field, old, new in moved
+            ]
             previous[entry.id] = entry
     return sorted(changes, key=lambda c: c.when, reverse=True)
 
@@ -90,9 +93,21 @@ def _label(kind: str, entry, periods) -> str:
     return f"{name}, {period.label if period else 'unknown period'}"
 
 
-def _text(value) -> str:
+LABELS = {
+    ("challenge", "classification"): dict(ChallengeRecord.Classification.choices),
+    ("action", "status"): dict(Action.Status.choices),
+}
+
+
+def _text(kind: str, field: str, value) -> str:
+    """As a person reads it: a choice's label, never its code."""
+    labels = LABELS.get((kind, field))
+    if labels is not None and value in labels:
+        return labels[value] if value else "Not classified"
     if value is None or value == "":
         return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)

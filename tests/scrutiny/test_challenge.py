@@ -116,6 +116,17 @@ def test_every_edit_is_in_the_measure_history(demo, client):
     assert (latest.before, latest.who) == ("First version", "officer")
 
 
+def test_history_shows_labels_never_raw_codes(demo, client):
+    login(client, "officer")
+    client.post(EDIT, {"classification": "potential_concern", "council_comment": "Watch it"})
+    login(client, "panel")
+    changes = client.get("/a/doncaster/m/A2/").context["history"]
+    change = next(c for c in changes if c.field == "classification")
+    assert change.after == "Potential concern"
+    html = client.get("/a/doncaster/m/A2/").content.decode()
+    assert "potential_concern" not in html
+
+
 def test_an_imported_figure_is_in_the_history_with_its_import(demo, client):
     data = b"authority,indicator,period,value\nE08000017,A2,2016-17 Q2,85\n"
     user = User.objects.get(username="officer")
