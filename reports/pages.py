@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django.http import HttpResponse
 from django.utils import timezone
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
 from authorities.models import Authority
 from core.access import officer_side
@@ -22,15 +18,9 @@ from .quarter import Quarter
 from .tables import MeasuresTable, VolumetricTable
 
 
-@dataclass
-class Page:
-    context: dict
-    export: HttpResponse | None = None
-
-
-def quarter_page(quarter: Quarter, request) -> Page:
-    """The quarter view: the filtered, sortable measures table (or its export), the
-    volumetric table, what was presented to the panel, open actions and the switchers."""
+def measures_table(quarter: Quarter, request) -> MeasuresTable:
+    """The quarter's measures with a target, filtered and sorted as the request asks: the
+    table on the page and the one its CSV and XLSX exports write."""
     statuses = {row.indicator.id: row.status for row in quarter.measures}
     measure_filter = MeasureFilter(
         request.GET or None,
@@ -41,11 +31,14 @@ def quarter_page(quarter: Quarter, request) -> Page:
     rows = [row for row in quarter.measures if shown is None or row.indicator.id in shown]
     caption = f"Measures with a target, {quarter.period.label}"
     table = MeasuresTable(rows, authority=quarter.authority, caption=caption, prefix="m-")
+    table.filter = measure_filter
     RequestConfig(request, paginate=False).configure(table)
-    export_format = request.GET.get("_export")
-    if TableExport.is_valid_format(export_format):
-        filename = f"outturn-{quarter.authority.slug}-{quarter.period.slug}-measures"
-        return Page({}, TableExport(export_format, table).response(f"{filename}.{export_format}"))
+    return table
+
+
+def quarter_page(quarter: Quarter, request, table: MeasuresTable) -> dict:
+    """The quarter view: the measures table, the volumetric table, what was presented to the
+    panel, open actions and the switchers."""
     volumetric = VolumetricTable(
         quarter.volumetric,
         authority=quarter.authority,
@@ -62,26 +55,24 @@ def quarter_page(quarter: Quarter, request) -> Page:
     latest = publications[0] if publications else None
     mark_revisions(quarter, latest)
     today = timezone.localdate()
-    return Page(
-        {
-            "quarter": quarter,
-            "publications": publications,
-            "presented": presented,
-            "latest_publication": latest,
-            "side": officer_side(request.user, quarter.authority),
-            "publish_form": PublishForm(),
-            "actions": open_actions(quarter.authority, today),
-            "today": today,
-            "table": table,
-            "volumetric_table": volumetric,
-            "filter": measure_filter,
-            "authorities": Authority.objects.filter(kind=Authority.Kind.LOCAL_AUTHORITY).only(
-                "name", "slug"
-            ),
-            "quarters": Period.objects.filter(
-                kind=PeriodKind.QUARTER, value__authority=quarter.authority
-            )
-            .distinct()
-            .order_by("-sequence"),
-        }
-    )
+    return {
+        "quarter": quarter,
+        "publications": publications,
+        "presented": presented,
+        "latest_publication": latest,
+        "side": officer_side(request.user, quarter.authority),
+        "publish_form": PublishForm(),
+        "actions": open_actions(quarter.authority, today),
+        "today": today,
+        "table": table,
+        "volumetric_table": volumetric,
+        "filter": table.filter,
+        "authorities": Authority.objects.filter(kind=Authority.Kind.LOCAL_AUTHORITY).only(
+            "name", "slug"
+        ),
+        "quarters": Period.objects.filter(
+            kind=PeriodKind.QUARTER, value__authority=quarter.authority
+        )
+        .distinct()
+        .order_by("-sequence"),
+    }

@@ -44,6 +44,13 @@ def test_sorting_by_status_puts_the_worst_first(panel_member, client):
     assert codes(by_value)[0] == "A3"  # 96%, the highest figure
 
 
+@pytest.mark.parametrize("fmt", ["yaml", "ods", "json", "nonsense"])
+def test_an_export_format_outturn_does_not_offer_shows_the_page(panel_member, client, fmt):
+    response = client.get(URL, {"_export": fmt})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+
+
 def test_the_table_exports_to_csv_and_xlsx(panel_member, client):
     text = client.get(URL, {"_export": "csv", "status": "outside_tolerance"}).content.decode()
     lines = text.splitlines()
