@@ -43,7 +43,7 @@ run: demo
 	@echo "Outturn is starting on http://127.0.0.1:8000"
 	@$(BIN)/python manage.py demo_logins
 	@echo
-	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DEBUG=true LOG_FORMAT=console $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install
 	$(BIN)/ruff check .

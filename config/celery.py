@@ -1,6 +1,9 @@
+import logging.config
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -8,4 +11,13 @@ app = Celery("outturn")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-from . import logging as _task_logging  # noqa: E402,F401  (connects the task log signals)
+# django-structlog's worker step: task lines carry their task id and the queuing request's id.
+app.steps["worker"].add(DjangoStructLogInitStep)
+
+
+@setup_logging.connect
+def _use_our_logging(**kwargs):
+    """Workers log through the same JSON formatter as the web (Celery would install its own)."""
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)

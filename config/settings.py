@@ -8,6 +8,8 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 
+from config.logging import configure_structlog, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -36,6 +38,7 @@ THIRD_PARTY_APPS = [
     "axes",
     "csp",
     "health_check",
+    "django_structlog",
 ]
 LOCAL_APPS = ["core", "authorities", "indicators", "scrutiny", "imports", "reports", "demo"]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
@@ -51,7 +54,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "config.logging.RequestLogMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
@@ -173,22 +176,12 @@ CELERY_BEAT_SCHEDULE = {
 FAULT_RECOMPUTE_DELAY = env.float("FAULT_RECOMPUTE_DELAY", default=0)
 
 # Logging: one line per event on stderr.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line"}},
-    "root": {"handlers": ["stderr"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # kaleido's Chromium talks a lot at INFO; its warnings still show.
-        "kaleido": {"level": "WARNING"},
-        "choreographer": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},
-        "django.server": {"level": "WARNING"},  # runserver's own line repeats ours
-        "fontTools": {"level": "WARNING"},
-    },
-}
+# Logs: JSON lines with request and task ids (config/logging.py); LOG_FORMAT=console for people.
+configure_structlog()
+LOGGING = logging_config(
+    level=env("LOG_LEVEL", default="INFO"), log_format=env("LOG_FORMAT", default="json")
+)
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
 
 # Security. Scripts only from our own static files (charts read JSON data blocks, never
 # inline script); plotly sets inline styles as it draws, hence 'unsafe-inline' for styles only.
