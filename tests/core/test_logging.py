@@ -36,7 +36,8 @@ def test_a_request_logs_json_with_its_request_id_user_code_and_time(
     assert line["request_id"]
     assert "/a/doncaster/q/2016-17-q2/" in line["request"]
     assert isinstance(line["ms"], int)
-    assert line["level"] == "info" and line["timestamp"]
+    assert line["level"] == "info"
+    assert line["timestamp"]
 
 
 @pytest.fixture
