@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from core.csv import spreadsheet_safe
 from indicators.rules import Status
@@ -47,29 +48,29 @@ class AuthorityTable(tables.Table):
 
 
 class MeasuresTable(AuthorityTable):
-    code = tables.Column(accessor="indicator.code", verbose_name="Code", attrs=TEXT)
-    name = tables.Column(accessor="indicator.name", verbose_name="Measure", attrs=TEXT)
+    code = tables.Column(accessor="indicator__code", verbose_name="Code", attrs=TEXT)
+    name = tables.Column(accessor="indicator__name", verbose_name="Measure", attrs=TEXT)
     this_quarter = FigureColumn(
-        accessor="value.value",
+        accessor="value__value",
         verbose_name="This quarter",
         empty_values=(),  # a measure without a figure says why, not just "–"
     )
-    previous = FigureColumn(accessor="previous.value", verbose_name="Previous quarter")
+    previous = FigureColumn(accessor="previous__value", verbose_name="Previous quarter")
     direction = tables.Column(
-        accessor="value.direction", verbose_name="Direction", attrs=TEXT, default="–"
+        accessor="value__direction", verbose_name="Direction", attrs=TEXT, default="–"
     )
-    target = FigureColumn(accessor="target.target", verbose_name="Target")
-    tolerance = FigureColumn(accessor="target.tolerance", verbose_name="Tolerance")
+    target = FigureColumn(accessor="target__target", verbose_name="Target")
+    tolerance = FigureColumn(accessor="target__tolerance", verbose_name="Tolerance")
     status = tables.Column(
         accessor="status", verbose_name="Status", attrs=TEXT, order_by="status_rank"
     )
-    england = FigureColumn(accessor="comparison.england", verbose_name="England")
-    region = FigureColumn(accessor="comparison.region", verbose_name="Region")
+    england = FigureColumn(accessor="comparison__england", verbose_name="England")
+    region = FigureColumn(accessor="comparison__region", verbose_name="Region")
     neighbours = FigureColumn(
-        accessor="comparison.neighbours_mean", verbose_name="Statistical neighbours"
+        accessor="comparison__neighbours_mean", verbose_name="Statistical neighbours"
     )
     quartile = tables.Column(
-        accessor="comparison.quartile",
+        accessor="comparison__quartile",
         verbose_name="National quartile",
         attrs=TEXT,
         default="–",
@@ -105,7 +106,7 @@ class MeasuresTable(AuthorityTable):
                     '<br><span class="govuk-body-s outturn-takes">{}1 child = {} points{}</span>',
                     said,
                     f"{takes.points_per_child:.1f}",
-                    format_html(
+                    mark_safe(
                         ". <strong>Small cohort: one child more or fewer would change the "
                         "status.</strong>"
                     )
@@ -119,7 +120,7 @@ class MeasuresTable(AuthorityTable):
 
     def render_this_quarter(self, value, record):
         if record.value is None:
-            return format_html('<span class="govuk-hint govuk-!-margin-0">Not returned</span>')
+            return mark_safe('<span class="govuk-hint govuk-!-margin-0">Not returned</span>')
         if value is None:
             reason = no_value_reason(record.value.no_value_reason)
             return format_html('<span class="govuk-hint govuk-!-margin-0">{}</span>', reason)
@@ -182,10 +183,10 @@ class MeasuresTable(AuthorityTable):
 
 
 class VolumetricTable(AuthorityTable):
-    code = tables.Column(accessor="indicator.code", verbose_name="Code", attrs=TEXT)
-    name = tables.Column(accessor="indicator.name", verbose_name="Measure", attrs=TEXT)
-    this_quarter = FigureColumn(accessor="value.value", verbose_name="This quarter")
-    previous = FigureColumn(accessor="previous.value", verbose_name="Previous quarter")
+    code = tables.Column(accessor="indicator__code", verbose_name="Code", attrs=TEXT)
+    name = tables.Column(accessor="indicator__name", verbose_name="Measure", attrs=TEXT)
+    this_quarter = FigureColumn(accessor="value__value", verbose_name="This quarter")
+    previous = FigureColumn(accessor="previous__value", verbose_name="Previous quarter")
     change = tables.Column(accessor="change", verbose_name="Change", attrs=NUMERIC, default="–")
 
     class Meta:

@@ -19,8 +19,8 @@ from django.db import connection
 
 from config.celery import app as celery_app
 from imports import service
+from imports import tasks as import_tasks
 from imports.models import ImportBatch
-from indicators import tasks
 from indicators.models import Value
 from indicators.tasks import repair_statuses
 from tests.factories import AuthorityFactory, IndicatorFactory, TargetFactory, ValueFactory
@@ -59,8 +59,8 @@ def test_a_worker_killed_mid_recompute_redelivers_and_statuses_end_correct():
     arguments = ("--pool=prefork", "--concurrency=1", "-Q", queue)
     with celery_worker(*arguments, env={"FAULT_RECOMPUTE_DELAY": "4"}) as worker:
         celery_app.conf.task_always_eager = False
-        tasks.recompute_statuses.apply_async(
-            args=([authority.id], [indicator.id], batch.pk), queue=queue
+        import_tasks.recompute_import.apply_async(
+            args=(batch.pk, [authority.id], [indicator.id]), queue=queue
         )
         deadline = time.monotonic() + 60
         while ImportBatch.objects.get(pk=batch.pk).recompute_state != "running":

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from indicators.rules import Direction, Status
 
@@ -55,7 +56,7 @@ def status_tag(status) -> str:
 @register.simple_tag
 def direction_tag(direction) -> str:
     if not direction:
-        return format_html(
+        return mark_safe(
             '<span class="govuk-visually-hidden">No previous figure</span>'
             '<span aria-hidden="true">–</span>'
         )
@@ -137,9 +138,6 @@ _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 def chart_data(element_id: str, figure_json: str):
     """A chart's JSON in a data block that never executes (a strict CSP allows it), escaped
     like Django's json_script so no text in it can close the tag."""
-    from django.utils.html import format_html
-    from django.utils.safestring import mark_safe
-
     return format_html(
         '<script type="application/json" id="{}">{}</script>',
         element_id,

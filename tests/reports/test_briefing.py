@@ -81,7 +81,7 @@ def test_page_one_renders_as_an_image_that_is_not_blank(demo_briefing, tmp_path)
         check=True,
     )
     image = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
-    dark = sum(1 for pixel in image.getdata() if pixel < 128)
+    dark = sum(1 for pixel in image.get_flattened_data() if pixel < 128)
     assert dark > 500  # the heading and the cover's details are there
 
 
