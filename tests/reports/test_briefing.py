@@ -29,10 +29,21 @@ def text_of(path) -> str:
     ).stdout
 
 
-@pytest.fixture
-def demo_briefing(demo, tmp_path):
-    path = tmp_path / "q2.pdf"
-    call_command("briefing", authority="Doncaster", period="2016-17 Q2", output=str(path))
+@pytest.fixture(scope="module")
+def demo_briefing(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo's Q2 briefing, built once for the module (it is the slowest thing the suite
+    makes) in a transaction that is rolled back, so no test sees the other's data."""
+    from django.db import transaction
+    from django.test import TestCase
+
+    from demo.load import load_demo
+
+    path = tmp_path_factory.mktemp("briefing") / "q2.pdf"
+    with django_db_blocker.unblock(), transaction.atomic():
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            load_demo()
+        call_command("briefing", authority="Doncaster", period="2016-17 Q2", output=str(path))
+        transaction.set_rollback(True)
     return path
 
 
