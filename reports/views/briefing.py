@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from authorities.models import Authority
+from core.access import officer_side
 from core.tasks import send_or_run
 from indicators.lookups import period_or_404
 from indicators.models import Period
@@ -32,8 +34,12 @@ def quarter_pdf(request, authority_slug: str, period_slug: str):
 @login_required
 @require_POST
 def request_year(request, authority_slug: str, period_slug: str):
-    """A whole financial year's briefing, built by a Celery worker; the page shows progress."""
+    """A whole financial year's briefing, built by a Celery worker; the page shows progress.
+    Queuing one is an officer's job (of this authority) or an admin's: it takes a worker's
+    time, so it is not every reader's to ask for."""
     authority = get_object_or_404(Authority, slug=authority_slug)
+    if officer_side(request.user, authority) is None:
+        raise PermissionDenied("Only this authority's officers can prepare a year's briefing.")
     try:
         year = parse_period(period_slug)
     except PeriodParseError as error:

@@ -1,0 +1,16 @@
+"""Helpers for reading responses in tests."""
+
+from __future__ import annotations
+
+from django.core.signals import request_finished
+from django.db import close_old_connections
+
+
+def close(response) -> None:
+    """Close a response (a download holds its file open until then) without the end-of-request
+    signal closing the test's database connection, as Django's test client itself does."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
