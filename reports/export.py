@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 
 from core.csv import spreadsheet_safe
 
@@ -48,9 +47,3 @@ def write_quarter_csv(quarter: Quarter, stream) -> None:
     writer.writerow(QUARTER_COLUMNS)
     for row in quarter_rows(quarter):
         writer.writerow([spreadsheet_safe(cell) for cell in row])
-
-
-def quarter_csv(quarter: Quarter) -> str:
-    stream = io.StringIO()
-    write_quarter_csv(quarter, stream)
-    return stream.getvalue()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -15,12 +15,13 @@ from django_tables2.export import ExportMixin, TableExport
 
 from authorities.models import Authority
 from core.access import COUNCIL, officer_side
+from core.csv import csv_response
 from indicators.lookups import period_or_404
 from indicators.rules import PeriodKind
 from scrutiny.challenge import publish
 from scrutiny.forms import PublishForm
 
-from ..export import quarter_csv
+from ..export import QUARTER_COLUMNS, quarter_rows
 from ..pages import measures_table, quarter_page
 from ..quarter import build_quarter, latest_quarter
 
@@ -103,10 +104,8 @@ quarter = QuarterView.as_view()
 @require_GET
 def quarter_export(request, authority_slug: str, period_slug: str):
     quarter = _get_quarter(authority_slug, period_slug, comparisons=False)
-    response = HttpResponse(quarter_csv(quarter), content_type="text/csv; charset=utf-8")
     filename = f"outturn-{quarter.authority.slug}-{quarter.period.slug}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_response(filename, QUARTER_COLUMNS, quarter_rows(quarter))
 
 
 @login_required
