@@ -219,5 +219,11 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 
 # Imports
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
+# An XLSX is a zip: what it may unpack to, and the rows and columns read from its sheet.
+IMPORT_MAX_XLSX_INFLATED_BYTES = env.int(
+    "IMPORT_MAX_XLSX_INFLATED_BYTES", default=200 * 1024 * 1024
+)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_000_000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=1_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -7,13 +7,18 @@ import csv
 import io
 import re
 import zipfile
+from collections import Counter
+from datetime import date, datetime, time
 
+import openpyxl
 import pandas as pd
 from django.conf import settings
 
 from .problems import FileProblem, Problem
 
 XLSX_MAGIC = b"PK\x03\x04"
+ROW_NUMBER = "row_number"
+MAX_CELL_CHARS = 10_000  # a long note is a few hundred; Excel itself stops at 32,767
 
 
 def read_table(data: bytes, filename: str = "upload.csv") -> pd.DataFrame:
@@ -31,8 +36,9 @@ def read_table(data: bytes, filename: str = "upload.csv") -> pd.DataFrame:
         frame = _read_xlsx(data)
     else:
         frame = _read_csv(data)
+    numbers = frame.pop(ROW_NUMBER) if ROW_NUMBER in frame else None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
-    repeated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1 and c})
+    repeated = sorted(c for c, n in Counter(frame.columns).items() if n > 1 and c)
     if repeated:
         raise FileProblem(
             f"The column{'s' if len(repeated) > 1 else ''} {', '.join(repeated)} "
@@ -41,8 +47,26 @@ def read_table(data: bytes, filename: str = "upload.csv") -> pd.DataFrame:
     if frame.empty:
         raise FileProblem("The file has a header row but no rows of figures.")
     frame = frame.apply(lambda column: column.str.strip())
-    frame["row_number"] = range(2, len(frame) + 2)
+    frame[ROW_NUMBER] = numbers.to_numpy() if numbers is not None else range(2, len(frame) + 2)
+    _check_cell_lengths(frame)
     return frame
+
+
+def _check_cell_lengths(frame: pd.DataFrame) -> None:
+    for column in frame.columns.drop(ROW_NUMBER):
+        lengths = frame[column].str.len()
+        if lengths.max() > MAX_CELL_CHARS:
+            at = lengths.idxmax()
+            raise FileProblem(
+                [
+                    Problem(
+                        f"holds {lengths[at]:,} characters; a cell may hold at most "
+                        f"{MAX_CELL_CHARS:,}",
+                        row=int(frame.at[at, ROW_NUMBER]),
+                        column=column,
+                    )
+                ]
+            )
 
 
 def _decode(data: bytes) -> str:
@@ -62,6 +86,11 @@ def _read_csv(data: bytes) -> pd.DataFrame:
         raise FileProblem(
             "This does not look like a CSV file: the first row has no commas, semicolons or "
             "tabs between column names."
+        )
+    if header.count(separator) >= settings.IMPORT_MAX_COLUMNS:
+        raise FileProblem(
+            f"Row 1 has {header.count(separator) + 1:,} columns; Outturn reads at most "
+            f"{settings.IMPORT_MAX_COLUMNS:,}."
         )
     try:
         # header=None: pandas would otherwise take surplus cells as an index, silently.
@@ -99,14 +128,84 @@ def _parser_problem(message: str) -> list[Problem]:
 
 
 def _read_xlsx(data: bytes) -> pd.DataFrame:
+    """The first sheet, streamed (openpyxl's read-only mode) within limits checked before and
+    while reading, so a hostile workbook is refused with a clear message, not parsed into
+    memory: the archive's declared uncompressed size (a zip bomb declares what it inflates to,
+    and zipfile never inflates more than declared), then rows, columns and cell length.
+    Cells formatted as percentages are read as the percentage shown (0.87 shown as 87% is
+    87). Each row keeps its spreadsheet row number, blank rows included."""
+    _check_archive(data)
     try:
-        frame = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=str, engine="openpyxl")
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError, TypeError) as error:
+        raise FileProblem(f"The workbook could not be read: {error}") from error
+    try:
+        sheet = workbook.worksheets[0]
+        rows, numbers, number = [], [], 0
+        for cells in sheet.iter_rows():
+            # Rows come in order, blank ones as empty cells: number them as Excel does.
+            number = next((c.row for c in cells if getattr(c, "row", None)), number + 1)
+            if not cells:
+                continue
+            if len(rows) > settings.IMPORT_MAX_ROWS:
+                raise FileProblem(
+                    f"The sheet has more than {settings.IMPORT_MAX_ROWS:,} rows; split it into "
+                    "smaller files."
+                )
+            if len(cells) > settings.IMPORT_MAX_COLUMNS:
+                raise FileProblem(
+                    f"Row {number} has {len(cells):,} columns; Outturn reads at most "
+                    f"{settings.IMPORT_MAX_COLUMNS:,}."
+                )
+            texts = [_cell_text(cell) for cell in cells]
+            if any(texts):
+                rows.append(texts)
+                numbers.append(number)
     except (zipfile.BadZipFile, ValueError, KeyError, OSError) as error:
         raise FileProblem(f"The workbook could not be read: {error}") from error
-    frame = frame.dropna(how="all").fillna("").astype(str)
-    # Excel turns a typed "2016-07" into a date; read it back as the month it was.
-    frame.columns = [_EXCEL_MONTH.sub(r"\1", str(c)) for c in frame.columns]
-    return frame.replace(_EXCEL_MONTH, r"\1", regex=True)
+    finally:
+        workbook.close()
+    if not rows:
+        raise FileProblem("The workbook's first sheet is empty.")
+    width = max(len(row) for row in rows)
+    header, *body = [row + [""] * (width - len(row)) for row in rows]
+    while header and not header[-1] and all(not row[len(header) - 1] for row in body):
+        header.pop()
+        body = [row[: len(header)] for row in body]
+    frame = pd.DataFrame(body, columns=header, dtype=str)
+    frame[ROW_NUMBER] = numbers[1:]
+    return frame
 
 
-_EXCEL_MONTH = re.compile(r"^(\d{4}-\d{2})-01 00:00:00$")
+def _check_archive(data: bytes) -> None:
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise FileProblem(f"The workbook could not be read: {error}") from error
+    inflated = sum(member.file_size for member in members)
+    limit = settings.IMPORT_MAX_XLSX_INFLATED_BYTES
+    if inflated > limit:
+        raise FileProblem(
+            f"The workbook unpacks to {inflated / 1e6:,.0f} MB; the most Outturn reads is "
+            f"{limit / 1e6:,.0f} MB. Save it as CSV, or split it into smaller files."
+        )
+
+
+def _cell_text(cell) -> str:
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        # Excel turns a typed "2016-07" into the 1st of July: read it back as the month.
+        if value.day == 1 and value.time() == time(0):
+            return value.strftime("%Y-%m")
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        if "%" in (getattr(cell, "number_format", "") or ""):
+            value = value * 100  # a cell showing 87% holds 0.87
+        return format(value, ".12g")
+    return str(value).strip()
