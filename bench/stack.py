@@ -84,12 +84,13 @@ def running_stack(env: dict, web_workers: int = 2, beat: bool = True, log_dir: P
             "--schedule",
             str(log_dir / "beat-schedule"),
         ]
+    logs = {name: (log_dir / f"{name}.log").open("w") for name in commands}
     processes = {
         name: subprocess.Popen(
             command,
             cwd=ROOT,
             env=env,
-            stdout=(log_dir / f"{name}.log").open("w"),
+            stdout=logs[name],
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -110,3 +111,6 @@ def running_stack(env: dict, web_workers: int = 2, beat: bool = True, log_dir: P
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=20)
+        for log in logs.values():
+            log.close()

@@ -76,7 +76,8 @@ def main() -> None:
             ("CSV at the size limit (99 MB)", huge_csv(folder)),
             ("wide header (20,000 columns)", wide_header(folder)),
         ]
-        print(f"{'case':38} {'file':>8} {'peak MB':>8} {'target':>7} {'ratio':>6} {'s':>6}  outcome")
+        head = f"{'case':38} {'file':>8} {'peak MB':>8} {'target':>7} {'ratio':>6} {'s':>6}"
+        print(head + "  outcome")
         for label, path in cases:
             script = CHILD.format(root=str(ROOT), path=str(path), name=path.name)
             out = subprocess.run(

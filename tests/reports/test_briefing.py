@@ -37,14 +37,19 @@ def demo_briefing(django_db_setup, django_db_blocker, tmp_path_factory):
     from django.db import transaction
     from django.test import TestCase
 
+    from config.celery import app
     from demo.load import load_demo
 
     path = tmp_path_factory.mktemp("briefing") / "q2.pdf"
-    with django_db_blocker.unblock(), transaction.atomic():
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            load_demo()
-        call_command("briefing", authority="Doncaster", period="2016-17 Q2", output=str(path))
-        transaction.set_rollback(True)
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, True  # as every test runs
+    try:
+        with django_db_blocker.unblock(), transaction.atomic():
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                load_demo()
+            call_command("briefing", authority="Doncaster", period="2016-17 Q2", output=str(path))
+            transaction.set_rollback(True)
+    finally:
+        app.conf.task_always_eager = eager
     return path
 
 
