@@ -18,6 +18,7 @@ QUARTER_COLUMNS = [
     "status",
     "direction",
     "hard_to_shift",
+    "status_reported",  # true: the status was published without a figure; not Outturn's own
 ]
 
 
@@ -37,6 +38,7 @@ def quarter_rows(quarter: Quarter) -> list[list[str]]:
                 measure.status.value,
                 value.direction if value else "",
                 bool(value and value.hard_to_shift),
+                measure.reported,
             ]
         )
     return rows

@@ -60,20 +60,24 @@ class MeasureRow:
         return self.challenge.classification if self.challenge else ""
 
     @property
+    def reported(self) -> bool:
+        """The status was published without its figure: shown as reported, never judged."""
+        return bool(self.value and self.value.value is None and self.value.reported_status)
+
+    # One rule puts a measure in a list, and it is the status shown beside it: Outturn's own
+    # judgement of a figure. A status reported without a figure is in neither list (it is
+    # shown, as reported, in the table); the council's classification is shown with its
+    # commentary, not used to move a measure between lists.
+    @property
     def is_concern(self) -> bool:
-        """The council's classification where given; otherwise outside or within tolerance,
-        or on target but getting worse."""
-        if self.classification:
-            return self.classification in ("concern", "potential_concern")
-        return self.status in (Status.OUTSIDE_TOLERANCE, Status.WITHIN_TOLERANCE) or (
-            self.status == Status.ON_TARGET and self.value.direction == "worse"
+        return not self.reported and self.status in (
+            Status.OUTSIDE_TOLERANCE,
+            Status.WITHIN_TOLERANCE,
         )
 
     @property
     def is_performing_well(self) -> bool:
-        if self.classification:
-            return self.classification == "good"
-        return self.status == Status.ON_TARGET and not self.is_concern
+        return not self.reported and self.status == Status.ON_TARGET
 
     @cached_property
     def status(self) -> Status:
@@ -152,6 +156,12 @@ class Quarter:
                 or row.challenge.questions
             )
         ]
+
+    @property
+    def reported(self) -> list[MeasureRow]:
+        """Measures whose status was published without a figure (counted in the summary as
+        reported; Outturn cannot check them)."""
+        return [row for row in self.measures if row.reported]
 
     @cached_property
     def totals(self) -> dict[Status, int]:

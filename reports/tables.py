@@ -151,12 +151,10 @@ class MeasuresTable(AuthorityTable):
         notes = []
         if record.value and record.value.hard_to_shift:
             notes.append("Hard to shift")
-        if record.value and record.value.reported_status and record.value.value is None:
-            notes.append("As reported, without a figure")
         extra = format_html_join(
             "", '<br><span class="govuk-body-s">{}</span>', ((n,) for n in notes)
         )
-        return format_html("{}{}", status_tag(value), extra)
+        return format_html("{}{}", status_tag(value, reported=record.reported), extra)
 
     def render_quartile(self, value, record):
         period = record.comparison.period

@@ -40,9 +40,19 @@ def signed_figure(number, indicator) -> str:
 
 
 @register.simple_tag
-def status_tag(status) -> str:
-    """Words, a symbol and a colour: never colour alone."""
+def status_tag(status, reported=False) -> str:
+    """Words, a symbol and a colour: never colour alone. A status `reported` without a figure
+    says so and takes no colour: Outturn cannot check it."""
     status = Status(status)
+    if reported:
+        return format_html(
+            '<strong class="govuk-tag govuk-tag--grey outturn-status outturn-status--reported">'
+            '<span class="outturn-status__symbol" aria-hidden="true">{}</span> Reported: {}'
+            '</strong> <span class="govuk-body-s outturn-status__note">No figure was given, so '
+            "Outturn cannot check it.</span>",
+            status.symbol,
+            status.label.lower(),
+        )
     return format_html(
         '<strong class="govuk-tag govuk-tag--{} outturn-status outturn-status--{}">'
         '<span class="outturn-status__symbol" aria-hidden="true">{}</span> {}</strong>',

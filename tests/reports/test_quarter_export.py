@@ -36,11 +36,13 @@ def test_the_quarter_downloads_as_csv_with_export_codes(panel_member, client):
         "status": "outside_tolerance",
         "direction": "",
         "hard_to_shift": "true",
+        "status_reported": "false",
     }
     assert rows["C14"]["status"] == "within_tolerance"
     assert rows["C14"]["direction"] == "better"
     assert rows["E1"]["direction"] == "down"
     assert rows["B8"]["value"] == ""
+    assert (rows["B8"]["status"], rows["B8"]["status_reported"]) == ("on_target", "true")
     assert len(rows) == 27
 
 

@@ -73,6 +73,47 @@ def test_cards_split_performing_well_from_concerns(panel_member, client):
     assert not set(well) & set(concerns)
 
 
+def test_one_rule_puts_a_measure_in_a_list_and_it_is_the_status_shown(panel_member, client):
+    quarter = client.get(URL).context["quarter"]
+    concerns = {row.indicator.code for row in quarter.concerns}
+    well = {row.indicator.code for row in quarter.performing_well}
+    assert concerns == {"A2", "A8", "B14", "C14"}
+    assert well == {"A1", "A3", "A4", "A09", "B9", "B13", "F03"}
+    for row in quarter.concerns:
+        assert row.status.value in ("outside_tolerance", "within_tolerance")
+    for row in quarter.performing_well:
+        assert row.status.value == "on_target"
+
+
+def test_a_councils_concern_on_a_measure_on_target_does_not_move_it(panel_member, client):
+    from scrutiny.models import ChallengeRecord
+
+    record = ChallengeRecord.objects.get(indicator__code="A1", period__code="2016-17 Q2")
+    record.classification = "concern"
+    record.save()
+    quarter = client.get(URL).context["quarter"]
+    assert "A1" in {row.indicator.code for row in quarter.performing_well}
+    assert "A1" not in {row.indicator.code for row in quarter.concerns}
+
+
+def test_a_status_reported_without_a_figure_says_so_and_is_in_no_list(panel_member, client):
+    response = client.get(URL)
+    quarter = response.context["quarter"]
+    assert {row.indicator.code for row in quarter.reported} == {
+        "A06",
+        "B8",
+        "B10",
+        "YOS-EET",
+        "C-SUPERV",
+    }
+    listed = {row.indicator.code for row in [*quarter.concerns, *quarter.performing_well]}
+    assert not listed & {"A06", "B8", "B10", "YOS-EET", "C-SUPERV"}
+    html = " ".join(response.content.decode().split())
+    assert "Reported: on or better than target" in html
+    assert "No figure was given, so Outturn cannot check it." in html
+    assert "The counts include 5 statuses reported without a figure" in html
+
+
 def test_what_it_takes_is_said_in_children(panel_member, client):
     Value.objects.filter(indicator__code="A2", period__code="2016-17 Q2").update(
         numerator=123, denominator=150
