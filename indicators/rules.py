@@ -167,9 +167,20 @@ def is_hard_to_shift(quarter_statuses: Sequence[Status | None]) -> bool:
     return all(s == Status.OUTSIDE_TOLERANCE for s in quarter_statuses[-2:])
 
 
+MIN_NATIONAL_AUTHORITIES = 20
+"""A rank or quartile means something only against a real national distribution: at least
+this many local authorities with a figure for the period. Below it (a local measure only one
+council reports, say) Outturn shows no rank and no band, and says why."""
+
+
+def is_national_distribution(authorities_with_a_figure: int) -> bool:
+    return authorities_with_a_figure >= MIN_NATIONAL_AUTHORITIES
+
+
 def quartile_band(value: float, others: Sequence[float], polarity: Polarity) -> str | None:
     """A (best quarter) to D (worst) among `others` (which include `value`), read through the
-    polarity; None for polarity none or no others. Ties share the better band."""
+    polarity; None for polarity none or no others. Ties share the better band. (Callers show a
+    band only where `is_national_distribution`.)"""
     if polarity == Polarity.NONE or not others:
         return None
     sign = 1 if polarity == Polarity.HIGHER_IS_BETTER else -1

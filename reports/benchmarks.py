@@ -11,7 +11,7 @@ from statistics import median
 
 from authorities.models import Authority, StatisticalNeighbour
 from indicators.models import Indicator, Period, Value
-from indicators.rules import Polarity, quartile_band
+from indicators.rules import Polarity, is_national_distribution, quartile_band
 
 
 @dataclass
@@ -78,7 +78,7 @@ def compare(
             result.own = figures.get(authority.id)
             result.neighbours = [figures[n] for n in neighbour_ids if n in figures]
             others = national.get((indicator.id, result.period.id), [])
-            if result.own is not None and others:
+            if result.own is not None and is_national_distribution(len(others)):
                 result.quartile = quartile_band(result.own, others, Polarity(indicator.polarity))
         results[measure_id] = result
     return results

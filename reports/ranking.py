@@ -9,7 +9,7 @@ from statistics import mean, median
 
 from authorities.models import Authority, StatisticalNeighbour
 from indicators.models import Indicator, Period, Value
-from indicators.rules import Polarity, band_for
+from indicators.rules import Polarity, band_for, is_national_distribution
 
 from . import charts
 
@@ -37,6 +37,13 @@ class Ranking:
         values = self.neighbour_values
         return median(values) if values else None
 
+    national_count: int = 0  # local authorities with a figure in England, whatever the region
+
+    @property
+    def is_national(self) -> bool:
+        """Ranks and bands are shown only against a real national distribution."""
+        return is_national_distribution(self.national_count)
+
     @property
     def chosen_row(self) -> dict | None:
         return next((r for r in self.rows if r["role"] == "chosen"), None)
@@ -48,11 +55,14 @@ class Ranking:
 def rank(
     indicator: Indicator, period: Period, chosen: Authority | None, region: Authority | None = None
 ) -> Ranking:
-    values = Value.objects.filter(
-        indicator=indicator, period=period, authority__kind=Authority.Kind.LOCAL_AUTHORITY
-    ).select_related("authority")
-    if region is not None:
-        values = values.filter(authority__region=region)
+    every = list(
+        Value.objects.filter(
+            indicator=indicator, period=period, authority__kind=Authority.Kind.LOCAL_AUTHORITY
+        ).select_related("authority")
+    )
+    national_count = sum(1 for v in every if v.value is not None)
+    national = is_national_distribution(national_count)
+    values = [v for v in every if region is None or v.authority.region_id == region.id]
     neighbour_ids = (
         set(
             StatisticalNeighbour.objects.filter(authority=chosen).values_list(
@@ -81,12 +91,14 @@ def rank(
         )
         rows.append(
             {
-                "rank": better + 1,
+                "rank": better + 1 if national else None,
                 "authority": value.authority,
                 "name": value.authority.name,
                 "value": value.value,
-                "band": band_for(better, len(goodness)) if polarity != Polarity.NONE else None,
+                "band": band_for(better, len(goodness))
+                if national and polarity != Polarity.NONE
+                else None,
                 "role": role,
             }
         )
-    return Ranking(indicator, period, chosen, rows, suppressed, neighbour_ids)
+    return Ranking(indicator, period, chosen, rows, suppressed, neighbour_ids, national_count)

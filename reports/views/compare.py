@@ -14,7 +14,7 @@ from ..ranking import rank
 @login_required
 @require_GET
 def compare(request, code: str, period_slug: str):
-    indicator = get_object_or_404(Indicator, code=code)
+    indicator = get_object_or_404(Indicator.objects.select_related("benchmark"), code=code)
     period = period_or_404(period_slug)
     chosen = Authority.objects.filter(slug=request.GET.get("authority", "")).first()
     regions = Authority.objects.filter(kind=Authority.Kind.REGION).order_by("name")

@@ -148,3 +148,25 @@ def test_load_ofsted_refuses_the_wrong_file(national, tmp_path):
 def test_the_accessibility_statement_is_linked_from_every_page(panel_member, client):
     for url in ["/a/doncaster/q/2016-17-q2/", "/a/doncaster/", "/accessibility/", "/login/"]:
         assert 'href="/accessibility/"' in client.get(url).content.decode()
+
+
+def test_a_local_measure_has_no_rank_or_quartile_and_says_why(panel_member, client):
+    """Only Doncaster reports A2: "ranked 1 of 1, band A" would be a comparison of nothing."""
+    response = client.get("/compare/A2/2016-17-q2/", {"authority": "doncaster"})
+    html = " ".join(response.content.decode().split())
+    assert "A local measure, with no national comparison." in html
+    assert "Only 1 authority has a figure for Quarter 2 2016/17" in html
+    assert "ranked" not in html
+    assert "compare-figure" not in html  # no one-bar chart
+    assert response.context["ranking"].chosen_row["rank"] is None
+    quarter = client.get("/a/doncaster/q/2016-17-q2/").context["quarter"]
+    a2 = next(row for row in quarter.measures if row.indicator.code == "A2")
+    assert a2.comparison.quartile is None
+
+
+def test_a_rank_needs_a_national_distribution():
+    from indicators.rules import is_national_distribution
+
+    assert not is_national_distribution(1)
+    assert not is_national_distribution(19)
+    assert is_national_distribution(20)
