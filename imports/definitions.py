@@ -50,15 +50,21 @@ def check_definitions(table: pd.DataFrame) -> Checked:
     )
     repeated = frame["code"].str.casefold().duplicated(keep="first") & (frame["code"] != "")
     problems += problems_where(repeated, frame, "code", "appears twice in the file")
-    known = set(Indicator.objects.values_list("code", flat=True)) | set(frame["code"])
-    problems += problems_where(
-        (frame["benchmark"] != "") & ~frame["benchmark"].isin(known),
-        frame,
-        "benchmark",
-        "is not an indicator code in this file or in Outturn",
-    )
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     return Checked(frame, problems)
+
+
+def pending_benchmarks(checked: Checked) -> list[str]:
+    """A national equivalent not in Outturn yet is kept and linked when it arrives: said
+    plainly, one sentence per measure, never dropped in silence."""
+    frame = checked.frame
+    known = set(Indicator.objects.values_list("code", flat=True)) | set(frame["code"])
+    waiting = frame[(frame["benchmark"] != "") & ~frame["benchmark"].isin(known)]
+    return [
+        f"{row.code}'s national equivalent {row.benchmark} is not in Outturn yet: the link is "
+        f"kept and made as soon as {row.benchmark}'s definition is imported."
+        for row in waiting.itertuples()
+    ]
 
 
 def preview_definitions(checked: Checked) -> dict[str, int]:

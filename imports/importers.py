@@ -135,7 +135,8 @@ class DefinitionsImporter(Importer):
     ]
 
     def check(self, table, options, user=None):
-        return definitions.check_definitions(table), []
+        checked = definitions.check_definitions(table)
+        return checked, definitions.pending_benchmarks(checked) if checked.ok else []
 
     def preview(self, checked):
         return definitions.preview_definitions(checked), []

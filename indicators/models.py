@@ -48,6 +48,12 @@ class Indicator(models.Model):
         related_name="local_equivalents",
         help_text="The national indicator this local measure is compared with.",
     )
+    benchmark_code = models.CharField(
+        max_length=30,
+        blank=True,
+        help_text="The national equivalent's code as given; linked (benchmark) as soon as an "
+        "indicator with that code exists, whichever is loaded first.",
+    )
 
     class Meta:
         ordering = ["category__order", "code"]

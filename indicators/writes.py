@@ -83,14 +83,32 @@ def save_indicators(frame: pd.DataFrame, scheduler: Scheduler | None = None) -> 
     )
     ids = dict(Indicator.objects.values_list("code", "id"))
     if "benchmark" in frame:
-        linked = [
-            Indicator(id=ids[row.code], benchmark_id=ids.get(row.benchmark))
+        named = [
+            Indicator(id=ids[row.code], benchmark_code=row.benchmark or "")
             for row in frame.itertuples(index=False)
         ]
-        Indicator.objects.bulk_update(linked, ["benchmark"], batch_size=500)
+        Indicator.objects.bulk_update(named, ["benchmark_code"], batch_size=500)
+    link_benchmarks()
     touched = {ids[code] for code in frame["code"]}
     _schedule(scheduler, None, touched)
     return touched
+
+
+def link_benchmarks() -> int:
+    """Point every indicator's `benchmark` at the indicator its `benchmark_code` names, now
+    that it may exist (a local measure loaded before its national equivalent is linked when
+    the equivalent arrives). Returns how many links changed."""
+    ids = dict(Indicator.objects.values_list("code", "id"))
+    changed = []
+    for indicator in Indicator.objects.only("id", "benchmark_code", "benchmark_id"):
+        wanted = ids.get(indicator.benchmark_code) if indicator.benchmark_code else None
+        if wanted == indicator.id:
+            wanted = None
+        if indicator.benchmark_id != wanted:
+            indicator.benchmark_id = wanted
+            changed.append(indicator)
+    Indicator.objects.bulk_update(changed, ["benchmark"], batch_size=500)
+    return len(changed)
 
 
 def save_indicator(indicator: Indicator) -> None:

@@ -170,3 +170,8 @@ def test_a_rank_needs_a_national_distribution():
     assert not is_national_distribution(1)
     assert not is_national_distribution(19)
     assert is_national_distribution(20)
+
+
+def test_a_national_equivalent_not_loaded_is_said_on_the_measure_page(panel_member, client):
+    html = " ".join(client.get("/a/doncaster/m/A1/").content.decode().split())
+    assert "CIN-REREF, its national equivalent, is not loaded in Outturn yet" in html
