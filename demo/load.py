@@ -3,21 +3,34 @@ report (see docs/demo-data.md), three users, and their groups."""
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pandas as pd
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
-from authorities.loading import load_authorities
+from authorities.loading import load_authorities, load_neighbours, load_ofsted
 from authorities.models import Authority, OfficerAssignment
 from core.access import OFFICERS, PANEL_MEMBERS, PERFORMANCE_ADMINS
 from imports.challenges import apply_actions, apply_challenges, check_actions, check_challenges
+from imports import service
 from imports.files import read_table
 from indicators import writes
 from scrutiny.models import ChallengeRecord
 
 DEMO_DIR = Path(__file__).resolve().parent / "data"
+NATIONAL_DIR = DEMO_DIR / "national"
+# DfE's published national data, shipped gzipped so a fresh clone's `make run` shows England,
+# regions, statistical neighbours, ranks and Ofsted (refresh: manage.py refresh_national_data).
+NATIONAL_FILES = [
+    "authorities.csv.gz",
+    "statistical_neighbours.csv.gz",
+    "indicators.csv.gz",
+    "values.csv.gz",
+    "ofsted_ilacs_inspection_history.csv.gz",
+    "ofsted_in_year_inspections_2024_25.csv.gz",
+]
 
 
 # Local demo only: printed by `make run`, never used outside a developer's machine.
@@ -34,8 +47,30 @@ def _csv(name: str) -> pd.DataFrame:
     return pd.read_csv(DEMO_DIR / name, dtype=str, keep_default_na=False)
 
 
+def load_national() -> dict[str, int]:
+    """England's published figures, every authority and its statistical neighbours, and
+    Ofsted's judgements, through the same loaders and importers as anyone's files."""
+    national = NATIONAL_DIR
+    counts = {"authorities": load_authorities(national / "authorities.csv.gz")}
+    load_neighbours(national / "statistical_neighbours.csv.gz")
+    for name in NATIONAL_FILES[4:]:
+        load_ofsted(national / name)
+    for kind, name in [("indicators", "indicators.csv.gz"), ("returns", "values.csv.gz")]:
+        data = gzip.decompress((national / name).read_bytes())
+        staged = service.stage(kind, data, name.removesuffix(".gz"))
+        if staged.duplicate_of is None:  # loaded before: nothing to do
+            assert not staged.problems, staged.problems[:5]
+            service.apply(staged.batch)
+        counts[kind] = staged.counts.get("new", 0)
+    return counts
+
+
 @transaction.atomic
-def load_demo() -> dict[str, int]:
+def load_demo(national: bool = False) -> dict[str, int]:
+    """The Doncaster demo; with `national`, DfE's national data first (make run does; the
+    tests load it only where they need it, from ../shared)."""
+    if national:
+        load_national()
     load_authorities(DEMO_DIR / "authorities.csv")
     # The same write path as every import and edit: history, then the recompute.
     counts = {"indicators": len(writes.save_indicators(_csv("indicators.csv")))}

@@ -73,7 +73,7 @@ def test_demo_counts_match_the_seed_summary_table(q2):
 
 def test_loading_the_demo_twice_changes_nothing(demo):
     before = list(Value.objects.order_by("id").values())
-    call_command("load_demo", stdout=None)
+    call_command("load_demo", "--without-national", stdout=None)
     after = list(Value.objects.order_by("id").values())
     strip = [{k: v for k, v in row.items() if k != "updated_at"} for row in before]
     assert strip == [{k: v for k, v in row.items() if k != "updated_at"} for row in after]
@@ -85,3 +85,35 @@ def test_demo_logins_are_printed(capsys):
     assert "panel" in out
     assert "officer" in out
     assert "admin" in out
+
+
+def test_the_shipped_national_data_is_dfes_published_files(shared_data):
+    """demo/data/national/ is shared/data/dfe gzipped (manage.py refresh_national_data)."""
+    import gzip
+
+    from demo.load import NATIONAL_DIR, NATIONAL_FILES
+
+    for name in NATIONAL_FILES:
+        shipped = gzip.decompress((NATIONAL_DIR / name).read_bytes())
+        assert shipped == (shared_data / name.removesuffix(".gz")).read_bytes(), name
+
+
+def test_make_runs_demo_compares_with_england_from_the_shipped_data(
+    db, client, django_capture_on_commit_callbacks
+):
+    """A fresh clone has no ../shared: the demo's own national slice gives England, region,
+    neighbours, ranks and Ofsted, and the demo's national equivalents link."""
+    from django.contrib.auth.models import User
+
+    from demo.load import load_demo
+
+    with django_capture_on_commit_callbacks(execute=True):
+        load_demo(national=True)
+    client.force_login(User.objects.get(username="panel"))
+    quarter = client.get("/a/doncaster/q/2016-17-q2/").context["quarter"]
+    a1 = next(row for row in quarter.measures if row.indicator.code == "A1")
+    assert a1.comparison.indicator.code == "CIN-REREF"
+    assert a1.comparison.england == 22.5
+    assert a1.comparison.quartile in {"A", "B", "C", "D"}
+    assert client.get("/compare/CIN-REREF/2023-24/?authority=doncaster").status_code == 200
+    assert b"Inspection history" in client.get("/a/doncaster/").content
