@@ -13,8 +13,8 @@ from django.db import transaction
 from authorities.loading import load_authorities, load_neighbours, load_ofsted
 from authorities.models import Authority, OfficerAssignment
 from core.access import OFFICERS, PANEL_MEMBERS, PERFORMANCE_ADMINS
-from imports.challenges import apply_actions, apply_challenges, check_actions, check_challenges
 from imports import service
+from imports.challenges import apply_actions, apply_challenges, check_actions, check_challenges
 from imports.files import read_table
 from indicators import writes
 from scrutiny.models import ChallengeRecord

@@ -23,9 +23,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, source: Path, **options):
-        missing = [n for n in NATIONAL_FILES if not (source / n.removesuffix(".gz")).exists()]
+        wanted = [name.removesuffix(".gz") for name in NATIONAL_FILES]
+        missing = [name for name in wanted if not (source / name).exists()]
         if missing:
-            raise CommandError(f"{source} lacks {', '.join(m.removesuffix('.gz') for m in missing)}")
+            raise CommandError(f"{source} lacks {', '.join(missing)}")
         NATIONAL_DIR.mkdir(parents=True, exist_ok=True)
         for name in NATIONAL_FILES:
             data = (source / name.removesuffix(".gz")).read_bytes()
