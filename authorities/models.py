@@ -52,6 +52,15 @@ class StatisticalNeighbour(models.Model):
         return f"{self.authority} → {self.neighbour} ({self.rank})"
 
 
+def latest_judgement(inspections: list[Inspection]) -> tuple[Inspection | None, list[Inspection]]:
+    """The latest graded inspection (one with an overall effectiveness judgement) and the
+    ungraded visits since it, newest first. A monitoring or focused visit is never "the latest
+    judgement": it grades nothing. `inspections` newest first, as the model orders them."""
+    graded = next((i for i in inspections if i.overall), None)
+    since = [i for i in inspections if graded is None or i.inspected_on > graded.inspected_on]
+    return graded, [i for i in since if not i.overall]
+
+
 class Inspection(models.Model):
     """An Ofsted inspection or visit of an authority's children's services (ILACS)."""
 

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from authorities.models import Authority
+from authorities.models import Authority, latest_judgement
 from indicators.models import Indicator, Period
 from indicators.rules import PeriodKind
 
@@ -14,6 +14,7 @@ from indicators.rules import PeriodKind
 def authority(request, authority_slug: str):
     chosen = get_object_or_404(Authority.objects.select_related("region"), slug=authority_slug)
     inspections = list(chosen.inspections.all())
+    latest, visits_since = latest_judgement(inspections)
     quarters = (
         Period.objects.filter(kind=PeriodKind.QUARTER, value__authority=chosen)
         .distinct()
@@ -28,7 +29,8 @@ def authority(request, authority_slug: str):
         "reports/authority.html",
         {
             "authority": chosen,
-            "latest": inspections[0] if inspections else None,
+            "latest": latest,
+            "visits_since": visits_since,
             "inspections": inspections,
             "quarters": quarters,
             "neighbours": neighbours,

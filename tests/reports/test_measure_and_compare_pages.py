@@ -133,7 +133,26 @@ def test_the_authority_page_shows_ofsted(national, client):
     assert latest.authority.name == "Doncaster"
     html = response.content.decode()
     assert "Inspection history" in html
-    assert "Overall effectiveness" in html
+    assert "Latest judgement:" in html
+
+
+def test_the_latest_judgement_is_the_latest_graded_inspection_not_a_visit(national, client):
+    """Isles of Scilly: judged Inadequate in July 2023, monitoring visits since."""
+    call_command(
+        "load_ofsted",
+        str(national / "ofsted_ilacs_inspection_history.csv"),
+        str(national / "ofsted_in_year_inspections_2024_25.csv"),
+    )
+    response = client.get("/a/isles-of-scilly/")
+    latest = response.context["latest"]
+    assert (latest.overall, latest.inspected_on.isoformat()) == ("Inadequate", "2023-07-11")
+    assert [v.inspected_on.isoformat() for v in response.context["visits_since"]] == [
+        "2025-02-11",
+        "2024-05-14",
+    ]
+    html = " ".join(response.content.decode().split())
+    assert "Latest judgement: Inadequate" in html
+    assert "Since then (visits are not graded): LA Monitoring visit on 11 February 2025" in html
 
 
 def test_load_ofsted_refuses_the_wrong_file(national, tmp_path):
