@@ -3,6 +3,13 @@ from __future__ import annotations
 from django.db import models
 
 
+class AuthorityQuerySet(models.QuerySet):
+    def current_local(self) -> AuthorityQuerySet:
+        """Local authorities as they are today: one entry each, never a code since replaced
+        (Barnsley, not also "Barnsley (new code)")."""
+        return self.filter(kind=Authority.Kind.LOCAL_AUTHORITY, replaced_by="")
+
+
 class Authority(models.Model):
     """England, a region, or a local authority, as DfE publishes them."""
 
@@ -24,6 +31,8 @@ class Authority(models.Model):
     replaced_by = models.CharField(
         max_length=60, blank=True, help_text="GSS codes of successor authorities, if any."
     )
+
+    objects = AuthorityQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

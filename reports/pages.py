@@ -67,7 +67,7 @@ def quarter_page(quarter: Quarter, request, table: MeasuresTable) -> dict:
         "table": table,
         "volumetric_table": volumetric,
         "filter": table.filter,
-        "authorities": Authority.objects.filter(kind=Authority.Kind.LOCAL_AUTHORITY).only(
+        "authorities": Authority.objects.current_local().only(
             "name", "slug"
         ),
         "quarters": Period.objects.filter(

@@ -32,7 +32,7 @@ def compare(request, code: str, period_slug: str):
             "region": region,
             "regions": regions,
             "periods": periods,
-            "authorities": Authority.objects.filter(kind=Authority.Kind.LOCAL_AUTHORITY).only(
+            "authorities": Authority.objects.current_local().only(
                 "name", "slug"
             ),
         },

@@ -3,10 +3,10 @@ quarter to the panel. Thin: reports/quarter.py and reports/pages.py assemble wha
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -51,8 +51,13 @@ def switch(request):
     if period_slug:
         return redirect("reports:quarter", authority_slug=authority.slug, period_slug=period_slug)
     found = latest_quarter(authority)
-    if found is None:
-        raise Http404(f"{authority.name} has no quarterly figures yet.")
+    if found is None:  # annual figures only, say: its page says what it has
+        messages.info(
+            request,
+            f"{authority.name} has no quarterly figures in Outturn, so there is no quarter "
+            "to show. Its page lists the measures and years it has.",
+        )
+        return redirect("reports:authority", authority_slug=authority.slug)
     return redirect("reports:quarter", authority_slug=authority.slug, period_slug=found[1].slug)
 
 

@@ -111,3 +111,35 @@ def test_the_quarter_page_query_count_is_constant(admin_client, indicators, auth
     # the challenge (records, actions, publications, open actions, who may write), the filter,
     # the switchers: the same for 2 measures in 2 authorities or 20 in 8
     assert len(queries) == 22
+
+
+def test_the_switcher_lists_each_current_authority_once(panel_member, client):
+    from authorities.models import Authority
+
+    Authority.objects.create(
+        code="E08000016",
+        name="Barnsley",
+        slug="barnsley-old",
+        kind="local_authority",
+        replaced_by="E08000038",
+    )
+    Authority.objects.create(
+        code="E08000038", name="Barnsley", slug="barnsley", kind="local_authority"
+    )
+    names = [a.name for a in client.get("/a/doncaster/q/2016-17-q2/").context["authorities"]]
+    assert names.count("Barnsley") == 1
+
+
+def test_latest_with_figures_for_an_authority_without_quarters_goes_to_its_page(
+    panel_member, client
+):
+    from authorities.models import Authority
+
+    Authority.objects.create(
+        code="E08000038", name="Barnsley", slug="barnsley", kind="local_authority"
+    )
+    response = client.get("/switch/", {"authority": "barnsley"}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == "/a/barnsley/"
+    html = " ".join(response.content.decode().split())
+    assert "Barnsley has no quarterly figures in Outturn, so there is no quarter to show." in html
