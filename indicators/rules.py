@@ -394,3 +394,10 @@ def parse_period(text: str) -> ParsedPeriod:
         f'"{text}" is not a period Outturn recognises. Use a quarter such as 2016-17 Q2, '
         "a month such as 2016-07 or Jul 2016, or a financial year such as 2016-17."
     )
+
+
+def natural_key(code: str) -> tuple:
+    """Indicator codes in the order people expect: A1, A2, A06, A8, A09, A10, B8, B10
+    (runs of digits compare as numbers). Text and numbers alternate, so keys always compare."""
+    parts = re.split(r"(\d+)", code)
+    return tuple(int(part) if n % 2 else part.casefold() for n, part in enumerate(parts))

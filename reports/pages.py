@@ -67,9 +67,7 @@ def quarter_page(quarter: Quarter, request, table: MeasuresTable) -> dict:
         "table": table,
         "volumetric_table": volumetric,
         "filter": table.filter,
-        "authorities": Authority.objects.current_local().only(
-            "name", "slug"
-        ),
+        "authorities": Authority.objects.current_local().only("name", "slug"),
         "quarters": Period.objects.filter(
             kind=PeriodKind.QUARTER, value__authority=quarter.authority
         )

@@ -4,7 +4,6 @@ of indicators (tests/reports/test_quarter_page.py counts them)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -12,7 +11,14 @@ from django.db.models import F
 
 from authorities.models import Authority
 from indicators.models import Category, Indicator, Period, Target, Value
-from indicators.rules import PeriodKind, Polarity, Status, WhatItTakes, what_it_takes
+from indicators.rules import (
+    PeriodKind,
+    Polarity,
+    Status,
+    WhatItTakes,
+    natural_key,
+    what_it_takes,
+)
 from scrutiny.challenge import records_for
 from scrutiny.models import ChallengeRecord
 
@@ -83,6 +89,10 @@ class MeasureRow:
     def status(self) -> Status:
         # A measure expected this quarter (it has a target) but not returned has no value.
         return Status(self.value.status) if self.value else Status.NO_VALUE
+
+    @property
+    def natural_code(self) -> tuple:
+        return natural_key(self.indicator.code)
 
     @property
     def status_rank(self) -> int:
@@ -252,9 +262,7 @@ def _trends(authority: Authority, period: Period) -> dict[int, dict[int, Value]]
 
 def _display_order(indicator: Indicator) -> tuple:
     """Category order, then codes in natural order: A1, A2, A06, A8, A09, A10."""
-    parts = re.split(r"(\d+)", indicator.code)
-    natural = tuple(int(p) if p.isdigit() else p for p in parts)
-    return (indicator.category.order, indicator.category.name, natural)
+    return (indicator.category.order, indicator.category.name, natural_key(indicator.code))
 
 
 def _values(authority: Authority, period_ids: list[int]) -> dict[int, Value]:

@@ -48,7 +48,9 @@ class AuthorityTable(tables.Table):
 
 
 class MeasuresTable(AuthorityTable):
-    code = tables.Column(accessor="indicator__code", verbose_name="Code", attrs=TEXT)
+    code = tables.Column(
+        accessor="indicator__code", verbose_name="Code", attrs=TEXT, order_by="natural_code"
+    )
     name = tables.Column(accessor="indicator__name", verbose_name="Measure", attrs=TEXT)
     this_quarter = FigureColumn(
         accessor="value__value",
@@ -181,7 +183,9 @@ class MeasuresTable(AuthorityTable):
 
 
 class VolumetricTable(AuthorityTable):
-    code = tables.Column(accessor="indicator__code", verbose_name="Code", attrs=TEXT)
+    code = tables.Column(
+        accessor="indicator__code", verbose_name="Code", attrs=TEXT, order_by="natural_code"
+    )
     name = tables.Column(accessor="indicator__name", verbose_name="Measure", attrs=TEXT)
     this_quarter = FigureColumn(accessor="value__value", verbose_name="This quarter")
     previous = FigureColumn(accessor="previous__value", verbose_name="Previous quarter")

@@ -16,7 +16,7 @@ from core.access import COUNCIL, officer_side
 from core.csv import csv_response
 from indicators.lookups import period_or_404
 from indicators.models import Indicator
-from indicators.rules import PeriodKind
+from indicators.rules import PeriodKind, natural_key
 
 from .challenge import carry_over
 from .forms import ActionForm, CouncilChallengeForm, ProviderResponseForm
@@ -140,7 +140,7 @@ def challenge_csv(request, authority_slug: str, period_slug: str):
                 r.questions,
                 r.provider_response,
             ]
-            for r in records.order_by("indicator__code")
+            for r in sorted(records, key=lambda r: natural_key(r.indicator.code))
         ),
     )
 

@@ -32,8 +32,6 @@ def compare(request, code: str, period_slug: str):
             "region": region,
             "regions": regions,
             "periods": periods,
-            "authorities": Authority.objects.current_local().only(
-                "name", "slug"
-            ),
+            "authorities": Authority.objects.current_local().only("name", "slug"),
         },
     )

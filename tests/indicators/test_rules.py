@@ -360,3 +360,17 @@ def test_a_year_is_made_of_its_four_quarters():
     assert parse_period("Q2 2016/17").quarters() == [parse_period("2016-17 Q2")]
     with pytest.raises(ValueError, match="not made of quarters"):
         parse_period("2016-07").quarters()
+
+
+@pytest.mark.parametrize(
+    ("codes", "ordered"),
+    [
+        (["A10", "A2", "A1", "A09", "A06", "A8"], ["A1", "A2", "A06", "A8", "A09", "A10"]),
+        (["B10", "B8", "B9"], ["B8", "B9", "B10"]),
+        (["C-TURNOVER", "C14", "C-SUPERV", "c2"], ["c2", "C14", "C-SUPERV", "C-TURNOVER"]),
+    ],
+)
+def test_codes_sort_naturally(codes, ordered):
+    from indicators.rules import natural_key
+
+    assert sorted(codes, key=natural_key) == ordered

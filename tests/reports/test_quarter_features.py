@@ -145,9 +145,16 @@ def test_the_switcher_goes_to_another_quarter_or_authority(panel_member, client)
     response = client.get("/switch/", {"authority": "doncaster"})
     assert response.url == URL
     assert client.get("/switch/", {"authority": "nowhere"}).status_code == 404
-    assert client.get("/switch/", {"authority": "england"}).status_code == 404
+    assert client.get("/switch/", {"authority": "england"}).url == "/a/england/"
 
 
 def test_bad_filter_values_are_ignored_not_errors(panel_member, client):
     response = client.get(URL, {"status": "purple", "category": "x", "m-sort": "nope"})
     assert response.status_code == 200
+
+
+def test_sorting_the_table_by_code_is_natural(panel_member, client):
+    table = client.get(URL, {"m-sort": "code"}).context["table"]
+    codes = [row.record.indicator.code for row in table.rows]
+    assert codes.index("B8") < codes.index("B10")
+    assert codes.index("A2") < codes.index("A8") < codes.index("A09")
