@@ -71,6 +71,7 @@ def assemble(authority: Authority, period: Period, timings: BriefingTimings | No
             {
                 "row": row,
                 "chart": svg,
+                "has_figures": story.has_figures,
                 "recent": list(reversed(recent)),
                 "actions": [
                     (a, a.state(today))
@@ -122,7 +123,7 @@ _server_started = False
 def chart_svg(story) -> str | None:
     """The measure's chart as a data URI of an SVG image, or None if no chart can be drawn
     (no figures, or no Chromium for kaleido: the briefing then relies on its tables)."""
-    if not story.values and not story.england:
+    if not charts.has_figures(story.values, story.england):
         return None
     figure = charts.measure_figure(
         story.indicator,

@@ -3,6 +3,8 @@ and for the PDF briefing (exported to SVG by kaleido)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import plotly.graph_objects as go
 
 from indicators.models import Indicator, Target
@@ -80,7 +82,40 @@ def measure_figure(indicator: Indicator, series: dict, targets: list[Target]) ->
                 )
             )
     _layout(fig, indicator)
+    _period_axis(
+        fig, [v.period for values in series.values() for v in values if v.value is not None]
+    )
     return fig
+
+
+MAX_TICKS = 10
+
+
+def _period_axis(fig: go.Figure, periods: list) -> None:
+    """The x axis in the product's own period labels, over the periods drawn, whatever their
+    number: a single point no longer gets an axis of milliseconds. Ticks are thinned to at
+    most MAX_TICKS, preferring quarters and years to months."""
+    if not periods:
+        return
+    unique = {p.code: p for p in periods}.values()
+    ordered = sorted(unique, key=lambda p: (_midpoint(p), p.kind))
+    main = [p for p in ordered if p.kind != PeriodKind.MONTH] or ordered
+    step = -(-len(main) // MAX_TICKS)  # ceiling division
+    ticks = main[::step]
+    start = min(p.start for p in ordered) - timedelta(days=20)
+    end = max(p.end for p in ordered) + timedelta(days=20)
+    fig.update_xaxes(
+        type="date",
+        range=[start.isoformat(), end.isoformat()],
+        tickmode="array",
+        tickvals=[_midpoint(p).isoformat() for p in ticks],
+        ticktext=[p.label for p in ticks],
+    )
+
+
+def has_figures(*series) -> bool:
+    """A chart is drawn only where there is at least one figure to draw."""
+    return any(v.value is not None for values in series for v in values)
 
 
 def compare_figure(rows: list[dict], indicator: Indicator) -> go.Figure:

@@ -33,6 +33,10 @@ class MeasureStory:
     def comparator(self) -> Indicator:
         return self.indicator.benchmark or self.indicator
 
+    @property
+    def has_figures(self) -> bool:
+        return charts.has_figures(self.values, self.england, self.region)
+
     def figure_json(self) -> str:
         series = {self.authority.name: self.values}
         if self.england:

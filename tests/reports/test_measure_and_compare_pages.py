@@ -194,3 +194,26 @@ def test_a_rank_needs_a_national_distribution():
 def test_a_national_equivalent_not_loaded_is_said_on_the_measure_page(panel_member, client):
     html = " ".join(client.get("/a/doncaster/m/A1/").content.decode().split())
     assert "CIN-REREF, its national equivalent, is not loaded in Outturn yet" in html
+
+
+def test_a_measure_without_figures_has_a_sentence_not_an_empty_chart(panel_member, client):
+    """B8's only entry is a status reported without a figure: nothing to draw."""
+    response = client.get("/a/doncaster/m/B8/")
+    html = " ".join(response.content.decode().split())
+    assert 'data-chart="measure-figure"' not in html
+    assert "There are no figures on this measure for Doncaster yet, so there is no chart." in html
+
+
+def test_a_single_point_has_a_period_axis_not_milliseconds(panel_member, client):
+    import json
+
+    from indicators.models import Value
+
+    Value.objects.filter(indicator__code="A3").exclude(period__code="2016-17 Q2").delete()
+    story = client.get("/a/doncaster/m/A3/").context["story"]
+    figure = json.loads(story.figure_json())
+    axis = figure["layout"]["xaxis"]
+    assert axis["ticktext"] == ["Quarter 2 2016/17"]
+    start, end = axis["range"]
+    assert start < "2016-07-01"
+    assert end > "2016-09-30"
