@@ -4,7 +4,9 @@ report (see docs/demo-data.md), three users, and their groups."""
 from __future__ import annotations
 
 import gzip
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from django.contrib.auth.models import Group, User
@@ -17,7 +19,7 @@ from imports import service
 from imports.challenges import apply_actions, apply_challenges, check_actions, check_challenges
 from imports.files import read_table
 from indicators import writes
-from scrutiny.models import ChallengeRecord
+from scrutiny.models import Action, ChallengeRecord
 
 DEMO_DIR = Path(__file__).resolve().parent / "data"
 NATIONAL_DIR = DEMO_DIR / "national"
@@ -106,4 +108,20 @@ def load_demo(national: bool = False) -> dict[str, int]:
         ChallengeRecord.objects.filter(authority=doncaster).exclude(provider_response="").update(
             provider_by=User.objects.get(username="trust")
         )
+        _date_the_commentary(doncaster)
     return counts
+
+
+# The demo's commentary was written for the panel of 6 December 2016: it is dated then, never
+# on the day someone runs `make run`.
+WRITTEN = datetime(2016, 11, 21, 10, 0, tzinfo=ZoneInfo("Europe/London"))
+
+
+def _date_the_commentary(authority: Authority) -> None:
+    records = ChallengeRecord.objects.filter(authority=authority)
+    records.exclude(council_by=None).update(council_at=WRITTEN)
+    records.exclude(provider_by=None).update(provider_at=WRITTEN)
+    actions = Action.objects.filter(challenge__authority=authority)
+    actions.update(created_at=WRITTEN)
+    ChallengeRecord.history.filter(authority=authority).update(history_date=WRITTEN)
+    Action.history.filter(challenge__authority=authority).update(history_date=WRITTEN)

@@ -33,8 +33,15 @@ def figure(number, indicator) -> str:
 
 @register.filter
 def signed_figure(number, indicator) -> str:
+    """A change. A change in a percentage is in percentage points, said in words ("down 11
+    points"), never "-11%", which would read as a relative change."""
     if number is None:
         return "–"
+    if indicator.unit == "percent":
+        size = figure(abs(number), indicator).removesuffix("%")
+        if float(size.replace(",", "")) == 0:
+            return "no change"
+        return f"{'up' if number > 0 else 'down'} {size} point{'' if size == '1' else 's'}"
     sign = "+" if number > 0 else ""
     return sign + figure(number, indicator)
 

@@ -117,3 +117,19 @@ def test_make_runs_demo_compares_with_england_from_the_shipped_data(
     assert a1.comparison.quartile in {"A", "B", "C", "D"}
     assert client.get("/compare/CIN-REREF/2023-24/?authority=doncaster").status_code == 200
     assert b"Inspection history" in client.get("/a/doncaster/").content
+
+
+def test_the_demos_commentary_is_dated_before_its_panel_not_today(demo, client):
+    from django.contrib.auth.models import User
+
+    from scrutiny.models import Action, ChallengeRecord
+
+    records = ChallengeRecord.objects.all()
+    assert {r.council_at.date().isoformat() for r in records if r.council_at} == {"2016-11-21"}
+    assert {r.provider_at.date().isoformat() for r in records if r.provider_at} == {"2016-11-21"}
+    assert {a.created_at.year for a in Action.objects.all()} == {2016}
+    client.force_login(User.objects.get(username="panel"))
+    history = client.get("/a/doncaster/m/A2/").context["history"]
+    commentary = [c for c in history if c.what.startswith("Challenge") or c.what == "Action"]
+    assert commentary
+    assert {change.when.year for change in commentary} == {2016}

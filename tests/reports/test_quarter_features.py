@@ -158,3 +158,21 @@ def test_sorting_the_table_by_code_is_natural(panel_member, client):
     codes = [row.record.indicator.code for row in table.rows]
     assert codes.index("B8") < codes.index("B10")
     assert codes.index("A2") < codes.index("A8") < codes.index("A09")
+
+
+@pytest.mark.parametrize(
+    ("change", "unit", "said"),
+    [
+        (-11, "percent", "down 11 points"),
+        (3, "percent", "up 3 points"),
+        (1, "percent", "up 1 point"),
+        (0, "percent", "no change"),
+        (-174, "count", "-174"),
+        (174, "count", "+174"),
+    ],
+)
+def test_a_change_in_a_percentage_is_in_points(change, unit, said):
+    from indicators.models import Indicator
+    from indicators.templatetags.outturn import signed_figure
+
+    assert signed_figure(change, Indicator(unit=unit, decimals=0)) == said
