@@ -136,9 +136,10 @@ class MeasuresTable(AuthorityTable):
             )
             text = format_html(
                 '{} <strong class="govuk-tag govuk-tag--purple outturn-revised">Revised</strong>'
-                '<br><span class="govuk-body-s">The panel saw {}</span>',
+                '<br><span class="govuk-body-s">The panel saw {}, {}</span>',
                 text,
                 was,
+                Status(seen["status"]).label.lower(),
             )
         if record.value.provisional:
             text = format_html(

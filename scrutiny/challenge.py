@@ -66,6 +66,10 @@ def publish(quarter, user, presented_on: date) -> Publication:
         value = row.value
         measures[row.indicator.code] = {
             "name": row.indicator.name,
+            "unit": row.indicator.unit,
+            "decimals": row.indicator.decimals,
+            "volumetric": row.indicator.is_volumetric,
+            "reported": row.reported,
             "value": value.value if value else None,
             "no_value_reason": value.no_value_reason if value else "",
             "status": row.status.value,
@@ -83,7 +87,23 @@ def publish(quarter, user, presented_on: date) -> Publication:
         period=quarter.period,
         published_by=user,
         presented_on=presented_on,
-        snapshot={"measures": measures, "frozen_at": timezone.now().isoformat()},
+        snapshot={
+            "measures": measures,
+            "summary": {
+                "statuses": [status.value for status in quarter.statuses],
+                "rows": [
+                    {
+                        "category": row.category.name,
+                        "counts": [row.counts[status] for status in quarter.statuses],
+                        "total": row.total,
+                    }
+                    for row in quarter.summary
+                ],
+                "totals": [quarter.totals[status] for status in quarter.statuses],
+                "total": len(quarter.measures),
+            },
+            "frozen_at": timezone.now().isoformat(),
+        },
     )
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -29,6 +31,20 @@ def figure(number, indicator) -> str:
     )
     text = f"{number:,.{max(places, indicator.decimals)}f}"
     return f"{text}%" if indicator.unit == "percent" else text
+
+
+@register.filter
+def seen_figure(number, seen: dict) -> str:
+    """A figure frozen in a presented snapshot, in the unit and decimals it was shown with
+    (snapshots from before units were frozen fall back to the number as stored)."""
+    if "unit" not in seen:
+        return "–" if number is None else f"{number:g}"
+    return figure(number, SimpleNamespace(unit=seen["unit"], decimals=seen["decimals"]))
+
+
+@register.filter
+def status_label(code: str) -> str:
+    return Status(code).label
 
 
 @register.filter

@@ -151,8 +151,30 @@ def test_a_presented_quarter_is_frozen_and_revisions_are_marked(demo, client):
     assert "as presented on 6 December 2016" in presented
     assert "Assessment timeliness has fallen again" in presented
     current = client.get(QUARTER).content.decode()
-    assert "The panel saw 82%" in current
+    assert "The panel saw 82%, outside tolerance" in current
     assert "Revised" in current
+
+
+def test_the_presented_snapshot_keeps_units_and_the_summary_and_marks_a_changed_status(
+    demo, client
+):
+    login(client, "officer")
+    client.post(f"{QUARTER}publish/", {"presented_on": "2016-12-06"})
+    publication = Publication.objects.get()
+    login(client, "panel")
+    presented = " ".join(
+        client.get(QUARTER, {"presented": publication.pk}).content.decode().split()
+    )
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">82%</td>' in presented
+    assert "Summary by status as presented on 6 December 2016" in presented
+    assert publication.snapshot["summary"]["totals"] == [2, 3, 11, 2]
+    # The figure stands; a new target moves its status: the panel saw another status.
+    from indicators.models import Target
+
+    Target.objects.filter(indicator__code="A2", fiscal_year=2016).update(target=80, tolerance=75)
+    Value.objects.filter(indicator__code="A2", period__code="2016-17 Q2").update(status="on_target")
+    current = " ".join(client.get(QUARTER).content.decode().split())
+    assert "The panel saw 82%, outside tolerance" in current
 
 
 def test_only_the_council_presents_a_quarter(demo, client):
