@@ -34,6 +34,16 @@ def figure(number, indicator) -> str:
 
 
 @register.filter
+def mean_figure(number, indicator) -> str:
+    """A mean of published figures, at the indicator's own decimals: a mean has no
+    precision of its own to keep (19.43% of figures published as whole numbers is 19%)."""
+    if number is None:
+        return "–"
+    text = f"{float(number):,.{indicator.decimals}f}"
+    return f"{text}%" if indicator.unit == "percent" else text
+
+
+@register.filter
 def seen_figure(number, seen: dict) -> str:
     """A figure frozen in a presented snapshot, in the unit and decimals it was shown with
     (snapshots from before units were frozen fall back to the number as stored)."""

@@ -12,6 +12,7 @@ from scrutiny.models import ChallengeRecord
 
 from ..history import timeline
 from ..measure import build_story
+from ..national import national_series
 
 
 @login_required
@@ -45,6 +46,9 @@ def measure(request, authority_slug: str, code: str):
             "side": officer_side(request.user, chosen),
             "write_period": latest_quarter.period if latest_quarter else None,
             "history": timeline(chosen, indicator)[:200],
+            "national": national_series(chosen, indicator.benchmark)
+            if indicator.benchmark
+            else None,
             "today": timezone.localdate(),
         },
     )

@@ -217,3 +217,22 @@ def test_a_single_point_has_a_period_axis_not_milliseconds(panel_member, client)
     start, end = axis["range"]
     assert start < "2016-07-01"
     assert end > "2016-09-30"
+
+
+def test_a_local_measure_shows_its_national_equivalent_by_its_own_periods(national, client):
+    """A1 (Doncaster's re-referrals) beside CIN-REREF, DfE's, year by DfE year."""
+    from django.core.management import call_command as command
+
+    command("import_indicators", str(national / "indicators.csv"))
+    response = client.get("/a/doncaster/m/A1/")
+    rows = {row.period.code: row for row in response.context["national"]}
+    assert "2023-24" in rows
+    row = rows["2023-24"]
+    assert row.own is not None
+    assert row.england is not None
+    assert row.out_of >= 140
+    assert row.rank is not None
+    assert row.band in {"A", "B", "C", "D"}
+    html = " ".join(response.content.decode().split())
+    assert "National equivalent: CIN-REREF" in html
+    assert "(year to 31 March 2024)" in html
