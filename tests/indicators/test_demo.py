@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 
@@ -117,6 +120,22 @@ def test_make_runs_demo_compares_with_england_from_the_shipped_data(
     assert a1.comparison.quartile in {"A", "B", "C", "D"}
     assert client.get("/compare/CIN-REREF/2023-24/?authority=doncaster").status_code == 200
     assert b"Inspection history" in client.get("/a/doncaster/").content
+    # Every page the README names answers, for the officer who can see them all, with
+    # what the README says it shows.
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    addresses = re.findall(r"^\| [^|]+ \| `(/[^`]*)` \|", readme, flags=re.M)
+    assert len(addresses) >= 7
+    client.force_login(User.objects.get(username="officer"))
+    for address in addresses:
+        response = client.get(address)
+        assert response.status_code == 200, address
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+    compare = client.get("/compare/CIN-REREF/2023-24/?authority=doncaster").context["ranking"]
+    assert compare.chosen_row["rank"] is not None
+    # README's own links to the docs point at files that exist.
+    for link in re.findall(r"\]\(((?:docs/)[^)#]+)\)", readme):
+        assert (Path(__file__).resolve().parents[2] / link).exists(), link
 
 
 def test_the_demos_commentary_is_dated_before_its_panel_not_today(demo, client):
