@@ -18,7 +18,7 @@ from django.db import connection, transaction
 
 from .frames import read_frame
 from .models import Target, Value
-from .rules import Polarity, Status
+from .rules import ANNUAL_SNAPSHOT_GAP, PeriodKind, Polarity, Status
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +120,12 @@ def compute(frame: pd.DataFrame) -> pd.DataFrame:
     previous_value = series["value"].shift(1).to_numpy(dtype="float64")
     previous_sequence = series["sequence"].shift(1).to_numpy(dtype="float64")
     previous_status = series["status"].shift(1).to_numpy()
-    consecutive = previous_sequence == frame["sequence"].to_numpy() - 1
+    gap = frame["sequence"].to_numpy() - previous_sequence
+    consecutive = gap == 1
+    # rules.is_comparable_previous: the period before, or a month's annual snapshot.
+    annual_snapshot = (frame["kind"].to_numpy() == PeriodKind.MONTH) & (gap == ANNUAL_SNAPSHOT_GAP)
     change = value - previous_value
-    comparable = consecutive & ~np.isnan(change)
+    comparable = (consecutive | annual_snapshot) & ~np.isnan(change)
     frame["direction"] = np.select(
         [
             ~comparable,

@@ -158,6 +158,21 @@ def direction_of_travel(
     return Direction.WORSE if went_up else Direction.BETTER
 
 
+ANNUAL_SNAPSHOT_GAP = 12
+
+
+def is_comparable_previous(kind: PeriodKind | str, sequence: int, previous: int | None) -> bool:
+    """Whether the series' previous figure (at `previous`) is the one to compare with: the
+    period just before, of the same kind; for months, also the same month a year before, when
+    nothing lies between — an annual snapshot such as DfE's workforce census at 30 September
+    is compared with the previous census, never with an August that was never collected."""
+    if previous is None:
+        return False
+    if sequence - previous == 1:
+        return True
+    return PeriodKind(kind) == PeriodKind.MONTH and sequence - previous == ANNUAL_SNAPSHOT_GAP
+
+
 def is_hard_to_shift(quarter_statuses: Sequence[Status | None]) -> bool:
     """True when the last two consecutive quarters (oldest first; None for a quarter with no
     record) are both outside tolerance: "outside tolerance for two or more consecutive

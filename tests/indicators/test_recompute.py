@@ -14,6 +14,7 @@ from indicators.rules import (
     Status,
     direction_of_travel,
     effective_status,
+    is_comparable_previous,
     is_hard_to_shift,
 )
 from tests.factories import (
@@ -27,7 +28,7 @@ from tests.factories import (
 small = st.integers(0, 10).map(float)
 row = st.fixed_dictionaries(
     {
-        "sequence": st.integers(0, 7),
+        "sequence": st.integers(0, 30),
         "value": st.none() | small,
         "reported_status": st.sampled_from(
             ["", "", "", Status.ON_TARGET, Status.OUTSIDE_TOLERANCE]
@@ -46,21 +47,22 @@ def series(draw):
         if gap is not None:
             tolerance = target - gap if polarity == Polarity.HIGHER_IS_BETTER else target + gap
     rows = draw(st.lists(row, max_size=8, unique_by=lambda r: r["sequence"]))
-    return polarity, target, tolerance, rows
+    kind = draw(st.sampled_from(["quarter", "month"]))
+    return polarity, target, tolerance, rows, kind
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(series(), min_size=1, max_size=4))
 def test_column_wise_rules_equal_the_pure_functions(all_series):
     records = []
-    for number, (polarity, target, tolerance, rows) in enumerate(all_series):
+    for number, (polarity, target, tolerance, rows, kind) in enumerate(all_series):
         for r in rows:
             records.append(
                 {
                     "id": len(records),
                     "authority_id": 1,
                     "indicator_id": number,
-                    "kind": "quarter",
+                    "kind": kind,
                     "polarity": polarity.value,
                     "target": target,
                     "tolerance": tolerance,
@@ -70,7 +72,7 @@ def test_column_wise_rules_equal_the_pure_functions(all_series):
     if not records:
         return
     frame = compute(pd.DataFrame.from_records(records)).set_index("id")
-    for number, (polarity, target, tolerance, rows) in enumerate(all_series):
+    for number, (polarity, target, tolerance, rows, kind) in enumerate(all_series):
         by_sequence = {r["sequence"]: r for r in rows}
         statuses = {
             s: effective_status(
@@ -81,14 +83,17 @@ def test_column_wise_rules_equal_the_pure_functions(all_series):
         for record in (r for r in records if r["indicator_id"] == number):
             got = frame.loc[record["id"]]
             sequence = record["sequence"]
-            before = by_sequence.get(sequence - 1)
+            earlier = [s for s in by_sequence if s < sequence]
+            latest = max(earlier) if earlier else None
+            before = by_sequence[latest] if is_comparable_previous(kind, sequence, latest) else None
             expected_direction = direction_of_travel(
                 record["value"], before["value"] if before else None, polarity
             )
             assert got["status"] == statuses[sequence]
             assert (got["direction"] or None) == expected_direction
-            assert bool(got["hard_to_shift"]) == is_hard_to_shift(
-                [statuses.get(sequence - 1), statuses[sequence]]
+            assert bool(got["hard_to_shift"]) == (
+                kind == "quarter"
+                and is_hard_to_shift([statuses.get(sequence - 1), statuses[sequence]])
             )
 
 
@@ -160,3 +165,29 @@ def test_recompute_uses_the_same_queries_for_any_number_of_series(
         assert recompute() == authorities * 3
     with django_assert_max_num_queries(2):
         assert recompute() == 0
+
+
+@pytest.mark.django_db
+def test_a_workforce_census_is_compared_with_the_previous_census(
+    shared_data, django_capture_on_commit_callbacks
+):
+    """September snapshots were compared with an August that was never collected, so no
+    SW-* figure had a direction (Hampshire's agency rate 16.2% -> 9.1%: 'No previous')."""
+    from django.core.management import call_command
+
+    from imports import service
+
+    call_command("load_authorities", str(shared_data / "authorities.csv"))
+    call_command("import_indicators", str(shared_data / "indicators.csv"))
+    with django_capture_on_commit_callbacks(execute=True):
+        service.apply(
+            service.stage("returns", (shared_data / "values.csv").read_bytes(), "v.csv").batch
+        )
+    hampshire = Value.objects.get(
+        authority__code="E10000014", indicator__code="SW-AGENCY", period__code="2025-09"
+    )
+    assert hampshire.direction == "better"  # agency workers: lower is better
+    workforce = Value.objects.filter(indicator__code__startswith="SW-", value__isnull=False)
+    without = workforce.filter(direction="").exclude(period__code="2017-09")
+    assert workforce.exclude(direction="").count() > 4000
+    assert without.count() < workforce.count() / 10
