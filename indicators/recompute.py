@@ -18,7 +18,13 @@ from django.db import connection, transaction
 
 from .frames import read_frame
 from .models import Target, Value
-from .rules import ANNUAL_SNAPSHOT_GAP, PeriodKind, Polarity, Status
+from .rules import (
+    ANNUAL_SNAPSHOT_GAP,
+    PeriodKind,
+    Polarity,
+    Status,
+    round_half_up_array,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +43,7 @@ _VALUE_COLUMNS = [
     "direction",
     "hard_to_shift",
     "indicator__polarity",
+    "indicator__decimals",
 ]
 _NAMES = [
     "id",
@@ -51,6 +58,7 @@ _NAMES = [
     "old_direction",
     "old_hard_to_shift",
     "polarity",
+    "decimals",
 ]
 
 
@@ -62,7 +70,7 @@ def load_series(
         values = values.filter(authority_id__in=list(authority_ids))
     if indicator_ids is not None:
         values = values.filter(indicator_id__in=list(indicator_ids))
-    frame = read_frame(values, _VALUE_COLUMNS, _NAMES, numeric=["value"])
+    frame = read_frame(values, _VALUE_COLUMNS, _NAMES, numeric=["value", "decimals"])
     frame["reported_status"] = frame["reported_status"].fillna("").astype(str)
     frame["old_hard_to_shift"] = frame["old_hard_to_shift"].isin([True, "t"])
     return frame
@@ -93,6 +101,13 @@ def compute(frame: pd.DataFrame) -> pd.DataFrame:
     """Column-wise equivalent of rules.effective_status, direction_of_travel and
     is_hard_to_shift (tests/indicators/test_recompute.py holds the two to each other)."""
     frame = frame.sort_values(["authority_id", "indicator_id", "kind", "sequence"])
+    if "decimals" in frame:  # judged at the indicator's published precision, not hidden digits
+        frame = frame.assign(
+            value=round_half_up_array(
+                frame["value"].to_numpy(dtype="float64"),
+                frame["decimals"].to_numpy(dtype="float64"),
+            )
+        )
     value = frame["value"].to_numpy(dtype="float64")
     target = frame["target"].to_numpy(dtype="float64")
     tolerance = frame["tolerance"].to_numpy(dtype="float64")

@@ -10,7 +10,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+
+import numpy as np
 
 
 class Polarity(StrEnum):
@@ -416,3 +419,19 @@ def natural_key(code: str) -> tuple:
     (runs of digits compare as numbers). Text and numbers alternate, so keys always compare."""
     parts = re.split(r"(\d+)", code)
     return tuple(int(part) if n % 2 else part.casefold() for n, part in enumerate(parts))
+
+
+def round_half_up(value: float, decimals: int) -> float:
+    """A figure at its published precision, rounded as people and spreadsheets round (half
+    away from zero), read through its shortest decimal form so float noise never tips it:
+    28.000000000000004 is 28, 0.30000000000000004 is 0.3, 59.999 to 0 places is 60."""
+    exact = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    return float(exact)
+
+
+def round_half_up_array(values: np.ndarray, decimals: np.ndarray) -> np.ndarray:
+    """round_half_up over columns (NaN stays NaN): the recompute's judgement at precision.
+    Noise is removed first by rounding to ten places more than published."""
+    scale = np.power(10.0, decimals)
+    cleaned = np.round(values * scale, 10)
+    return np.sign(cleaned) * np.floor(np.abs(cleaned) + 0.5) / scale

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 from core.csv import spreadsheet_safe
+from indicators.rules import round_half_up
 
 from .quarter import Quarter
 
@@ -32,9 +33,9 @@ def quarter_rows(quarter: Quarter) -> list[list[str]]:
                 quarter.authority.code,
                 measure.indicator.code,
                 quarter.period.code,
-                value.value if value else None,
-                target.target if target else None,
-                target.tolerance if target else None,
+                _at_precision(value.value if value else None, measure.indicator),
+                _at_precision(target.target if target else None, measure.indicator),
+                _at_precision(target.tolerance if target else None, measure.indicator),
                 measure.status.value,
                 value.direction if value else "",
                 bool(value and value.hard_to_shift),
@@ -42,6 +43,15 @@ def quarter_rows(quarter: Quarter) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def _at_precision(number: float | None, indicator) -> str | None:
+    """The figure as judged and shown: at the indicator's decimals, never in scientific
+    notation or six significant figures ("1.23457e+06", "81.4568")."""
+    if number is None:
+        return None
+    places = indicator.decimals
+    return f"{round_half_up(number, places):.{places}f}"
 
 
 def write_quarter_csv(quarter: Quarter, stream) -> None:

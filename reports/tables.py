@@ -12,7 +12,9 @@ from indicators.rules import Status
 from indicators.templatetags.outturn import (
     direction_tag,
     figure,
+    mean_figure,
     no_value_reason,
+    published_figure,
     signed_figure,
     status_tag,
 )
@@ -33,6 +35,19 @@ class FigureColumn(tables.Column):
 
     def value(self, value, record):
         return value
+
+
+class ComparatorColumn(FigureColumn):
+    """England's, the region's or the neighbours' figure, on the indicator compared (the
+    measure or its national equivalent), as published; a mean at the indicator's decimals."""
+
+    def __init__(self, *args, mean=False, **kwargs):
+        self.mean = mean
+        super().__init__(*args, **kwargs)
+
+    def render(self, value, record):
+        indicator = record.comparison.indicator
+        return mean_figure(value, indicator) if self.mean else published_figure(value, indicator)
 
 
 class AuthorityTable(tables.Table):
@@ -66,10 +81,10 @@ class MeasuresTable(AuthorityTable):
     status = tables.Column(
         accessor="status", verbose_name="Status", attrs=TEXT, order_by="status_rank"
     )
-    england = FigureColumn(accessor="comparison__england", verbose_name="England")
-    region = FigureColumn(accessor="comparison__region", verbose_name="Region")
-    neighbours = FigureColumn(
-        accessor="comparison__neighbours_mean", verbose_name="Statistical neighbours"
+    england = ComparatorColumn(accessor="comparison__england", verbose_name="England")
+    region = ComparatorColumn(accessor="comparison__region", verbose_name="Region")
+    neighbours = ComparatorColumn(
+        accessor="comparison__neighbours_mean", verbose_name="Statistical neighbours", mean=True
     )
     quartile = tables.Column(
         accessor="comparison__quartile",

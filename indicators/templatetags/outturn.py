@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from indicators.rules import Direction, Status
+from indicators.rules import Direction, Status, round_half_up
 
 register = template.Library()
 
@@ -21,15 +21,28 @@ _STATUS_COLOURS = {
 
 @register.filter
 def figure(number, indicator) -> str:
-    """A number as the indicator reports it: its decimals, and % for percentages."""
+    """One of the authority's own figures as the indicator publishes it: at its decimals
+    (rounded half up, as it is judged), and % for percentages."""
+    if number is None or number == "":
+        return "–"
+    places = indicator.decimals
+    text = f"{round_half_up(float(number), places):,.{places}f}"
+    return f"{text}%" if indicator.unit == "percent" else text
+
+
+@register.filter
+def published_figure(number, indicator) -> str:
+    """A comparator published by someone else (England, a region, another authority) as they
+    published it: at least the indicator's decimals, never hiding a digit they gave (England's
+    81.5% on a whole-number local measure stays 81.5%), at most two places."""
     if number is None or number == "":
         return "–"
     number = float(number)
-    # Never hide precision the figure has (81.5 stays 81.5 on a whole-number measure), to 2 dp.
-    places = next(
-        (p for p in range(indicator.decimals, 3) if abs(round(number, p) - number) < 1e-9), 2
+    places = max(
+        indicator.decimals,
+        next((p for p in range(indicator.decimals, 3) if abs(round(number, p) - number) < 1e-9), 2),
     )
-    text = f"{number:,.{max(places, indicator.decimals)}f}"
+    text = f"{round_half_up(number, places):,.{places}f}"
     return f"{text}%" if indicator.unit == "percent" else text
 
 

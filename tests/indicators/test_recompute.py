@@ -191,3 +191,52 @@ def test_a_workforce_census_is_compared_with_the_previous_census(
     without = workforce.filter(direction="").exclude(period__code="2017-09")
     assert workforce.exclude(direction="").count() > 4000
     assert without.count() < workforce.count() / 10
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "polarity", "target", "tolerance", "expected"),
+    [
+        # Shown as 28% against a 28% tolerance: within tolerance, as the panel reads it.
+        (28.000000000000004, 0, "lower_is_better", 24, 28, "within_tolerance"),
+        # F03: 0.30000000000000004 against a target of 0.30 is on target.
+        (0.30000000000000004, 2, "lower_is_better", 0.30, 0.42, "on_target"),
+        # B9: 59.999 is published as 60% against a target of 60.
+        (59.999, 0, "higher_is_better", 60, 50, "on_target"),
+        (59.4, 0, "higher_is_better", 60, 50, "within_tolerance"),
+    ],
+)
+def test_statuses_are_judged_on_the_figure_at_its_published_precision(
+    value, decimals, polarity, target, tolerance, expected
+):
+    frame = pd.DataFrame.from_records(
+        [
+            {
+                "id": 1,
+                "authority_id": 1,
+                "indicator_id": 1,
+                "kind": "quarter",
+                "sequence": 1,
+                "value": value,
+                "decimals": decimals,
+                "reported_status": "",
+                "polarity": polarity,
+                "target": target,
+                "tolerance": tolerance,
+            }
+        ]
+    )
+    assert compute(frame).iloc[0]["status"] == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.floats(-1e6, 1e6, allow_nan=False),
+    st.integers(0, 4),
+)
+def test_the_column_rounding_equals_the_pure_rounding(value, decimals):
+    import numpy as np
+
+    from indicators.rules import round_half_up, round_half_up_array
+
+    column = round_half_up_array(np.array([value]), np.array([float(decimals)]))[0]
+    assert column == pytest.approx(round_half_up(value, decimals), abs=10.0**-decimals / 1e6)

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from core.csv import spreadsheet_safe
+from indicators.models import Value
 from reports.export import QUARTER_COLUMNS
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +90,21 @@ def test_the_command_explains_bad_arguments(demo, authority, period, message):
 )
 def test_exports_never_carry_a_formula(cell, expected):
     assert spreadsheet_safe(cell) == expected
+
+
+def test_the_export_writes_the_figure_as_judged_and_shown(panel_member, client):
+    """Not six significant figures ('81.4568', '1.23457e+06'), and the page agrees."""
+    from indicators.recompute import recompute
+
+    Value.objects.filter(indicator__code="B9", period__code="2016-17 Q2").update(value=59.999)
+    Value.objects.filter(indicator__code="E1", period__code="2016-17 Q2").update(value=1234567.891)
+    recompute()
+    rows = {row["indicator"]: row for row in _rows(client.get(URL).content.decode())}
+    assert rows["B9"]["value"] == "60"
+    assert rows["E1"]["value"] == "1234568"
+    html = client.get("/a/doncaster/q/2016-17-q2/").content.decode()
+    assert "60.00%" not in html
+    quarter = client.get("/a/doncaster/q/2016-17-q2/").context["quarter"]
+    b9 = next(row for row in quarter.measures if row.indicator.code == "B9")
+    # 60% against a tolerance of 60%: within tolerance, as read (59.999 would be outside).
+    assert (b9.target.tolerance, b9.status.value) == (60, "within_tolerance")
