@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 from django.db import transaction
+from django.db.models import Value as V
+from django.db.models.functions import Concat
 from django.utils.text import slugify
 
 from .models import Authority, StatisticalNeighbour
@@ -27,6 +29,26 @@ def _read(path: Path, required: set[str]) -> pd.DataFrame:
     return frame
 
 
+def _name_changes_of_code(frame: pd.DataFrame) -> pd.DataFrame:
+    """An authority that only changed code keeps its name under the new code ("Barnsley",
+    never "Barnsley (new code)"); the old code is named as a former code. (Only names DfE's
+    data marks "(new code)" change: a merger's successor has a name of its own.)"""
+    if "replaced_by" not in frame:
+        return frame
+    frame = frame.copy()
+    index = {code: i for i, code in zip(frame.index, frame["code"], strict=True)}
+    for i, row in frame.iterrows():
+        successors = row["replaced_by"].split()
+        if len(successors) != 1 or successors[0] not in index:
+            continue
+        successor = successors[0]
+        plain = frame.at[index[successor], "name"].removesuffix(" (new code)")
+        if frame.at[index[successor], "name"].endswith(" (new code)"):
+            frame.at[index[successor], "name"] = plain
+            frame.at[i, "name"] = f"{plain} (former code {row['code']})"
+    return frame
+
+
 @transaction.atomic
 def load_authorities(path: Path) -> int:
     frame = _read(path, AUTHORITY_COLUMNS)
@@ -38,9 +60,13 @@ def load_authorities(path: Path) -> int:
         raise LoadError(
             f'{path.name}, row {row}, column kind: "{bad.iloc[0]["kind"]}" is not one of {allowed}'
         )
+    frame = _name_changes_of_code(frame)
     slugs = frame["name"].map(slugify)
     clashes = slugs.duplicated(keep=False)
     slugs[clashes] = slugs[clashes] + "-" + frame.loc[clashes, "code"].map(slugify)
+    # Slugs may move between rows (a new code takes the authority's plain name): clear the
+    # way first, so the upsert never meets a slug still held by another row.
+    Authority.objects.filter(code__in=list(frame["code"])).update(slug=Concat(V("~"), "code"))
     Authority.objects.bulk_create(
         [
             Authority(

@@ -41,6 +41,35 @@ class Authority(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def successor_ids(cls) -> dict[int, int]:
+        """Authorities that continue under another code, to the authority they are now,
+        followed to the end of the chain: one predecessor, one successor, each the other's
+        only one (Barnsley E08000016 -> E08000038; Buckinghamshire's, North Yorkshire's,
+        Somerset's and Dorset's county codes -> their unitary codes, as DfE's own tables file
+        their earlier figures). A merger (Bournemouth and Poole into BCP) or a split
+        (Northamptonshire into two) is not a continuation: those stay apart."""
+        rows = list(cls.objects.values_list("id", "code", "replaced_by"))
+        by_code = {code: pk for pk, code, _ in rows}
+        predecessors: dict[str, int] = {}
+        for _pk, _code, replaced_by in rows:
+            for successor in replaced_by.split():
+                predecessors[successor] = predecessors.get(successor, 0) + 1
+        step = {}
+        for pk, _code, replaced_by in rows:
+            successors = replaced_by.split()
+            if len(successors) == 1 and successors[0] in by_code:
+                if predecessors[successors[0]] == 1:
+                    step[pk] = by_code[successors[0]]
+        final = {}
+        for pk in step:
+            seen, current = {pk}, step[pk]
+            while current in step and current not in seen:
+                seen.add(current)
+                current = step[current]
+            final[pk] = current
+        return final
+
 
 class StatisticalNeighbour(models.Model):
     authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="neighbours")

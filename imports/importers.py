@@ -66,7 +66,7 @@ class ReturnsImporter(Importer):
             provisional=options.get("provisional", False),
             allowed_authorities=writable_authority_ids(user),
         )
-        notes = []
+        notes = list(checked.notes)
         if checked.layout == "wide":
             notes.append("Read as one column per period; empty cells leave stored figures alone.")
         return checked, notes
@@ -88,7 +88,8 @@ class EesImporter(ReturnsImporter):
     def check(self, table, options, user=None):
         mapping, long = ees.to_returns(table, options.get("mapping"))
         checked = check_returns(long, provisional=options.get("provisional", False))
-        return checked, [f"Read with the DfE mapping “{ees.mappings()[mapping]['title']}”."]
+        title = ees.mappings()[mapping]["title"]
+        return checked, [f"Read with the DfE mapping “{title}”.", *checked.notes]
 
 
 class TargetsImporter(Importer):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from authorities.models import Authority
 from indicators.rules import PeriodParseError, parse_period
 
 from . import lookups
@@ -25,6 +26,7 @@ class CheckedReturns(Checked):
 
     layout: str = "long"
     ignored_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def check_returns(
@@ -96,6 +98,7 @@ def check_returns(
     frame["provisional"] = flag.isin(YES) | provisional
 
     keys = ["authority_id", "indicator_id", "period"]
+    frame, moved = _follow_changes_of_code(frame, keys)
     complete = frame[keys].notna().all(axis=1)
     duplicated = frame[complete].duplicated(keys, keep=False)
     if duplicated.any():
@@ -121,7 +124,7 @@ def check_returns(
         "provisional",
         "row_number",
     ]
-    return CheckedReturns(frame[columns], problems, layout, ignored)
+    return CheckedReturns(frame[columns], problems, layout, ignored, moved)
 
 
 def _period_reason(error: str) -> str:
@@ -179,3 +182,55 @@ def _melt(table: pd.DataFrame, periods: dict[str, str]) -> pd.DataFrame:
     for column in OPTIONAL:
         long[column] = ""
     return long.sort_values(["row_number", "period"], kind="stable").reset_index(drop=True)
+
+
+def _follow_changes_of_code(frame: pd.DataFrame, keys: list[str]):
+    """Rows under an authority's former code are filed under the code it has now, so one
+    authority has one series and one row in any ranking (Authority.successor_ids). A row
+    under a former code that repeats a row under the current code for the same indicator and
+    period (DfE's files sometimes give both) is left out. Returns the frame and notes saying
+    what was done."""
+    successors = Authority.successor_ids()
+    now = frame["authority_id"].map(successors)
+    former = now.notna()
+    if not former.any():
+        return frame, []
+    current = set(
+        zip(
+            frame.loc[~former, "authority_id"],
+            frame.loc[~former, "indicator_id"],
+            frame.loc[~former, "period"],
+            strict=True,
+        )
+    )
+    repeats = former & pd.Series(
+        [
+            (a, i, p) in current
+            for a, i, p in zip(now, frame["indicator_id"], frame["period"], strict=True)
+        ],
+        index=frame.index,
+    )
+    codes = dict(
+        Authority.objects.filter(
+            id__in={*frame.loc[former, "authority_id"].astype(int), *now[former].astype(int)}
+        ).values_list("id", "code")
+    )
+    pairs = sorted(
+        {
+            (codes[int(a)], codes[int(b)])
+            for a, b in zip(frame.loc[former, "authority_id"], now[former], strict=True)
+        }
+    )
+    said = ", ".join(f"{old} → {new}" for old, new in pairs)
+    notes = [
+        f"{int(former.sum() - repeats.sum()):,} row(s) under an authority's former code were "
+        f"filed under its current code ({said}): one authority, one series."
+    ]
+    if repeats.any():
+        notes.append(
+            f"{int(repeats.sum()):,} row(s) under a former code repeat a row for the same "
+            "authority under its current code, indicator and period, and were left out."
+        )
+    frame = frame.copy()
+    frame.loc[former, "authority_id"] = now[former]
+    return frame[~repeats], notes

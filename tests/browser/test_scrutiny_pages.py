@@ -97,7 +97,7 @@ def test_compare_and_authority_pages_at_national_scale(signed_in, page, axe, scr
 
     page.goto(f"{signed_in.base_url}/a/doncaster/")
     expect(page.get_by_role("heading", name="Ofsted")).to_be_visible()
-    expect(page.locator(".govuk-inset-text")).to_contain_text("Overall effectiveness")
+    expect(page.locator(".govuk-inset-text")).to_contain_text("Latest judgement:")
     check_page(page, axe, screenshot, "authority")
 
 
