@@ -41,6 +41,11 @@ class Authority(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    RANKED_KINDS = ("local_authority", "joint")
+    """Who is ranked nationally: every local authority, and the joint units that report as
+    one (Kingston and Richmond's children's trust; North and West Northamptonshire's), as
+    DfE ranks them."""
+
     @classmethod
     def successor_ids(cls) -> dict[int, int]:
         """Authorities that continue under another code, to the authority they are now,

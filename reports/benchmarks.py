@@ -119,7 +119,7 @@ def _national_values(chosen: dict[int, Period]) -> dict[tuple[int, int], list[fl
     rows = Value.objects.filter(
         indicator_id__in=list(chosen),
         period_id__in={p.id for p in chosen.values()},
-        authority__kind=Authority.Kind.LOCAL_AUTHORITY,
+        authority__kind__in=Authority.RANKED_KINDS,
         value__isnull=False,
     ).values_list("indicator_id", "period_id", "value")
     national: dict[tuple[int, int], list[float]] = {}

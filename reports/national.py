@@ -54,7 +54,7 @@ def national_series(authority: Authority, indicator: Indicator) -> list[National
             entry["region"] = value
         if authority_id in neighbour_ids:
             entry["neighbours"].append(value)
-        if kind == Authority.Kind.LOCAL_AUTHORITY:
+        if kind in Authority.RANKED_KINDS:
             entry["local"].append(value)
     periods = Period.objects.in_bulk(list(by_period))
     sign = -1 if indicator.polarity == Polarity.LOWER_IS_BETTER else 1

@@ -57,7 +57,7 @@ def rank(
 ) -> Ranking:
     every = list(
         Value.objects.filter(
-            indicator=indicator, period=period, authority__kind=Authority.Kind.LOCAL_AUTHORITY
+            indicator=indicator, period=period, authority__kind__in=Authority.RANKED_KINDS
         ).select_related("authority")
     )
     national_count = sum(1 for v in every if v.value is not None)

@@ -96,3 +96,16 @@ def test_a_dfe_file_giving_one_figure_under_two_codes_ranks_it_once(
     assert len(names) == len(set(names))
     chosen = ranking.chosen_row
     assert (chosen["rank"], len(ranking.rows)) == (35, 101)
+
+
+def test_joint_reporting_units_are_ranked_as_dfe_ranks_them(published):
+    """SW-AGENCY 2024-09: Doncaster is 91 of 147 in DfE's figures; without Kingston and
+    Richmond's and the Northamptonshires' joint units Outturn said 90 of 145."""
+    ranking = rank(
+        Indicator.objects.get(code="SW-AGENCY"),
+        Period.objects.get(code="2024-09"),
+        Authority.objects.get(code="E08000017"),
+    )
+    assert (ranking.chosen_row["rank"], len(ranking.rows)) == (91, 147)
+    joint = [row["name"] for row in ranking.rows if row["authority"].kind == "joint"]
+    assert len(joint) == 2
