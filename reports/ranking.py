@@ -38,6 +38,8 @@ class Ranking:
         return median(values) if values else None
 
     national_count: int = 0  # local authorities with a figure in England, whatever the region
+    england: float | None = None
+    chosen_region: float | None = None  # the figure of the chosen authority's region
 
     @property
     def is_national(self) -> bool:
@@ -91,7 +93,8 @@ def rank(
         )
         rows.append(
             {
-                "rank": better + 1 if national else None,
+                # A volumetric measure has no better end: it is listed, never ranked.
+                "rank": better + 1 if national and polarity != Polarity.NONE else None,
                 "authority": value.authority,
                 "name": value.authority.name,
                 "value": value.value,
@@ -101,4 +104,23 @@ def rank(
                 "role": role,
             }
         )
-    return Ranking(indicator, period, chosen, rows, suppressed, neighbour_ids, national_count)
+    comparators = dict(
+        Value.objects.filter(
+            indicator=indicator,
+            period=period,
+            value__isnull=False,
+            authority__in=Authority.objects.filter(kind=Authority.Kind.NATION)
+            | Authority.objects.filter(id=getattr(chosen, "region_id", None)),
+        ).values_list("authority__kind", "value")
+    )
+    return Ranking(
+        indicator,
+        period,
+        chosen,
+        rows,
+        suppressed,
+        neighbour_ids,
+        national_count,
+        england=comparators.get(Authority.Kind.NATION),
+        chosen_region=comparators.get(Authority.Kind.REGION),
+    )

@@ -16,7 +16,11 @@ from ..ranking import rank
 def compare(request, code: str, period_slug: str):
     indicator = get_object_or_404(Indicator.objects.select_related("benchmark"), code=code)
     period = period_or_404(period_slug)
-    chosen = Authority.objects.filter(slug=request.GET.get("authority", "")).first()
+    chosen = (
+        Authority.objects.select_related("region")
+        .filter(slug=request.GET.get("authority", ""))
+        .first()
+    )
     regions = Authority.objects.filter(kind=Authority.Kind.REGION).order_by("name")
     region = regions.filter(code=request.GET.get("region", "")).first()
     ranking = rank(indicator, period, chosen, region)

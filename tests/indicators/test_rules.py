@@ -374,3 +374,15 @@ def test_codes_sort_naturally(codes, ordered):
     from indicators.rules import natural_key
 
     assert sorted(codes, key=natural_key) == ordered
+
+
+def test_the_worked_example_in_docs_quartiles():
+    from indicators.rules import Polarity, band_for, quartile_band
+
+    figures = [90, 80, 80, 70, 60, 50, 40, 30]
+    ranks = [1 + sum(other > figure for other in figures) for figure in figures]
+    bands = [quartile_band(figure, figures, Polarity.HIGHER_IS_BETTER) for figure in figures]
+    assert ranks == [1, 2, 2, 4, 5, 6, 7, 8]
+    assert bands == ["A", "A", "A", "B", "C", "C", "D", "D"]
+    assert band_for(1, 8) == "A"
+    assert band_for(2, 8) == "B"  # a quarter beat it: no longer the best quarter

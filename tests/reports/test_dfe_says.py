@@ -1,0 +1,107 @@
+"""'DfE says': every national indicator and period, recomputed from DfE's published files with
+independent pandas code (none of Outturn's functions), must equal what the compare page says:
+each authority's rank and quartile band, Doncaster's statistical-neighbour mean and count,
+and the England and region figures. The convention is docs/quartiles.md's."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from django.core.management import call_command
+
+from authorities.models import Authority
+from imports import service
+from indicators.models import Indicator, Period
+from reports.ranking import rank
+
+pytestmark = pytest.mark.django_db
+CHOSEN = "E08000017"  # Doncaster
+RANKED = {"local_authority", "joint"}
+SYMBOLS = {"c", "k", "low", "u", "x", "z", ""}
+
+
+def independent(folder) -> dict:
+    """DfE's figures as DfE ranks them, by (indicator, period)."""
+    authorities = pd.read_csv(folder / "authorities.csv", dtype=str, keep_default_na=False)
+    values = pd.read_csv(folder / "values.csv", dtype=str, keep_default_na=False)
+    neighbours = pd.read_csv(folder / "statistical_neighbours.csv", dtype=str)
+    indicators = pd.read_csv(folder / "indicators.csv", dtype=str, keep_default_na=False)
+
+    # An authority that continues under one new code (and is its only predecessor) is the
+    # same authority: its figures are the new code's, and a figure given under both is one.
+    successors = authorities[authorities["replaced_by"].str.split().str.len() == 1]
+    only = successors["replaced_by"].map(successors["replaced_by"].value_counts()) == 1
+    continues = dict(zip(successors[only]["code"], successors[only]["replaced_by"], strict=True))
+    values["current"] = values["authority"].map(lambda code: continues.get(code, code))
+    values["former"] = values["authority"] != values["current"]
+    values = values.sort_values("former").drop_duplicates(
+        ["current", "indicator", "period"], keep="first"
+    )
+    kind = dict(zip(authorities["code"], authorities["kind"], strict=True))
+    region = dict(zip(authorities["code"], authorities["region_code"], strict=True))
+    polarity = dict(zip(indicators["code"], indicators["polarity"], strict=True))
+    near = set(neighbours[neighbours["authority"] == CHOSEN]["neighbour"])
+    values = values[~values["value"].str.strip("[]").str.lower().isin(SYMBOLS)].copy()
+    values["number"] = values["value"].astype(float)
+
+    said = {}
+    for (code, period), group in values.groupby(["indicator", "period"]):
+        ranked = group[group["current"].map(kind).isin(RANKED)]
+        sign = -1 if polarity[code] == "lower_is_better" else 1
+        scores = (sign * ranked["number"]).to_numpy()
+        rows = {}
+        if len(ranked) >= 20 and polarity[code] != "none":
+            for authority, score in zip(ranked["current"], scores, strict=True):
+                better = int((scores > score).sum())
+                rows[authority] = (better + 1, "ABCD"[min(3, 4 * better // len(ranked))])
+        by_code = dict(zip(group["current"], group["number"], strict=True))
+        neighbour_figures = [
+            by_code[n] for n in near if n in by_code and n in set(ranked["current"])
+        ]
+        said[(code, period)] = {
+            "ranks": rows,
+            "count": len(ranked),
+            "neighbours": sorted(neighbour_figures),
+            "england": by_code.get("E92000001"),
+            "region": by_code.get(region[CHOSEN]),
+        }
+    return said
+
+
+@pytest.fixture
+def loaded(england, django_capture_on_commit_callbacks):
+    call_command(
+        "load_authorities",
+        str(england / "authorities.csv"),
+        neighbours=str(england / "statistical_neighbours.csv"),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        service.apply(
+            service.stage("returns", (england / "values.csv").read_bytes(), "values.csv").batch
+        )
+    return england
+
+
+def test_every_rank_band_neighbour_mean_and_comparator_equals_dfes(loaded):
+    said = independent(loaded)
+    chosen = Authority.objects.select_related("region").get(code=CHOSEN)
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    periods = {p.code: p for p in Period.objects.all()}
+    checked = 0
+    for (code, period), expected in said.items():
+        ranking = rank(indicators[code], periods[period], chosen)
+        got = {
+            row["authority"].code: (row["rank"], row["band"])
+            for row in ranking.rows
+            if row["rank"] is not None
+        }
+        assert got == expected["ranks"], (code, period)
+        assert len(ranking.rows) == expected["count"], (code, period)
+        assert sorted(ranking.neighbour_values) == pytest.approx(expected["neighbours"]), (
+            code,
+            period,
+        )
+        assert ranking.england == expected["england"], (code, period)
+        assert ranking.chosen_region == expected["region"], (code, period)
+        checked += 1
+    assert checked > 100
