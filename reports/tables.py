@@ -41,13 +41,23 @@ class ComparatorColumn(FigureColumn):
     """England's, the region's or the neighbours' figure, on the indicator compared (the
     measure or its national equivalent), as published; a mean at the indicator's decimals."""
 
-    def __init__(self, *args, mean=False, **kwargs):
+    def __init__(self, *args, mean=False, with_period=False, **kwargs):
         self.mean = mean
+        self.with_period = with_period
         super().__init__(*args, **kwargs)
 
     def render(self, value, record):
-        indicator = record.comparison.indicator
-        return mean_figure(value, indicator) if self.mean else published_figure(value, indicator)
+        comparison = record.comparison
+        text = (mean_figure if self.mean else published_figure)(value, comparison.indicator)
+        if self.with_period and comparison.period is not None:
+            other = comparison.indicator.code != record.indicator.code
+            return format_html(
+                '{}<br><span class="govuk-body-s">{}{}</span>',
+                text,
+                comparison.period.label,
+                f", {comparison.indicator.code}" if other else "",
+            )
+        return text
 
 
 class AuthorityTable(tables.Table):
@@ -81,7 +91,9 @@ class MeasuresTable(AuthorityTable):
     status = tables.Column(
         accessor="status", verbose_name="Status", attrs=TEXT, order_by="status_rank"
     )
-    england = ComparatorColumn(accessor="comparison__england", verbose_name="England")
+    england = ComparatorColumn(
+        accessor="comparison__england", verbose_name="England", with_period=True
+    )
     region = ComparatorColumn(accessor="comparison__region", verbose_name="Region")
     neighbours = ComparatorColumn(
         accessor="comparison__neighbours_mean", verbose_name="Statistical neighbours", mean=True

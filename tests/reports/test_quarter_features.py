@@ -176,3 +176,12 @@ def test_a_change_in_a_percentage_is_in_points(change, unit, said):
     from indicators.templatetags.outturn import signed_figure
 
     assert signed_figure(change, Indicator(unit=unit, decimals=0)) == said
+
+
+def test_a_comparator_says_its_own_period_and_never_claims_publication(panel_member, client):
+    html = " ".join(client.get(URL).content.decode().split())
+    assert "published by the end of the quarter" not in html
+    assert "it is the period the figure describes, not when DfE published it" in html
+    table = client.get(URL).context["table"]
+    a2 = next(row for row in table.rows if row.record.indicator.code == "A2")
+    assert "2015/16" in str(a2.get_cell("england"))
