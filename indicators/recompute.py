@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
+from django.utils import timezone
 
 from .frames import read_frame
 from .models import Target, Value
@@ -177,9 +178,11 @@ def recompute(
     if changed.empty:
         log.info("recompute: %d values read, none changed", len(frame))
         return 0
+    # A changed status is a change to the figure's record: "data as of" moves with it.
+    now = timezone.now()
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            _copy_update(changed)
+            _copy_update(changed, now)
         else:
             for (status, direction, hard_to_shift), group in changed.groupby(
                 ["status", "direction", "hard_to_shift"]
@@ -187,13 +190,16 @@ def recompute(
                 ids = group["id"].tolist()
                 for start in range(0, len(ids), UPDATE_CHUNK):
                     Value.objects.filter(pk__in=ids[start : start + UPDATE_CHUNK]).update(
-                        status=status, direction=direction, hard_to_shift=bool(hard_to_shift)
+                        status=status,
+                        direction=direction,
+                        hard_to_shift=bool(hard_to_shift),
+                        updated_at=now,
                     )
     log.info("recompute: %d values read, %d changed", len(frame), len(changed))
     return len(changed)
 
 
-def _copy_update(changed: pd.DataFrame) -> None:
+def _copy_update(changed: pd.DataFrame, now) -> None:
     """PostgreSQL: COPY the new statuses into a temporary table and UPDATE from it once."""
     buffer = io.StringIO()
     out = changed[["id", "status", "direction", "hard_to_shift"]].copy()
@@ -212,6 +218,8 @@ def _copy_update(changed: pd.DataFrame) -> None:
                 copy.write(chunk)
         cursor.execute(
             f"UPDATE {table} AS v SET status = n.status, direction = n.direction, "
-            "hard_to_shift = n.hard_to_shift FROM new_statuses AS n WHERE v.id = n.id"
+            "hard_to_shift = n.hard_to_shift, updated_at = %s FROM new_statuses AS n "
+            "WHERE v.id = n.id",
+            [now],
         )
         cursor.execute("DROP TABLE new_statuses")

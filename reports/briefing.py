@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import atexit
 import base64
+import hashlib
 import logging
 import threading
 import time
@@ -16,9 +17,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from authorities.models import Authority
-from indicators.models import Period, Value
+from indicators.models import Period, Target, Value
 from indicators.rules import Direction
 from scrutiny.challenge import open_actions
+from scrutiny.models import Action, ChallengeRecord
 
 from . import charts
 from .measure import build_stories
@@ -153,3 +155,20 @@ def _ensure_server() -> None:
             kaleido.start_sync_server(silence_warnings=True)
             atexit.register(kaleido.stop_sync_server, silence_warnings=True)
             _server_started = True
+
+
+def fingerprint() -> str:
+    """What every figure, status, target and piece of commentary looked like, in five
+    aggregate queries: the latest change to a figure's record (imports, edits and the
+    recompute all move it) and the newest history row of figures, targets, challenge records
+    and actions (deletions included). A briefing built under another fingerprint is out of
+    date. Whole-database on purpose: ranks, quartiles and comparators use every authority's
+    figures, so a paper is never called current when something it used has moved."""
+    parts = [
+        Value.objects.aggregate(latest=Max("updated_at"))["latest"],
+        *(
+            model.history.aggregate(latest=Max("history_id"))["latest"]
+            for model in (Value, Target, ChallengeRecord, Action)
+        ),
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()

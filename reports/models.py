@@ -26,6 +26,11 @@ class Briefing(models.Model):
     file = models.FileField(upload_to="briefings/%Y/%m/", blank=True)
     message = models.TextField(blank=True)
     seconds = models.FloatField(null=True, blank=True)
+    fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="What the data looked like when it was built (reports.briefing.fingerprint).",
+    )
 
     class Meta:
         ordering = ["-requested_at"]

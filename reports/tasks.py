@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 def build_briefing(briefing_id: int) -> str:
     """Build a queued briefing. Claimed by a conditional UPDATE, so a redelivered task that
     finds it already built does nothing."""
-    from .briefing import render_pdf
+    from .briefing import fingerprint, render_pdf
 
     claimed = Briefing.objects.filter(
         pk=briefing_id, state__in=[Briefing.State.QUEUED, Briefing.State.RUNNING]
@@ -30,6 +30,8 @@ def build_briefing(briefing_id: int) -> str:
         periods = sorted(
             Period.objects.filter(code__in=briefing.period_codes), key=lambda p: p.sequence
         )
+        # Taken before building: a change while it builds makes it out of date, never current.
+        briefing.fingerprint = fingerprint()
         pdf = render_pdf(briefing.authority, periods)
         briefing.file.save(f"briefing-{briefing.pk}.pdf", ContentFile(pdf), save=False)
         briefing.state = Briefing.State.DONE

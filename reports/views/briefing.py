@@ -14,7 +14,7 @@ from indicators.lookups import period_or_404
 from indicators.models import Period
 from indicators.rules import PeriodKind, PeriodParseError, parse_period
 
-from ..briefing import render_pdf
+from ..briefing import fingerprint, render_pdf
 from ..models import Briefing
 from ..tasks import build_briefing
 
@@ -59,7 +59,10 @@ def request_year(request, authority_slug: str, period_slug: str):
 @require_GET
 def detail(request, pk: int):
     briefing = get_object_or_404(Briefing.objects.select_related("authority"), pk=pk)
-    return render(request, "reports/briefing_status.html", {"briefing": briefing})
+    stale = briefing.state == Briefing.State.DONE and briefing.fingerprint != fingerprint()
+    return render(
+        request, "reports/briefing_status.html", {"briefing": briefing, "out_of_date": stale}
+    )
 
 
 @login_required

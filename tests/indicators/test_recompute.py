@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indicators.models import Value
+from indicators.models import Target, Value
 from indicators.recompute import compute, recompute
 from indicators.rules import (
     Polarity,
@@ -240,3 +240,20 @@ def test_the_column_rounding_equals_the_pure_rounding(value, decimals):
 
     column = round_half_up_array(np.array([value]), np.array([float(decimals)]))[0]
     assert column == pytest.approx(round_half_up(value, decimals), abs=10.0**-decimals / 1e6)
+
+
+@pytest.mark.django_db
+def test_a_recomputed_status_moves_the_figures_data_as_of():
+    from indicators.recompute import recompute
+
+    authority, indicator = AuthorityFactory(), IndicatorFactory()
+    TargetFactory(indicator=indicator, authority=authority, target=92, tolerance=90)
+    value = ValueFactory(authority=authority, indicator=indicator, value=82)
+    recompute()
+    value.refresh_from_db()
+    before = value.updated_at
+    Target.objects.filter(indicator=indicator).update(target=80, tolerance=75)
+    assert recompute() == 1
+    value.refresh_from_db()
+    assert value.status == "on_target"
+    assert value.updated_at > before

@@ -154,3 +154,28 @@ def test_bad_briefing_arguments_are_explained(demo, tmp_path):
         call_command("briefing", authority="Doncaster", period="2016-07", output=str(tmp_path))
     with pytest.raises(CommandError, match='"Nowhere"'):
         call_command("briefing", authority="Nowhere", period="2016-17 Q2", output=str(tmp_path))
+
+
+def test_a_stored_briefing_is_marked_out_of_date_when_what_it_used_changes(
+    demo, client, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A year briefing built before a target change said A1 was hard to shift and 'Ready'."""
+    from django.contrib.auth.models import User
+
+    from indicators import writes
+    from indicators.models import Target
+
+    monkeypatch.setattr("reports.briefing.render_pdf", lambda *args, **kwargs: b"%PDF-1.7")
+    client.force_login(User.objects.get(username="officer"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/a/doncaster/y/2016-17/briefing/")
+    page = " ".join(client.get(response.url).content.decode().split())
+    assert "Ready" in page
+    assert "Out of date" not in page
+    target = Target.objects.get(indicator__code="A2", fiscal_year=2016)
+    target.target, target.tolerance = 80, 75
+    with django_capture_on_commit_callbacks(execute=True):
+        writes.save_target(target, reason="New contract")
+    page = " ".join(client.get(response.url).content.decode().split())
+    assert "Out of date." in page
+    assert "Ready" not in page
