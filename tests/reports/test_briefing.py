@@ -179,3 +179,53 @@ def test_a_stored_briefing_is_marked_out_of_date_when_what_it_used_changes(
     page = " ".join(client.get(response.url).content.decode().split())
     assert "Out of date." in page
     assert "Ready" not in page
+
+
+def test_the_page_the_export_and_the_pdf_say_the_same_for_every_measure(
+    demo_briefing, panel_member, client
+):
+    """Every measure of the demo's Q2: the same figure, at the same rounding, and the same
+    status, on the quarter page, in export_quarter's CSV and in the PDF's appendix."""
+    import csv
+    import io
+    import re
+
+    from django.utils.html import strip_tags
+
+    from indicators.rules import Status
+    from indicators.templatetags.outturn import figure
+
+    table = client.get("/a/doncaster/q/2016-17-q2/").context["table"]
+    page = {
+        row.record.indicator.code: (
+            " ".join(strip_tags(str(row.get_cell("this_quarter"))).split()),
+            " ".join(strip_tags(str(row.get_cell("status"))).split()),
+        )
+        for row in table.rows
+    }
+    out = io.StringIO()
+    call_command("export_quarter", authority="E08000017", period="2016-17 Q2", stdout=out)
+    exported = {row["indicator"]: row for row in csv.DictReader(io.StringIO(out.getvalue()))}
+    raw = subprocess.run(
+        ["pdftotext", "-raw", str(demo_briefing), "-"], capture_output=True, text=True, check=True
+    ).stdout  # reading order: a wrapped cell stays whole
+    text = " ".join(raw.split())
+    appendix = text[text.index("Appendix: every measure") :]
+    codes = [row.record.indicator for row in table.rows]
+    assert len(codes) == 18
+    for indicator in codes:
+        shown, status = page[indicator.code]
+        row = exported[indicator.code]
+        if row["value"]:
+            assert shown.startswith(figure(float(row["value"]), indicator)), indicator.code
+        label = Status(row["status"]).label
+        if row["status_reported"] == "true":
+            label = f"Reported: {label.lower()}"
+        assert label in status, indicator.code
+        start = appendix.index(f"{indicator.code} {indicator.name}")
+        line = appendix[start : start + 400]
+        following = re.search(r" (?:[A-F]\d+|[A-Z]+-[A-Z]+) [A-Z][a-z]", line[3:])
+        line = line[: following.start() + 3] if following else line
+        figure_shown = shown.split()[0] if row["value"] else "–"
+        assert f" {figure_shown} " in f"{line} ", (indicator.code, line)
+        assert label in line, (indicator.code, line)
