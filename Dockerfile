@@ -17,11 +17,10 @@ FROM python:3.11-slim-bookworm AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_PYTHON_DOWNLOADS=never \
     DJANGO_SETTINGS_MODULE=config.settings
 
-# Pango for WeasyPrint; Chromium for kaleido's chart export in the PDF briefing.
+# Pango for WeasyPrint. The briefing's charts are drawn by matplotlib: no browser here.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation \
-      chromium \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

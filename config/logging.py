@@ -63,9 +63,7 @@ def logging_config(level: str = "INFO", log_format: str = "json") -> dict:
         "root": {"handlers": ["stderr"], "level": level},
         "loggers": {
             "django.db.backends": {"level": "WARNING"},
-            # kaleido's Chromium talks a lot at INFO (even while the interpreter exits).
-            "kaleido": {"level": "WARNING"},
-            "choreographer": {"level": "WARNING"},
+            "matplotlib": {"level": "WARNING"},
             "axes": {"level": "WARNING"},
             "django.server": {"level": "WARNING"},  # runserver's own line repeats ours
             "fontTools": {"level": "WARNING"},

@@ -1,14 +1,12 @@
 """The quarter's scrutiny paper as a PDF: an HTML template rendered by WeasyPrint, with static
-SVG charts from plotly and kaleido. One place assembles it for the web, the command line and
-the Celery task."""
+SVG charts from matplotlib (no browser). One place assembles it for the web, the command
+line and the Celery task."""
 
 from __future__ import annotations
 
-import atexit
 import base64
 import hashlib
 import logging
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -22,12 +20,10 @@ from indicators.rules import Direction
 from scrutiny.challenge import open_actions
 from scrutiny.models import Action, ChallengeRecord
 
-from . import charts
 from .measure import build_stories
 from .quarter import Quarter, build_quarter
 
 log = logging.getLogger(__name__)
-CHART_SIZE = {"width": 900, "height": 360}
 
 
 @dataclass
@@ -118,43 +114,19 @@ def render_pdf(
     return pdf
 
 
-_server_lock = threading.Lock()
-_server_started = False
-
-
 def chart_svg(story) -> str | None:
-    """The measure's chart as a data URI of an SVG image, or None if no chart can be drawn
-    (no figures, or no Chromium for kaleido: the briefing then relies on its tables)."""
-    if not charts.has_figures(story.values, story.england):
-        return None
-    figure = charts.measure_figure(
+    """The measure's chart as a data URI of an SVG image (matplotlib, no browser), or None
+    where there is no figure to draw: the briefing then says so in a sentence."""
+    from . import static_charts  # matplotlib takes a second to import: only when drawing
+
+    svg = static_charts.measure_svg(
         story.indicator,
         {story.authority.name: story.values, "England": story.england},
         story.targets,
     )
-    figure.update_layout(font={"size": 13}, legend={"orientation": "h", "y": -0.2})
-    try:
-        _ensure_server()
-        svg = figure.to_image(format="svg", **CHART_SIZE)
-    except Exception as error:  # kaleido raises several kinds when Chromium is missing
-        log.warning("chart for %s not drawn: %s", story.indicator.code, error)
+    if svg is None:
         return None
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
-
-
-def _ensure_server() -> None:
-    """kaleido starts Chromium once per process and reuses it: 0.1 s a chart, not 2 s."""
-    global _server_started
-    import warnings
-
-    import kaleido
-
-    warnings.filterwarnings("ignore", message="The kopts argument is ignored")
-    with _server_lock:
-        if not _server_started:
-            kaleido.start_sync_server(silence_warnings=True)
-            atexit.register(kaleido.stop_sync_server, silence_warnings=True)
-            _server_started = True
 
 
 def fingerprint() -> str:

@@ -1,5 +1,5 @@
 """Plotly figures for the pages (drawn by static/js/charts.js from JSON, so no inline script)
-and for the PDF briefing (exported to SVG by kaleido)."""
+(the PDF briefing draws its static charts with matplotlib: reports/static_charts.py)."""
 
 from __future__ import annotations
 

@@ -229,3 +229,33 @@ def test_the_page_the_export_and_the_pdf_say_the_same_for_every_measure(
         figure_shown = shown.split()[0] if row["value"] else "–"
         assert f" {figure_shown} " in f"{line} ", (indicator.code, line)
         assert label in line, (indicator.code, line)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_briefing_command_needs_no_browser(demo, tmp_path):
+    """No Chromium on PATH and no kaleido importable: the command finishes (it hung for ever)
+    and its charts are drawn."""
+    import sys
+
+    env = {**os.environ, "PATH": "/nonexistent", "DATABASE_URL": _database_url()}
+    script = (
+        "import sys; sys.modules['kaleido'] = None\n"  # any import of kaleido now fails
+        "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n"
+        "django.setup()\n"
+        "from django.core.management import call_command\n"
+        f"call_command('briefing', authority='Doncaster', period='2016-17 Q2', "
+        f"output={str(tmp_path / 'q2.pdf')!r})\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert shutil.which("chromium", path="/nonexistent") is None
+    text = " ".join(text_of(tmp_path / "q2.pdf").split())
+    assert "Children's services performance: Quarter 2 2016/17" in text
+
+
+def _database_url() -> str:
+    from tests.workers import database_url
+
+    return database_url()

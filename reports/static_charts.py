@@ -1,0 +1,103 @@
+"""The PDF briefing's charts, drawn as SVG by matplotlib's own SVG backend: no browser process,
+so a briefing never waits on Chromium (kaleido started one per process and hung for ever
+where none was installed). Styled as the web's plotly charts (reports/charts.py): the same
+colours, markers and dashes, target lines and tolerance bands by financial year, and the
+x axis in Outturn's own period labels."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import matplotlib
+
+matplotlib.use("svg")  # the SVG backend: no display, no browser
+
+import matplotlib.dates as mdates  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from indicators.models import Indicator, Target  # noqa: E402
+from indicators.rules import PeriodKind  # noqa: E402
+
+from .charts import AMBER_BAND, BLUE, GREY, INK, MAX_TICKS  # noqa: E402
+
+SIZE_INCHES = (7.0, 2.8)
+STYLES = [(BLUE, "o", "-"), (GREY, "s", ":"), (INK, "^", "-.")]
+KINDS = [
+    (PeriodKind.QUARTER, 5, "quarters"),
+    (PeriodKind.MONTH, 4, "months"),
+    (PeriodKind.YEAR, 6, "years"),
+]
+
+
+def _rgba(css: str) -> tuple[float, float, float, float]:
+    """plotly's CSS rgba() colour as matplotlib's tuple, so both draw the same band."""
+    red, green, blue, alpha = (float(part) for part in css[5:-1].split(","))
+    return red / 255, green / 255, blue / 255, alpha
+
+
+def _midpoint(period) -> date:
+    return period.start + (period.end - period.start) / 2
+
+
+def measure_svg(indicator: Indicator, series: dict, targets: list[Target]) -> bytes | None:
+    """An SVG chart of `series` (label -> Values with periods); None with no figure to draw."""
+    drawn = [v for values in series.values() for v in values if v.value is not None]
+    if not drawn:
+        return None
+    figure = Figure(figsize=SIZE_INCHES, dpi=100)
+    axes = figure.add_subplot()
+    periods = {v.period.code: v.period for v in drawn}.values()
+    start = min(p.start for p in periods) - timedelta(days=20)
+    end = max(p.end for p in periods) + timedelta(days=20)
+    for number, target in enumerate(targets):
+        year_start = date(target.fiscal_year, 4, 1)
+        year_end = date(target.fiscal_year + 1, 3, 31)
+        if year_end < start or year_start > end:
+            continue
+        if target.tolerance is not None:
+            low, high = sorted([target.target, target.tolerance])
+            axes.fill_between(
+                [year_start, year_end], low, high, color=_rgba(AMBER_BAND), linewidth=0, zorder=0
+            )
+        axes.plot(
+            [year_start, year_end],
+            [target.target] * 2,
+            color=INK,
+            linestyle="--",
+            linewidth=1.5,
+            label="Target" if number == 0 else None,
+        )
+    for (label, values), (colour, marker, dash) in zip(series.items(), STYLES, strict=False):
+        for kind, size, suffix in KINDS:
+            points = [v for v in values if v.period.kind == kind and v.value is not None]
+            if not points:
+                continue
+            axes.plot(
+                [_midpoint(v.period) for v in points],
+                [v.value for v in points],
+                color=colour,
+                linestyle="none" if kind == PeriodKind.MONTH else dash,
+                marker="D" if kind == PeriodKind.YEAR else marker,
+                markersize=size,
+                markerfacecolor="white" if kind == PeriodKind.MONTH else colour,
+                linewidth=1.5,
+                label=f"{label}, {suffix}",
+            )
+    ordered = sorted(periods, key=lambda p: (_midpoint(p), p.kind))
+    main = [p for p in ordered if p.kind != PeriodKind.MONTH] or ordered
+    ticks = main[:: -(-len(main) // MAX_TICKS)]
+    axes.set_xlim(start, end)
+    axes.set_xticks([mdates.date2num(_midpoint(p)) for p in ticks])
+    axes.set_xticklabels([p.label for p in ticks], fontsize=7, rotation=25, ha="right")
+    unit = "%" if indicator.unit == Indicator.Unit.PERCENT else indicator.get_unit_display()
+    axes.set_ylabel(unit, fontsize=8)
+    axes.tick_params(axis="y", labelsize=7)
+    axes.grid(color="#f3f2f1", linewidth=0.8)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    axes.legend(fontsize=7, frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.18))
+    figure.tight_layout()
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Title": f"{indicator.code} over time"})
+    return buffer.getvalue().encode()
