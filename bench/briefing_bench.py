@@ -1,8 +1,9 @@
 """How long the Doncaster Q2 2016/17 briefing takes (issue: PDF briefing; goal 3 s).
 
 Loads the demo into a throwaway SQLite database and builds the briefing three times: the
-first pays for starting Chromium (kaleido), the next two show a warm process, as in a web or
-Celery worker that has built one before. Prints the time per chart and per page.
+first pays for importing matplotlib (charts need no browser), the next two show a warm
+process, as in a web or Celery worker that has built one before. Prints the time per chart
+and per page.
 
     .venv/bin/python bench/briefing_bench.py
 """
