@@ -56,8 +56,6 @@ def stage(kind: str, data: bytes, filename: str, user=None, options: dict | None
         .select_related("created_by")
         .first()
     )
-    if earlier:
-        return Staged(batch=None, duplicate_of=earlier)
     batch = ImportBatch(
         kind=kind,
         file_name=filename[:255],
@@ -79,6 +77,11 @@ def stage(kind: str, data: bytes, filename: str, user=None, options: dict | None
         batch.file.save(f"{digest[:16]}-{_safe_name(filename)}", ContentFile(data), save=True)
         return Staged(batch=batch, problems=problems, notes=notes)
     counts, changes = preview(kind, checked)
+    if earlier and not counts.get("new") and not counts.get("changed"):
+        # The same file again, and nothing it says differs from what is stored. Decided by
+        # the diff, not the hash: re-uploading an earlier file to put a figure back (or to
+        # clear "provisional") is a real change and goes on to its preview.
+        return Staged(batch=None, duplicate_of=earlier, counts=counts)
     batch.counts = counts
     batch.changes = changes
     batch.notes = notes

@@ -34,7 +34,9 @@ def upload(request):
             options={"provisional": form.cleaned_data["provisional"]},
         )
         if staged.duplicate_of:
-            return render(request, "imports/duplicate.html", {"earlier": staged.duplicate_of})
+            earlier = staged.duplicate_of
+            own = earlier.created_by_id == request.user.id or is_performance_admin(request.user)
+            return render(request, "imports/duplicate.html", {"earlier": earlier, "own": own})
         if staged.problems:
             return render(
                 request,

@@ -105,3 +105,16 @@ def test_cancelling_a_preview_saves_nothing(officer, client):
     assert Value.objects.get(indicator__code="A2", period__code="2016-17 Q2").value == 82
     batch.refresh_from_db()
     assert batch.state == "cancelled"
+
+
+def test_the_duplicate_page_never_names_another_officers_file(officer, client):
+    from imports import service
+
+    data = b"authority,indicator,period,value\nE08000017,A2,2016-17 Q3,90\n"
+    trust = User.objects.get(username="trust")
+    service.apply(service.stage("returns", data, "trust-secret-name.csv", user=trust).batch)
+    upload = SimpleUploadedFile("mine.csv", data, content_type="text/csv")
+    html = client.post("/imports/upload/", {"kind": "returns", "file": upload}).content.decode()
+    assert "nothing would change" in html
+    assert "trust-secret-name" not in html
+    assert "trust" not in html.split("<main", 1)[1].split("</main>")[0]

@@ -193,6 +193,18 @@ def test_importing_the_same_content_again_changes_nothing(england):
     assert ImportBatch.objects.filter(kind="returns").count() == 1
 
 
+def test_re_uploading_an_earlier_file_to_put_a_figure_back_is_a_change(england):
+    """Decided by the diff against what is stored, not by the file's hash alone."""
+    original = HEADER + "E08000017,CIN-REFS,2016-17,4479\n"
+    service.apply(stage(original).batch)
+    service.apply(stage(HEADER + "E08000017,CIN-REFS,2016-17,4500\n", name="b.csv").batch)
+    back = stage(original, name="a-again.csv")
+    assert back.duplicate_of is None
+    assert back.counts == {"new": 0, "changed": 1, "unchanged": 0}
+    service.apply(back.batch)
+    assert Value.objects.get().value == 4479
+
+
 def test_reimporting_the_same_figures_in_a_new_file_writes_nothing(england):
     service.apply(stage(HEADER + "E08000017,CIN-REFS,2016-17,4479\n").batch)
     updated = Value.objects.get().updated_at
