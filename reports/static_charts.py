@@ -12,6 +12,10 @@ from datetime import date, timedelta
 import matplotlib
 
 matplotlib.use("svg")  # the SVG backend: no display, no browser
+# Text as SVG text, not as a path per glyph: a fraction of the size, and much lighter for
+# WeasyPrint to lay out (the PDF's own fonts draw it).
+matplotlib.rcParams["svg.fonttype"] = "none"
+matplotlib.rcParams["font.family"] = ["Liberation Sans", "DejaVu Sans", "sans-serif"]
 
 import matplotlib.dates as mdates  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
