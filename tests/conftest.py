@@ -67,3 +67,20 @@ def officer(demo, client):
     user = User.objects.get(username="officer")
     client.force_login(user)
     return user
+
+
+@pytest.fixture
+def published(england, django_capture_on_commit_callbacks):
+    """DfE's published national data as an officer would load it: authorities with their
+    statistical neighbours, then every figure through the import. Returns (folder, staged)."""
+    from imports import service
+
+    call_command(
+        "load_authorities",
+        str(england / "authorities.csv"),
+        neighbours=str(england / "statistical_neighbours.csv"),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        staged = service.stage("returns", (england / "values.csv").read_bytes(), "values.csv")
+        service.apply(staged.batch)
+    return england, staged

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from django.core.management import call_command
 
 from authorities.models import Authority
-from imports import service
 from indicators.models import Indicator, Period
 from reports.ranking import rank
 
@@ -73,17 +71,8 @@ def independent(folder, chosen: str = CHOSEN) -> dict:
 
 
 @pytest.fixture
-def loaded(england, django_capture_on_commit_callbacks):
-    call_command(
-        "load_authorities",
-        str(england / "authorities.csv"),
-        neighbours=str(england / "statistical_neighbours.csv"),
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        service.apply(
-            service.stage("returns", (england / "values.csv").read_bytes(), "values.csv").batch
-        )
-    return england
+def loaded(published):
+    return published[0]
 
 
 def test_every_rank_band_neighbour_mean_and_comparator_equals_dfes(loaded):

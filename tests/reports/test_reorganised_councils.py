@@ -8,7 +8,6 @@ from statistics import mean
 
 import pandas as pd
 import pytest
-from django.core.management import call_command
 
 from authorities.models import Authority
 from imports import service
@@ -16,19 +15,6 @@ from indicators.models import Indicator, Period, Value
 from reports.ranking import rank
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def published(england, django_capture_on_commit_callbacks):
-    call_command(
-        "load_authorities",
-        str(england / "authorities.csv"),
-        neighbours=str(england / "statistical_neighbours.csv"),
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        staged = service.stage("returns", (england / "values.csv").read_bytes(), "values.csv")
-        service.apply(staged.batch)
-    return england, staged
 
 
 def test_an_authority_that_changed_code_is_one_series_under_its_current_code(published):
