@@ -35,7 +35,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --no-input -v 0
 
 demo: migrate
-	$(BIN)/python manage.py load_demo
+	LOG_LEVEL=WARNING $(BIN)/python manage.py load_demo
 
 # The embedded path: SQLite under var/, Celery tasks run eagerly in-process (no Redis).
 run: demo
