@@ -16,8 +16,11 @@ def spreadsheet_safe(cell) -> str:
         return ""
     if isinstance(cell, bool):
         return "true" if cell else "false"
-    if isinstance(cell, int | float):
-        return f"{cell:g}"
+    if isinstance(cell, int):
+        return str(cell)
+    if isinstance(cell, float):
+        # Every digit the figure has, never six significant figures ("1.23457e+06").
+        return format(cell, ".15g")
     text = str(cell)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 

@@ -36,8 +36,7 @@ class IndicatorAdmin(admin.ModelAdmin):
         """The inline's targets, each through the write path (the formset's own save would
         write them behind the recompute's back)."""
         targets = formset.save(commit=False)
-        for target in formset.deleted_objects:
-            writes.delete_target(target)
+        writes.delete_targets(formset.deleted_objects)
         for target in targets:
             writes.save_target(target, user=request.user, reason="Edited in the admin")
         formset.save_m2m()
@@ -55,11 +54,10 @@ class TargetAdmin(admin.ModelAdmin):
         writes.save_target(obj, user=request.user, reason="Edited in the admin")
 
     def delete_model(self, request, obj):
-        writes.delete_target(obj)
+        writes.delete_targets([obj])
 
     def delete_queryset(self, request, queryset):
-        for target in queryset:
-            writes.delete_target(target)
+        writes.delete_targets(queryset)
 
 
 @admin.register(Period)
@@ -85,8 +83,7 @@ class ValueAdmin(admin.ModelAdmin):
         writes.save_value(obj, user=request.user, reason="Edited in the admin")
 
     def delete_model(self, request, obj):
-        writes.delete_value(obj)
+        writes.delete_values([obj])
 
     def delete_queryset(self, request, queryset):
-        for value in queryset:
-            writes.delete_value(value)
+        writes.delete_values(queryset)

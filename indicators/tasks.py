@@ -15,27 +15,41 @@ from .recompute import recompute
 log = logging.getLogger(__name__)
 
 
-@shared_task(
+# Every recompute task: redelivered if its worker dies, retried if the database blinks.
+RECOMPUTE_OPTIONS = dict(
     acks_late=True,
     autoretry_for=(DatabaseOperationalError,),
     max_retries=3,
     retry_backoff=True,
 )
-def recompute_statuses(authority_ids=None, indicator_ids=None) -> int:
-    """Idempotent: everything is derived from the stored values and targets, so a redelivered
-    or retried run ends in the same state."""
+
+
+def recompute_now(authority_ids=None, indicator_ids=None) -> int:
+    """The body of every recompute task (this one and the import's)."""
     if settings.FAULT_RECOMPUTE_DELAY:  # fault tests kill the worker in this window
         time.sleep(settings.FAULT_RECOMPUTE_DELAY)
     return recompute(authority_ids, indicator_ids)
 
 
-def schedule_recompute(authority_ids=None, indicator_ids=None) -> None:
-    """After the current transaction commits, queue a recompute of those series (None: all).
-    If the broker cannot be reached, run it in-process: a broker outage never leaves
-    statuses stale."""
+@shared_task(**RECOMPUTE_OPTIONS)
+def recompute_statuses(authority_ids=None, indicator_ids=None) -> int:
+    """Idempotent: everything is derived from the stored values and targets, so a redelivered
+    or retried run ends in the same state."""
+    return recompute_now(authority_ids, indicator_ids)
+
+
+def send_after_commit(task, *args, authority_ids=None, indicator_ids=None) -> None:
+    """After the current transaction commits, send `task` the series to recompute (None: all),
+    in a stable order; run it in-process if the broker cannot be reached."""
     authority_ids = sorted(authority_ids) if authority_ids is not None else None
     indicator_ids = sorted(indicator_ids) if indicator_ids is not None else None
-    transaction.on_commit(lambda: send_or_run(recompute_statuses, authority_ids, indicator_ids))
+    transaction.on_commit(lambda: send_or_run(task, *args, authority_ids, indicator_ids))
+
+
+def schedule_recompute(authority_ids=None, indicator_ids=None) -> None:
+    """After the current transaction commits, queue a recompute of those series (None: all).
+    A broker outage never leaves statuses stale."""
+    send_after_commit(recompute_statuses, authority_ids=authority_ids, indicator_ids=indicator_ids)
 
 
 @shared_task(acks_late=True)

@@ -188,10 +188,15 @@ def save_target(target: Target, user=None, reason: str = "") -> None:
         _schedule(None, *_affected([target]))
 
 
-def delete_target(target: Target) -> None:
+def delete_targets(targets) -> None:
+    """Targets deleted (one, or an admin's selection): one DELETE, history kept by
+    simple-history, one recompute of every series they touched."""
+    targets = list(targets)
+    if not targets:
+        return
     with transaction.atomic():
-        affected = _affected([target])
-        target.delete()
+        affected = _affected(targets)
+        Target.objects.filter(pk__in=[t.pk for t in targets]).delete()
         _schedule(None, *affected)
 
 
@@ -324,11 +329,14 @@ def save_value(value: Value, user=None, reason: str = "") -> None:
         _schedule(None, [value.authority_id], [value.indicator_id])
 
 
-def delete_value(value: Value) -> None:
+def delete_values(values) -> None:
+    """Figures deleted (one, or an admin's selection), with their history and one recompute."""
+    values = list(values)
+    if not values:
+        return
     with transaction.atomic():
-        authority_id, indicator_id = value.authority_id, value.indicator_id
-        value.delete()
-        _schedule(None, [authority_id], [indicator_id])
+        Value.objects.filter(pk__in=[v.pk for v in values]).delete()
+        _schedule(None, {v.authority_id for v in values}, {v.indicator_id for v in values})
 
 
 @transaction.atomic

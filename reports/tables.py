@@ -12,7 +12,6 @@ from indicators.rules import Status
 from indicators.templatetags.outturn import (
     direction_tag,
     figure,
-    mean_figure,
     no_value_reason,
     published_figure,
     signed_figure,
@@ -48,7 +47,7 @@ class ComparatorColumn(FigureColumn):
 
     def render(self, value, record):
         comparison = record.comparison
-        text = (mean_figure if self.mean else published_figure)(value, comparison.indicator)
+        text = (figure if self.mean else published_figure)(value, comparison.indicator)
         if self.with_period and comparison.period is not None:
             other = comparison.indicator.code != record.indicator.code
             return format_html(

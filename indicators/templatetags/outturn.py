@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -19,15 +17,21 @@ _STATUS_COLOURS = {
 }
 
 
-@register.filter
-def figure(number, indicator) -> str:
-    """One of the authority's own figures as the indicator publishes it: at its decimals
-    (rounded half up, as it is judged), and % for percentages."""
+def _formatted(number, places: int, unit: str) -> str:
+    """The one way a figure is written: rounded half up to `places`, thousands separated,
+    % for percentages; "–" for no figure."""
     if number is None or number == "":
         return "–"
-    places = indicator.decimals
     text = f"{round_half_up(float(number), places):,.{places}f}"
-    return f"{text}%" if indicator.unit == "percent" else text
+    return f"{text}%" if unit == "percent" else text
+
+
+@register.filter
+def figure(number, indicator) -> str:
+    """One of the authority's own figures, or a mean of figures (a mean has no precision of
+    its own), as the indicator publishes it: at its decimals, rounded half up as it is
+    judged."""
+    return _formatted(number, indicator.decimals, indicator.unit)
 
 
 @register.filter
@@ -38,22 +42,10 @@ def published_figure(number, indicator) -> str:
     if number is None or number == "":
         return "–"
     number = float(number)
-    places = max(
-        indicator.decimals,
-        next((p for p in range(indicator.decimals, 3) if abs(round(number, p) - number) < 1e-9), 2),
+    given = next(
+        (p for p in range(indicator.decimals, 3) if abs(round(number, p) - number) < 1e-9), 2
     )
-    text = f"{round_half_up(number, places):,.{places}f}"
-    return f"{text}%" if indicator.unit == "percent" else text
-
-
-@register.filter
-def mean_figure(number, indicator) -> str:
-    """A mean of published figures, at the indicator's own decimals: a mean has no
-    precision of its own to keep (19.43% of figures published as whole numbers is 19%)."""
-    if number is None:
-        return "–"
-    text = f"{float(number):,.{indicator.decimals}f}"
-    return f"{text}%" if indicator.unit == "percent" else text
+    return _formatted(number, max(indicator.decimals, given), indicator.unit)
 
 
 @register.filter
@@ -62,7 +54,7 @@ def seen_figure(number, seen: dict) -> str:
     (snapshots from before units were frozen fall back to the number as stored)."""
     if "unit" not in seen:
         return "–" if number is None else f"{number:g}"
-    return figure(number, SimpleNamespace(unit=seen["unit"], decimals=seen["decimals"]))
+    return _formatted(number, seen["decimals"], seen["unit"])
 
 
 @register.filter

@@ -200,3 +200,22 @@ def test_nothing_else_writes_values_or_targets():
             for pattern in (WRITES, RAW):
                 offenders += [f"{relative}: {m.group(0)}" for m in pattern.finditer(text)]
     assert offenders == []
+
+
+def test_deleting_targets_in_bulk_in_the_admin_recomputes_once(demo, admin_client, commits):
+    from django.contrib.admin import helpers
+
+    targets = list(Target.objects.filter(indicator__code__in=["A2", "A8"], fiscal_year=2016))
+    with commits() as callbacks:
+        response = admin_client.post(
+            "/admin/indicators/target/",
+            {
+                "action": "delete_selected",
+                helpers.ACTION_CHECKBOX_NAME: [t.pk for t in targets],
+                "post": "yes",
+            },
+        )
+    assert response.status_code == 302
+    assert len(callbacks) == 1  # one recompute for the selection, not one per target
+    assert a2().status == "no_target"
+    assert Target.history.filter(history_type="-").count() == 2

@@ -84,6 +84,9 @@ def test_the_command_explains_bad_arguments(demo, authority, period, message):
         ("\tx", "'\tx"),
         ("Doncaster", "Doncaster"),
         (-1.5, "-1.5"),
+        (1234567.891, "1234567.891"),  # every digit, never "1.23457e+06"
+        (81.4568, "81.4568"),
+        (4479, "4479"),
         (True, "true"),
         (None, ""),
     ],
