@@ -22,13 +22,11 @@ RANKED = {"local_authority", "joint"}
 SYMBOLS = {"c", "k", "low", "u", "x", "z", ""}
 
 
-def independent(folder, chosen: str = CHOSEN) -> dict:
-    """DfE's figures as DfE ranks them, by (indicator, period)."""
+def published_values(folder) -> pd.DataFrame:
+    """values.csv with each figure under the authority's current code (`current`), a figure
+    given under a former and a current code counted once, and DfE's symbols left out."""
     authorities = pd.read_csv(folder / "authorities.csv", dtype=str, keep_default_na=False)
     values = pd.read_csv(folder / "values.csv", dtype=str, keep_default_na=False)
-    neighbours = pd.read_csv(folder / "statistical_neighbours.csv", dtype=str)
-    indicators = pd.read_csv(folder / "indicators.csv", dtype=str, keep_default_na=False)
-
     # An authority that continues under one new code (and is its only predecessor) is the
     # same authority: its figures are the new code's, and a figure given under both is one.
     successors = authorities[authorities["replaced_by"].str.split().str.len() == 1]
@@ -39,12 +37,22 @@ def independent(folder, chosen: str = CHOSEN) -> dict:
     values = values.sort_values("former").drop_duplicates(
         ["current", "indicator", "period"], keep="first"
     )
+    values = values[~values["value"].str.strip("[]").str.lower().isin(SYMBOLS)].copy()
+    values["number"] = values["value"].astype(float)
+    return values
+
+
+def independent(folder, chosen: str = CHOSEN) -> dict:
+    """DfE's figures as DfE ranks them, by (indicator, period)."""
+    authorities = pd.read_csv(folder / "authorities.csv", dtype=str, keep_default_na=False)
+    values = published_values(folder)
+    neighbours = pd.read_csv(folder / "statistical_neighbours.csv", dtype=str)
+    indicators = pd.read_csv(folder / "indicators.csv", dtype=str, keep_default_na=False)
+
     kind = dict(zip(authorities["code"], authorities["kind"], strict=True))
     region = dict(zip(authorities["code"], authorities["region_code"], strict=True))
     polarity = dict(zip(indicators["code"], indicators["polarity"], strict=True))
     near = set(neighbours[neighbours["authority"] == chosen]["neighbour"])
-    values = values[~values["value"].str.strip("[]").str.lower().isin(SYMBOLS)].copy()
-    values["number"] = values["value"].astype(float)
 
     said = {}
     for (code, period), group in values.groupby(["indicator", "period"]):
@@ -110,3 +118,42 @@ def test_every_sampled_authoritys_neighbours_and_region_equal_dfes(loaded):
             where = (code, indicator, period)
             assert sorted(ranking.neighbour_values) == pytest.approx(expected["neighbours"]), where
             assert ranking.chosen_region == expected["region"], where
+
+
+def test_every_authoritys_quarter_page_comparisons_equal_dfes(loaded):
+    """What each authority's quarter page shows beside every national measure — England, its
+    region, its statistical neighbours (figures and count) and its quartile band — equals
+    DfE's, for all 153 authorities, at the period the page compares."""
+    from datetime import date
+
+    from reports.benchmarks import compare
+
+    said = independent(loaded)  # ranks and bands, England, by (indicator, period)
+    neighbours = pd.read_csv(loaded / "statistical_neighbours.csv", dtype=str)
+    authorities = pd.read_csv(loaded / "authorities.csv", dtype=str, keep_default_na=False)
+    region = dict(zip(authorities["code"], authorities["region_code"], strict=True))
+    figures = {
+        (row.current, row.indicator, row.period): row.number
+        for row in published_values(loaded).itertuples()
+    }
+    near = neighbours.groupby("authority")["neighbour"].apply(list).to_dict()
+    indicators = [i for i in Indicator.objects.all() if i.polarity != "none"]
+    checked = 0
+    for authority in Authority.objects.current_local().select_related("region"):
+        results = compare(authority, indicators, date(2025, 12, 31))
+        for indicator in indicators:
+            result = results[indicator.id]
+            if result.period is None:
+                continue
+            key = (indicator.code, result.period.code)
+            where = (authority.code, *key)
+            expected_near = sorted(
+                figures[(n, *key)] for n in near.get(authority.code, []) if (n, *key) in figures
+            )
+            assert sorted(result.neighbours) == pytest.approx(expected_near), where
+            assert result.england == said[key]["england"], where
+            assert result.region == figures.get((region[authority.code], *key)), where
+            rank_band = said[key]["ranks"].get(authority.code)
+            assert result.quartile == (rank_band[1] if rank_band else None), where
+            checked += 1
+    assert checked > 1500
