@@ -7,7 +7,9 @@ BIN := $(VENV)/bin
 STATIC_BUILD := build/static
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint format check-static migrate demo clean requirements
+# `make quick` while working: the suite on SQLite without browsers or a real worker, on
+# both cores (pytest-xdist); about 40 s. `make test` runs everything, in order.
+.PHONY: install run test quick lint format check-static migrate demo clean requirements
 
 install: $(VENV)/.installed $(STATIC_BUILD)/.built
 
@@ -50,6 +52,9 @@ test: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest
+
+quick: install
+	$(BIN)/pytest -n 2 -q -m "not browser and not worker"
 
 lint: install
 	$(BIN)/ruff check .

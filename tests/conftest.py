@@ -9,6 +9,8 @@ from django.core.management import call_command
 
 from config.celery import app as celery_app
 
+from .snapshot import load_once
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dfe"
 
 
@@ -38,11 +40,15 @@ def shared_data() -> Path:
 
 @pytest.fixture
 def demo(db, django_capture_on_commit_callbacks):
+    """The Doncaster demo, through the one write path, whose recompute runs after the commit.
+    Loaded for real once a session, then restored row for row (tests/snapshot.py)."""
     from demo.load import load_demo
 
-    # The demo writes through the one write path, whose recompute runs after the commit.
-    with django_capture_on_commit_callbacks(execute=True):
-        load_demo()
+    def load():
+        with django_capture_on_commit_callbacks(execute=True):
+            load_demo()
+
+    load_once("demo", load)
 
 
 @pytest.fixture
@@ -57,8 +63,12 @@ def panel_member(demo, client):
 @pytest.fixture
 def england(db, shared_data):
     """Every English authority and DfE's indicator definitions, as an officer would start."""
-    call_command("load_authorities", str(shared_data / "authorities.csv"))
-    call_command("import_indicators", str(shared_data / "indicators.csv"))
+
+    def load():
+        call_command("load_authorities", str(shared_data / "authorities.csv"))
+        call_command("import_indicators", str(shared_data / "indicators.csv"))
+
+    load_once("england", load)
     return shared_data
 
 
@@ -75,12 +85,15 @@ def published(england, django_capture_on_commit_callbacks):
     statistical neighbours, then every figure through the import. Returns (folder, staged)."""
     from imports import service
 
-    call_command(
-        "load_authorities",
-        str(england / "authorities.csv"),
-        neighbours=str(england / "statistical_neighbours.csv"),
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        staged = service.stage("returns", (england / "values.csv").read_bytes(), "values.csv")
-        service.apply(staged.batch)
-    return england, staged
+    def load():
+        call_command(
+            "load_authorities",
+            str(england / "authorities.csv"),
+            neighbours=str(england / "statistical_neighbours.csv"),
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            staged = service.stage("returns", (england / "values.csv").read_bytes(), "values.csv")
+            service.apply(staged.batch)
+        return staged
+
+    return england, load_once("published", load)

@@ -11,19 +11,24 @@ from imports import service
 from indicators.models import Value
 from reports import ranking as compare_module
 
+from ..snapshot import load_once
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def national(england, demo, panel_member):
-    service.apply(
-        service.stage("returns", (england / "values.csv").read_bytes(), "values.csv").batch
-    )
-    call_command(
-        "load_authorities",
-        str(england / "authorities.csv"),
-        neighbours=str(england / "statistical_neighbours.csv"),
-    )
+    def load():
+        service.apply(
+            service.stage("returns", (england / "values.csv").read_bytes(), "values.csv").batch
+        )
+        call_command(
+            "load_authorities",
+            str(england / "authorities.csv"),
+            neighbours=str(england / "statistical_neighbours.csv"),
+        )
+
+    load_once("national pages", load)
     return england
 
 

@@ -1,0 +1,137 @@
+"""Load an expensive fixture once per test session, then restore it in each test that asks.
+
+The first test to ask runs the real loader (through the one write path, recompute and all)
+and records, table by table, every row it added or changed. Later tests that start from the
+same database state get the same rows back with one multi-row INSERT per table, inside their
+own transaction, so each test still starts from exactly what the loader writes and rolls
+back as before. A few hundred milliseconds a test become a few: most of the suite's set-up.
+A test that starts from any other state (its own rows first, or a transactional test's flush
+that recreated the migrations' rows) gets the real loader, recorded under that state.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import connection, transaction
+
+
+@dataclass
+class TableRows:
+    table: str
+    pk: str
+    columns: list[str]
+    rows: list[tuple]
+
+
+def _tables() -> list[tuple[str, str]]:
+    seen, tables = set(), []
+    for model in apps.get_models(include_auto_created=True):
+        table = model._meta.db_table
+        # Sessions are a signed-in client's own, with random keys: never part of a fixture.
+        if model._meta.managed and not model._meta.proxy and table not in seen | {"django_session"}:
+            seen.add(table)
+            tables.append((table, model._meta.pk.column))
+    return tables
+
+
+def _read(table: str) -> tuple[list[str], set[tuple]]:
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {quote(table)}")  # noqa: S608 - table names are ours
+        columns = [column[0] for column in cursor.description]
+        rows = {tuple(_storable(value) for value in row) for row in cursor.fetchall()}
+    return columns, rows
+
+
+def _storable(value):
+    """psycopg returns JSON columns as Python objects; the snapshot keeps their text."""
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return value
+
+
+@dataclass
+class Snapshot:
+    parts: list[TableRows]
+    baseline: list[tuple]  # every table's row count and largest key before the loader ran
+
+
+def _baseline() -> list[tuple]:
+    quote = connection.ops.quote_name
+    query = " UNION ALL ".join(
+        f"SELECT '{table}', COUNT(*), MAX({quote(pk)}) FROM {quote(table)}"  # noqa: S608
+        for table, pk in _tables()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        return sorted(cursor.fetchall())
+
+
+def record(load: Callable[[], object]) -> Snapshot:
+    """Run `load` and return every row it added or changed, per table."""
+    baseline = _baseline()
+    before = {table: _read(table)[1] for table, _ in _tables()}
+    load()
+    changed = []
+    for table, pk in _tables():
+        columns, rows = _read(table)
+        removed = {row[columns.index(pk)] for row in before[table] - rows}
+        added = sorted(rows - before[table], key=lambda row: row[columns.index(pk)])
+        if {row[columns.index(pk)] for row in added} < removed:
+            raise RuntimeError(f"the loader deleted rows from {table}: cannot snapshot it")
+        if added:
+            changed.append(TableRows(table, pk, columns, added))
+    return Snapshot(changed, baseline)
+
+
+@transaction.atomic  # foreign keys are checked at the commit, whatever the order of tables
+def restore(snapshot: Snapshot) -> None:
+    """Write the recorded rows back: replace any with the same key, insert the rest."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for part in snapshot.parts:
+            names = ", ".join(quote(column) for column in part.columns)
+            marks = "(" + ", ".join(["%s"] * len(part.columns)) + ")"
+            keys = [row[part.columns.index(part.pk)] for row in part.rows]
+            size = max(1, 20_000 // len(part.columns))  # within every backend's parameter limit
+            for start in range(0, len(part.rows), size):
+                chunk = part.rows[start : start + size]
+                cursor.execute(
+                    f"DELETE FROM {quote(part.table)} WHERE {quote(part.pk)} IN "  # noqa: S608
+                    f"({', '.join(['%s'] * len(chunk))})",
+                    keys[start : start + size],
+                )
+                cursor.execute(
+                    f"INSERT INTO {quote(part.table)} ({names}) VALUES "  # noqa: S608
+                    + ", ".join([marks] * len(chunk)),
+                    [value for row in chunk for value in row],
+                )
+        # PostgreSQL's sequences must move past the restored keys (SQLite's follow by themselves).
+        tables = {part.table for part in snapshot.parts}
+        models = [
+            m for m in apps.get_models(include_auto_created=True) if m._meta.db_table in tables
+        ]
+        for statement in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(statement)
+
+
+_recorded: dict[tuple, tuple[Snapshot, object]] = {}
+
+
+def load_once(name: str, load: Callable[[], object]):
+    """`load()`'s result, running it for real the first time from this database state and
+    restoring its rows every later time."""
+    key = (name, connection.vendor, tuple(_baseline()))
+    if key in _recorded:
+        snapshot, result = _recorded[key]
+        restore(snapshot)
+        return result
+    outcome = []
+    snapshot = record(lambda: outcome.append(load()))
+    _recorded[key] = (snapshot, outcome[0])
+    return outcome[0]
