@@ -25,7 +25,7 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY requirements.txt ./
-RUN pip install --no-cache-dir uv && uv pip install --system --no-cache -r requirements.txt
+RUN pip install --no-cache-dir uv && uv pip install --system --no-cache --compile-bytecode -r requirements.txt
 
 COPY . .
 COPY --from=assets /build/static/govuk build/static/govuk

@@ -67,6 +67,7 @@ def logging_config(level: str = "INFO", log_format: str = "json") -> dict:
             "axes": {"level": "WARNING"},
             "django.server": {"level": "WARNING"},  # runserver's own line repeats ours
             "fontTools": {"level": "WARNING"},
+            "weasyprint": {"level": "WARNING"},  # a line per layout step of every PDF
             "health_check": {"level": "ERROR"},  # a failed check is in the 503 it answers
         },
     }

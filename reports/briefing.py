@@ -8,6 +8,7 @@ import base64
 import hashlib
 import logging
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.db.models import Max
@@ -17,8 +18,8 @@ from django.utils import timezone
 from authorities.models import Authority
 from indicators.models import Period, Target, Value
 from indicators.rules import Direction
-from scrutiny.challenge import open_actions
-from scrutiny.models import Action, ChallengeRecord
+from scrutiny.challenge import mark_revisions, open_actions, publish
+from scrutiny.models import Action, ChallengeRecord, Publication
 
 from .measure import build_stories
 from .quarter import Quarter, build_quarter
@@ -41,10 +42,30 @@ class QuarterBriefing:
     worsening: int
     actions: list
     data_as_of: object
+    # Today's paper: the panel's last presentation, against which revised figures are marked.
+    # The paper as presented: None (it *is* the presentation).
+    compared_with: Publication | None = None
+    revised: list = field(default_factory=list)
 
 
-def assemble(authority: Authority, period: Period, timings: BriefingTimings | None = None):
+def assemble(
+    authority: Authority,
+    period: Period,
+    timings: BriefingTimings | None = None,
+    as_presented: bool = False,
+) -> QuarterBriefing:
+    """One quarter's part of the paper. Unless it is being frozen as presented, every figure
+    or status revised since the quarter was last presented to the panel is marked with what
+    the panel saw."""
     quarter = build_quarter(authority, period)
+    compared_with = None
+    if not as_presented:
+        compared_with = (
+            Publication.objects.filter(authority=authority, period=period)
+            .order_by("-published_at", "-pk")
+            .first()
+        )
+        mark_revisions(quarter, compared_with)
     selected = [
         row
         for row in quarter.measures + quarter.volumetric
@@ -64,7 +85,9 @@ def assemble(authority: Authority, period: Period, timings: BriefingTimings | No
         svg = chart_svg(story)
         if timings is not None:
             timings.charts.append(time.perf_counter() - started)
-        recent = [v for v in story.values if v.period.end <= period.end][-8:]
+        recent = [
+            v for v in story.values if v.period.kind == period.kind and v.period.end <= period.end
+        ][-5:]
         sections.append(
             {
                 "row": row,
@@ -87,26 +110,51 @@ def assemble(authority: Authority, period: Period, timings: BriefingTimings | No
         worsening=directions.count(Direction.WORSE),
         actions=open_actions(authority, today),
         data_as_of=as_of["latest"],
+        compared_with=compared_with,
+        revised=[row for row in quarter.measures + quarter.volumetric if row.presented],
     )
 
 
 def render_pdf(
-    authority: Authority, periods: list[Period], timings: BriefingTimings | None = None
+    authority: Authority,
+    periods: list[Period],
+    timings: BriefingTimings | None = None,
 ) -> bytes:
+    """Today's paper for `periods`, every revision since the last presentation marked."""
+    briefings = [assemble(authority, period, timings) for period in periods]
+    return render_briefings(authority, briefings, timings)
+
+
+def present(authority: Authority, period: Period, user, presented_on) -> Publication:
+    """Present a quarter to the panel: its snapshot and its PDF paper are frozen from one
+    assembly of the figures, so the paper and the page "as presented" always agree."""
+    briefing = assemble(authority, period, as_presented=True)
+    paper = render_briefings(authority, [briefing], presented_on=presented_on)
+    return publish(briefing.quarter, user, presented_on, paper=paper)
+
+
+def render_briefings(
+    authority: Authority,
+    briefings: list[QuarterBriefing],
+    timings: BriefingTimings | None = None,
+    presented_on=None,
+) -> bytes:
+    """The PDF of assembled quarters; with `presented_on`, headed as the paper presented to
+    the panel that day."""
     from weasyprint import HTML
 
-    briefings = [assemble(authority, period, timings) for period in periods]
     html = render_to_string(
         "reports/briefing.html",
         {
             "authority": authority,
             "briefings": briefings,
-            "periods": periods,
+            "periods": [briefing.quarter.period for briefing in briefings],
             "generated_on": timezone.now(),
+            "presented_on": presented_on,
         },
     )
     started = time.perf_counter()
-    document = HTML(string=html, base_url=None).render(pdf_tags=True)
+    document = HTML(string=html, base_url=None, url_fetcher=_data_only()).render(pdf_tags=True)
     pdf = document.write_pdf(pdf_tags=True)
     if timings is not None:
         timings.render = time.perf_counter() - started
@@ -114,19 +162,44 @@ def render_pdf(
     return pdf
 
 
+def _data_only():
+    """WeasyPrint may read the charts' data: URIs and nothing else, within 5 s: a paper never
+    waits on the network (nor can anything in it make the server fetch an address)."""
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(timeout=5, allowed_protocols={"data"}, allow_redirects=False)
+
+
+_CHARTS: OrderedDict[tuple, str | None] = OrderedDict()  # a worker's recent charts, by content
+_CHARTS_KEPT = 256
+
+
 def chart_svg(story) -> str | None:
     """The measure's chart as a data URI of an SVG image (matplotlib, no browser), or None
-    where there is no figure to draw: the briefing then says so in a sentence."""
+    where there is no figure to draw: the briefing then says so in a sentence. A worker keeps
+    its recent charts keyed by everything drawn in them, so an unchanged measure is not
+    drawn twice (the key is the content itself: a revised figure is a new chart)."""
+    series = {story.authority.name: story.values, "England": story.england}
+    key = (
+        story.indicator.code,
+        story.indicator.unit,
+        tuple(
+            (label, tuple((v.period.code, v.value) for v in values))
+            for label, values in series.items()
+        ),
+        tuple((t.fiscal_year, t.target, t.tolerance) for t in story.targets),
+    )
+    if key in _CHARTS:
+        _CHARTS.move_to_end(key)
+        return _CHARTS[key]
     from . import static_charts  # matplotlib takes a second to import: only when drawing
 
-    svg = static_charts.measure_svg(
-        story.indicator,
-        {story.authority.name: story.values, "England": story.england},
-        story.targets,
-    )
-    if svg is None:
-        return None
-    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+    svg = static_charts.measure_svg(story.indicator, series, story.targets)
+    uri = None if svg is None else "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+    _CHARTS[key] = uri
+    if len(_CHARTS) > _CHARTS_KEPT:
+        _CHARTS.popitem(last=False)
+    return uri
 
 
 def fingerprint() -> str:

@@ -25,7 +25,7 @@ from indicators.rules import PeriodKind  # noqa: E402
 
 from .charts import AMBER_BAND, BLUE, GREY, INK, MAX_TICKS  # noqa: E402
 
-SIZE_INCHES = (7.0, 2.8)
+SIZE_INCHES = (4.5, 2.5)  # drawn at about its printed size: 60% of the A4 text width
 STYLES = [(BLUE, "o", "-"), (GREY, "s", ":"), (INK, "^", "-.")]
 KINDS = [
     (PeriodKind.QUARTER, 5, "quarters"),
@@ -100,8 +100,9 @@ def measure_svg(indicator: Indicator, series: dict, targets: list[Target]) -> by
     axes.grid(color="#f3f2f1", linewidth=0.8)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-    axes.legend(fontsize=7, frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.18))
-    figure.tight_layout()
+    axes.legend(fontsize=7, frameon=False, ncols=3, loc="lower center", bbox_to_anchor=(0.5, 1.0))
+    # Fixed margins, not tight_layout(): that draws the whole figure once more to measure it.
+    figure.subplots_adjust(left=0.11, right=0.98, top=0.85, bottom=0.24)
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Title": f"{indicator.code} over time"})
     return buffer.getvalue().encode()

@@ -4,6 +4,7 @@ import logging
 import time
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.base import ContentFile
 
 from indicators.models import Period
@@ -13,7 +14,13 @@ from .models import Briefing
 log = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True)
+# A year's paper takes seconds; two minutes means something is wrong, and it says so.
+BRIEFING_SOFT_LIMIT = 120
+
+
+@shared_task(
+    acks_late=True, soft_time_limit=BRIEFING_SOFT_LIMIT, time_limit=BRIEFING_SOFT_LIMIT + 30
+)
 def build_briefing(briefing_id: int) -> str:
     """Build a queued briefing. Claimed by a conditional UPDATE, so a redelivered task that
     finds it already built does nothing."""
@@ -35,6 +42,14 @@ def build_briefing(briefing_id: int) -> str:
         pdf = render_pdf(briefing.authority, periods)
         briefing.file.save(f"briefing-{briefing.pk}.pdf", ContentFile(pdf), save=False)
         briefing.state = Briefing.State.DONE
+    except SoftTimeLimitExceeded:
+        log.error("briefing %s stopped after %s s", briefing_id, BRIEFING_SOFT_LIMIT)
+        briefing.state = Briefing.State.FAILED
+        briefing.message = (
+            f"The briefing was stopped after {BRIEFING_SOFT_LIMIT // 60} minutes without "
+            "finishing. Try again from the quarter page; if it happens again, tell your "
+            "administrator."
+        )
     except Exception as error:
         log.exception("briefing %s failed", briefing_id)
         briefing.state = Briefing.State.FAILED

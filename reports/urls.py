@@ -10,6 +10,7 @@ quarter_patterns = [
     path("export.csv", quarter.quarter_export, name="quarter_export"),
     path("publish/", quarter.publish_quarter, name="publish"),
     path("briefing.pdf", briefing.quarter_pdf, name="briefing_pdf"),
+    path("presented/<int:pk>/paper.pdf", briefing.presented_paper, name="presented_paper"),
 ]
 # Below /a/<authority_slug>/.
 authority_patterns = [

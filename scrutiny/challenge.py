@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -57,8 +58,9 @@ def carry_over(action: Action, user) -> Action:
     return copy
 
 
-def publish(quarter, user, presented_on: date) -> Publication:
-    """Freeze what the panel sees: every figure, status and the commentary, as of now."""
+def publish(quarter, user, presented_on: date, paper: bytes | None = None) -> Publication:
+    """Freeze what the panel sees: every figure, status and the commentary, as of now, and
+    the PDF paper built from the same `quarter` (reports.briefing.present builds both)."""
     records = records_for(quarter.authority, quarter.period)
     measures = {}
     for row in [*quarter.measures, *quarter.volumetric]:
@@ -82,7 +84,7 @@ def publish(quarter, user, presented_on: date) -> Publication:
             "questions": record.questions if record else "",
             "provider_response": record.provider_response if record else "",
         }
-    return Publication.objects.create(
+    publication = Publication(
         authority=quarter.authority,
         period=quarter.period,
         published_by=user,
@@ -105,6 +107,12 @@ def publish(quarter, user, presented_on: date) -> Publication:
             "frozen_at": timezone.now().isoformat(),
         },
     )
+    with transaction.atomic():
+        publication.save()
+        if paper is not None:
+            name = f"{quarter.authority.slug}-{quarter.period.slug}-presented-{presented_on}.pdf"
+            publication.paper.save(name, ContentFile(paper))
+    return publication
 
 
 def mark_revisions(quarter, publication: Publication | None) -> None:

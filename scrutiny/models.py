@@ -108,6 +108,11 @@ class Publication(models.Model):
     )
     presented_on = models.DateField(help_text="The date of the panel meeting.")
     snapshot = models.JSONField()
+    paper = models.FileField(
+        upload_to="papers/%Y/%m/",
+        blank=True,
+        help_text="The PDF briefing as presented, built from the same figures as the snapshot.",
+    )
 
     class Meta:
         ordering = ["-published_at"]

@@ -11,7 +11,7 @@ from authorities.models import Authority, OfficerAssignment
 from imports import service
 from imports.models import ImportBatch
 from reports.models import Briefing
-from scrutiny.models import Action
+from scrutiny.models import Action, Publication
 from tests.factories import ValueFactory, period
 from tests.http import close
 
@@ -27,6 +27,7 @@ def world(demo, settings, monkeypatch):
     monkeypatch.setattr("reports.views.briefing.send_or_run", lambda *args: None)
     # Who may download the quarter's PDF is the question here, not drawing it six times.
     monkeypatch.setattr("reports.views.briefing.render_pdf", lambda *args: b"%PDF-1.7")
+    monkeypatch.setattr("reports.briefing.render_briefings", lambda *args, **kw: b"%PDF-1.7")
     derby = Authority.objects.create(
         code="E06000015", dfe_code="831", name="Derby", slug="derby", kind="local_authority"
     )
@@ -47,7 +48,20 @@ def world(demo, settings, monkeypatch):
         state=Briefing.State.DONE,
     )
     briefing.file.save("briefing.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
-    return {"batch": batch.pk, "draft": draft.pk, "action": action.pk, "briefing": briefing.pk}
+    presented = Publication.objects.create(
+        authority=briefing.authority,
+        period=period("2016-17 Q2"),
+        presented_on="2016-12-06",
+        snapshot={"measures": {}},
+    )
+    presented.paper.save("paper.pdf", ContentFile(b"%PDF-1.7 as presented"), save=True)
+    return {
+        "batch": batch.pk,
+        "draft": draft.pk,
+        "action": action.pk,
+        "briefing": briefing.pk,
+        "presented": presented.pk,
+    }
 
 
 def as_role(client, role):
@@ -94,6 +108,16 @@ MATRIX = [
     ("/a/doncaster/y/2016-17/briefing/", "post", 302, 403, 302, 302, 403, 302),
     ("/briefings/{briefing}/", "get", 302, 200, 200, 200, 200, 200),
     ("/briefings/{briefing}/download/", "get", 302, 200, 200, 200, 200, 200),
+    (
+        "/a/doncaster/q/2016-17-q2/presented/{presented}/paper.pdf",
+        "get",
+        302,
+        200,
+        200,
+        200,
+        200,
+        200,
+    ),
 ]
 
 # Pages the matrix leaves to their own tests: Django's admin and sign-out.

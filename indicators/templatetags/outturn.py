@@ -63,6 +63,11 @@ def status_label(code: str) -> str:
 
 
 @register.filter
+def status_symbol(code: str) -> str:
+    return Status(code).symbol
+
+
+@register.filter
 def signed_figure(number, indicator) -> str:
     """A change. A change in a percentage is in percentage points, said in words ("down 11
     points"), never "-11%", which would read as a relative change."""

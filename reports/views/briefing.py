@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from authorities.models import Authority
@@ -13,6 +16,7 @@ from core.tasks import send_or_run
 from indicators.lookups import period_or_404
 from indicators.models import Period
 from indicators.rules import PeriodKind, PeriodParseError, parse_period
+from scrutiny.models import Publication
 
 from ..briefing import fingerprint, render_pdf
 from ..models import Briefing
@@ -55,13 +59,21 @@ def request_year(request, authority_slug: str, period_slug: str):
     return redirect("reports:briefing", pk=briefing.pk)
 
 
+STUCK_AFTER = timedelta(minutes=5)
+
+
 @login_required
 @require_GET
 def detail(request, pk: int):
     briefing = get_object_or_404(Briefing.objects.select_related("authority"), pk=pk)
     stale = briefing.state == Briefing.State.DONE and briefing.fingerprint != fingerprint()
+    waiting = briefing.state in (Briefing.State.QUEUED, Briefing.State.RUNNING)
+    # The page stops refreshing and says so once a paper is long overdue: never waits for ever.
+    stuck = waiting and timezone.now() - briefing.requested_at > STUCK_AFTER
     return render(
-        request, "reports/briefing_status.html", {"briefing": briefing, "out_of_date": stale}
+        request,
+        "reports/briefing_status.html",
+        {"briefing": briefing, "out_of_date": stale, "stuck": stuck, "waiting": waiting},
     )
 
 
@@ -77,3 +89,27 @@ def download(request, pk: int):
         filename=f"outturn-briefing-{briefing.authority.slug}-{briefing.period_codes[0][:7]}.pdf",
         content_type="application/pdf",
     )
+
+
+@login_required
+@require_GET
+def presented_paper(request, authority_slug: str, period_slug: str, pk: int):
+    """The PDF paper exactly as it was presented to the panel (frozen when presented)."""
+    publication = get_object_or_404(
+        Publication, pk=pk, authority__slug=authority_slug, period__code=_period_code(period_slug)
+    )
+    if not publication.paper:
+        raise Http404("This quarter was presented before Outturn kept the paper itself.")
+    return FileResponse(
+        publication.paper.open("rb"),
+        as_attachment=True,
+        filename=(
+            f"outturn-briefing-{authority_slug}-{period_slug}-as-presented-"
+            f"{publication.presented_on}.pdf"
+        ),
+        content_type="application/pdf",
+    )
+
+
+def _period_code(period_slug: str) -> str:
+    return period_or_404(period_slug, PeriodKind.QUARTER).code

@@ -18,9 +18,9 @@ from core.access import COUNCIL, officer_side
 from core.csv import csv_response
 from indicators.lookups import period_or_404
 from indicators.rules import PeriodKind
-from scrutiny.challenge import publish
 from scrutiny.forms import PublishForm
 
+from ..briefing import present
 from ..export import QUARTER_COLUMNS, quarter_rows
 from ..pages import measures_table, quarter_page
 from ..quarter import build_quarter, latest_quarter
@@ -116,7 +116,7 @@ def quarter_export(request, authority_slug: str, period_slug: str):
 @login_required
 @require_POST
 def publish_quarter(request, authority_slug: str, period_slug: str):
-    """Freeze the quarter as the panel is shown it (scrutiny.challenge.publish)."""
+    """Freeze the quarter as the panel is shown it, with its paper (reports.briefing.present)."""
     authority = get_object_or_404(Authority, slug=authority_slug)
     if officer_side(request.user, authority) != COUNCIL:
         raise PermissionDenied("Only the council's officers can present a quarter to the panel.")
@@ -124,9 +124,7 @@ def publish_quarter(request, authority_slug: str, period_slug: str):
     form = PublishForm(request.POST)
     if not form.is_valid():
         return redirect("reports:quarter", authority_slug, period_slug)
-    publication = publish(
-        build_quarter(authority, period), request.user, form.cleaned_data["presented_on"]
-    )
+    publication = present(authority, period, request.user, form.cleaned_data["presented_on"])
     return redirect(
         reverse("reports:quarter", args=[authority.slug, period.slug])
         + f"?presented={publication.pk}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -37,8 +38,11 @@ def demo_briefing(django_db_setup, django_db_blocker, tmp_path_factory):
     from django.db import transaction
     from django.test import TestCase
 
+    from authorities.models import Authority
     from config.celery import app
     from demo.load import load_demo
+    from indicators.models import Period
+    from reports.briefing import assemble
 
     path = tmp_path_factory.mktemp("briefing") / "q2.pdf"
     eager, app.conf.task_always_eager = app.conf.task_always_eager, True  # as every test runs
@@ -47,28 +51,85 @@ def demo_briefing(django_db_setup, django_db_blocker, tmp_path_factory):
             with TestCase.captureOnCommitCallbacks(execute=True):
                 load_demo()
             call_command("briefing", authority="Doncaster", period="2016-17 Q2", output=str(path))
+            sections = assemble(
+                Authority.objects.get(slug="doncaster"), Period.objects.get(code="2016-17 Q2")
+            ).sections
+            blocks = [_block_texts(section) for section in sections]
             transaction.set_rollback(True)
     finally:
         app.conf.task_always_eager = eager
-    return path
+    paper = Paper(path)
+    paper.blocks = blocks  # what each exception block must keep on one page
+    return paper
 
 
-def test_the_summary_counts_and_hard_to_shift_are_in_the_text(demo_briefing):
-    text = " ".join(text_of(demo_briefing).split())
-    assert "Children's services performance: Quarter 2 2016/17" in text
-    assert "All categories 2 3 11 2 18" in text
-    assert "Children in Care 0 1 4 0 5" in text
-    assert "Hard to shift • A2 Single assessments completed within 45 working days" in text
+class Paper(type(Path())):
+    """The PDF's path, with what its exception blocks hold (`blocks`)."""
+
+
+def _block_texts(section) -> tuple[str, list[str]]:
+    """A block's heading and the first words of each of its parts, last part last."""
+    row = section["row"]
+    parts = [f"Figures for {row.indicator.code}"]
+    if row.challenge:
+        parts += [
+            text.split("\n")[0][:40]
+            for text in (row.challenge.council_comment, row.challenge.provider_response)
+            if text
+        ]
+    parts += [action.text[:40] for action, _ in section["actions"]]
+    return f"{row.indicator.code} {row.indicator.name}", parts
+
+
+def pages_of(path) -> list[str]:
+    """Each page's text in reading order, whitespace folded (pages end in form feeds)."""
+    raw = subprocess.run(
+        ["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return [" ".join(page.split()) for page in raw.split("\f") if page.strip()]
+
+
+def test_the_first_page_is_the_one_minute_summary(demo_briefing):
+    first = pages_of(demo_briefing)[0]
+    assert "Doncaster: Quarter 2 2016/17" in first
+    assert "All categories 2 3 11 2 18" in first
+    assert "Children in Care 0 1 4 0 5" in first
+    assert "5 measures improved and 0 got worse" in first
+    assert "Hard to shift (outside tolerance two or more quarters running): A2 Single" in first
+    assert "✗ Areas of concern A2 Single assessments completed within 45 working days" in first
+    assert "✓ Areas performing well A1 Re-referrals" in first
+    assert "Context: volumetric measures" in first
+    assert "E1 Contacts into social care (monthly average) 1,669 1,843 -174" in first
+
+
+def test_the_demo_quarter_fits_eight_pages_and_no_block_is_split(demo_briefing):
+    pages = pages_of(demo_briefing)
+    assert len(pages) <= 8
+    assert len(demo_briefing.blocks) >= 6
+    for heading, parts in demo_briefing.blocks:
+        where = [page for page in pages if parts[0] in page]  # "Figures for A2"
+        assert len(where) == 1, (heading, len(where))
+        page = where[0]
+        assert heading in page, (heading, "split from its figures")
+        for part in parts[1:]:
+            assert " ".join(part.split()) in page, (heading, part, "split from its block")
+
+
+def test_no_page_is_an_empty_chart(demo_briefing):
+    """Every page carries text beyond its running header and footer."""
+    for number, page in enumerate(pages_of(demo_briefing), start=1):
+        # The running header and footer are about 25 words.
+        assert len(page.split()) > 100, f"page {number} is nearly empty: {page[:200]}"
 
 
 def test_each_section_has_its_figures_and_commentary(demo_briefing):
     text = " ".join(text_of(demo_briefing).split())
     assert "A2 Single assessments completed within 45 working days ✗ Outside tolerance" in text
-    assert "Quarter 2 2016/17 82%" in text
+    assert "82% ✗ Outside" in text
     assert "Assessment timeliness has fallen again" in text
     assert "Three teams account for most of the drop" in text
     assert "Overdue: Report which teams are behind" in text
-    assert "Appendix: every measure" in text
+    assert "Every measure, Quarter 2 2016/17" in text
     assert "E1 Contacts into social care (monthly average) 1,669 1,843 -174" in text
 
 
@@ -112,7 +173,7 @@ def test_charts_are_drawn_into_the_measure_sections(demo, tmp_path):
         Authority.objects.get(slug="doncaster"), [Period.objects.get(code="2016-17 Q2")], timings
     )
     assert len(timings.charts) >= 6
-    assert timings.pages > 5
+    assert 5 < timings.pages <= 8
 
 
 def test_a_quarter_with_no_data_says_so(demo, tmp_path):
@@ -210,7 +271,7 @@ def test_the_page_the_export_and_the_pdf_say_the_same_for_every_measure(
         ["pdftotext", "-raw", str(demo_briefing), "-"], capture_output=True, text=True, check=True
     ).stdout  # reading order: a wrapped cell stays whole
     text = " ".join(raw.split())
-    appendix = text[text.index("Appendix: every measure") :]
+    appendix = text[text.index("Every measure, Quarter 2 2016/17") :]
     codes = [row.record.indicator for row in table.rows]
     assert len(codes) == 18
     for indicator in codes:
@@ -252,10 +313,133 @@ def test_the_briefing_command_needs_no_browser(demo, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert shutil.which("chromium", path="/nonexistent") is None
     text = " ".join(text_of(tmp_path / "q2.pdf").split())
-    assert "Children's services performance: Quarter 2 2016/17" in text
+    assert "Doncaster: Quarter 2 2016/17" in text
+    assert "Figures for A2" in text
 
 
 def _database_url() -> str:
     from tests.workers import database_url
 
     return database_url()
+
+
+def test_the_paper_as_presented_keeps_its_figures_and_todays_marks_the_revision(
+    demo, client, django_capture_on_commit_callbacks, tmp_path
+):
+    """Presenting Q2 freezes its PDF. A2 is then revised from 82% to 93%: the paper as
+    presented still says 82%, outside tolerance; today's paper says 93% and marks it, with
+    what the panel saw."""
+    from django.contrib.auth.models import User
+
+    from indicators import writes
+    from indicators.models import Value
+    from scrutiny.models import Publication
+
+    quarter = "/a/doncaster/q/2016-17-q2/"
+    client.force_login(User.objects.get(username="officer"))
+    client.post(f"{quarter}publish/", {"presented_on": "2016-12-06"})
+    publication = Publication.objects.get()
+    assert publication.paper.name.endswith(".pdf")
+    value = Value.objects.get(
+        indicator__code="A2", authority__slug="doncaster", period__code="2016-17 Q2"
+    )
+    value.value = 93
+    with django_capture_on_commit_callbacks(execute=True):
+        writes.save_value(value, reason="Late recording found")
+
+    page = client.get(quarter).content.decode()
+    link = f"{quarter}presented/{publication.pk}/paper.pdf"
+    assert "The paper as presented on 6 December 2016 (PDF)" in page
+    assert link in page
+    response = client.get(link)
+    assert response["Content-Type"] == "application/pdf"
+    presented = _saved(response, tmp_path / "presented.pdf")
+    close(response)
+    then = pages_of(presented)
+    assert "the paper as presented to the panel on 6 December 2016" in then[0]
+    assert "A2 Single assessments completed within 45 working days: 82%" in then[0]
+    assert "93%" not in " ".join(then)
+    assert "‡" not in " ".join(then)
+
+    today = _saved(client.get(f"{quarter}briefing.pdf"), tmp_path / "today.pdf")
+    now = " ".join(pages_of(today))
+    assert "This quarter was presented to the panel on 6 December 2016." in now
+    assert "1 figure or status revised since then is marked ‡" in now
+    assert (
+        "‡ Revised since the panel saw it on 6 December 2016: then 82%, outside tolerance; "
+        "now 93%, on or better than target." in now
+    )
+
+
+def _saved(response, path: Path) -> Path:
+    path.write_bytes(
+        b"".join(response.streaming_content) if response.streaming else response.content
+    )
+    return path
+
+
+def test_a_measure_without_figures_gets_a_sentence_not_an_empty_chart(demo, tmp_path):
+    """A new measure with a target, chosen for challenge before its first figure arrives."""
+    from authorities.models import Authority
+    from indicators.models import Category
+    from scrutiny.models import ChallengeRecord
+    from tests.factories import IndicatorFactory, TargetFactory, period
+
+    doncaster = Authority.objects.get(slug="doncaster")
+    new = IndicatorFactory(
+        code="N1", name="Early help assessments closed", category=Category.objects.first()
+    )
+    TargetFactory(indicator=new, authority=doncaster, fiscal_year=2016, target=80, tolerance=70)
+    ChallengeRecord.objects.create(
+        authority=doncaster,
+        indicator=new,
+        period=period("2016-17 Q2"),
+        classification="potential_concern",
+        council_comment="The first return is due next quarter.",
+    )
+    path = tmp_path / "q2.pdf"
+    call_command("briefing", authority="Doncaster", period="2016-17 Q2", output=str(path))
+    pages = pages_of(path)
+    block = next(page for page in pages if "Figures for N1" in page)
+    assert "There are no figures for this measure yet, so there is no chart." in block
+    assert "No figures yet." in block
+    assert "The first return is due next quarter." in block
+    assert len(pages) <= 8
+
+
+def test_a_briefing_that_overruns_its_limit_fails_with_a_clear_message(demo, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from authorities.models import Authority
+    from reports.tasks import build_briefing
+
+    def overrun(*args, **kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr("reports.briefing.render_pdf", overrun)
+    briefing = Briefing.objects.create(
+        authority=Authority.objects.get(slug="doncaster"), period_codes=["2016-17 Q2"]
+    )
+    assert build_briefing.apply(args=[briefing.pk]).get() == "failed"
+    briefing.refresh_from_db()
+    assert briefing.message.startswith("The briefing was stopped after 2 minutes")
+
+
+def test_a_briefing_no_worker_picks_up_stops_refreshing_and_says_so(demo, panel_member, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from authorities.models import Authority
+
+    briefing = Briefing.objects.create(
+        authority=Authority.objects.get(slug="doncaster"), period_codes=["2016-17 Q2"]
+    )
+    page = client.get(f"/briefings/{briefing.pk}/").content.decode()
+    assert 'http-equiv="refresh"' in page
+    Briefing.objects.filter(pk=briefing.pk).update(
+        requested_at=timezone.now() - timedelta(minutes=6)
+    )
+    page = " ".join(client.get(f"/briefings/{briefing.pk}/").content.decode().split())
+    assert 'http-equiv="refresh"' not in page
+    assert "a worker has not finished it in five minutes" in page

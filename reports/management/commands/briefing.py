@@ -10,6 +10,9 @@ from reports.management.arguments import authority_named, period_named
 
 class Command(BaseCommand):
     help = "Write the PDF briefing for an authority and a quarter (or a whole financial year)."
+    # Django's system checks (half a second) guard servers and migrations, not a paper read
+    # from the database: `manage.py check` and every server start still run them.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--authority", required=True, help="GSS code, DfE number or name")
