@@ -218,12 +218,19 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 
 # Imports
-IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
+# 50 MB: DfE's whole national return is about 20 MB, and reading a file at the limit stays
+# under 300 MB of memory (bench/upload_memory_bench.py). Refused while it streams in.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 # An XLSX is a zip: what it may unpack to, and the rows and columns read from its sheet.
 IMPORT_MAX_XLSX_INFLATED_BYTES = env.int(
     "IMPORT_MAX_XLSX_INFLATED_BYTES", default=200 * 1024 * 1024
 )
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_000_000)
 IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=1_000)
+FILE_UPLOAD_HANDLERS = [
+    "imports.uploads.SizeLimitedUpload",  # by name: settings import no application code
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

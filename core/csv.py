@@ -7,7 +7,7 @@ import csv
 
 from django.http import HttpResponse
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def spreadsheet_safe(cell) -> str:
@@ -22,7 +22,7 @@ def spreadsheet_safe(cell) -> str:
         # Every digit the figure has, never six significant figures ("1.23457e+06").
         return format(cell, ".15g")
     text = str(cell)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_response(filename: str, header: list[str] | None = None, rows=()) -> HttpResponse:

@@ -3,6 +3,7 @@ comma, semicolon or tab separated, CRLF or LF; or an XLSX workbook's first sheet
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -10,15 +11,19 @@ import zipfile
 from collections import Counter
 from datetime import date, datetime, time
 
+import numpy as np
 import openpyxl
 import pandas as pd
 from django.conf import settings
+
+from core.csv import FORMULA_STARTS
 
 from .problems import FileProblem, Problem
 
 XLSX_MAGIC = b"PK\x03\x04"
 ROW_NUMBER = "row_number"
 MAX_CELL_CHARS = 10_000  # a long note is a few hundred; Excel itself stops at 32,767
+FORMULA_GUARD = "'" + "[" + re.escape("".join(FORMULA_STARTS)) + "]"
 
 
 def read_table(data: bytes, filename: str = "upload.csv") -> pd.DataFrame:
@@ -30,7 +35,7 @@ def read_table(data: bytes, filename: str = "upload.csv") -> pd.DataFrame:
             f"The file is {len(data) / 1e6:.1f} MB; the largest Outturn accepts is "
             f"{limit / 1e6:.0f} MB. Split it into smaller files."
         )
-    if not data.strip():
+    if not data or data.isspace():  # no stripped copy of a large file
         raise FileProblem("The file is empty.")
     if data.startswith(XLSX_MAGIC):
         frame = _read_xlsx(data)
@@ -46,10 +51,21 @@ def read_table(data: bytes, filename: str = "upload.csv") -> pd.DataFrame:
         )
     if frame.empty:
         raise FileProblem("The file has a header row but no rows of figures.")
-    frame = frame.apply(lambda column: column.str.strip())
+    for column in frame.columns:  # one column at a time: never a second copy of the table
+        frame[column] = _undo_formula_guard(frame[column].str.strip())
     frame[ROW_NUMBER] = numbers.to_numpy() if numbers is not None else range(2, len(frame) + 2)
     _check_cell_lengths(frame)
     return frame
+
+
+def _undo_formula_guard(column: pd.Series) -> pd.Series:
+    """Outturn's own exports put an apostrophe before text a spreadsheet would run as a
+    formula (core.csv.spreadsheet_safe): read back, the apostrophe goes, so a comment that
+    began "-" round-trips as written."""
+    guarded = column.str.match(FORMULA_GUARD)
+    if not guarded.any():
+        return column
+    return column.where(~guarded, column.str.slice(1))
 
 
 def _check_cell_lengths(frame: pd.DataFrame) -> None:
@@ -69,18 +85,43 @@ def _check_cell_lengths(frame: pd.DataFrame) -> None:
             )
 
 
-def _decode(data: bytes) -> str:
+def _encoding(data: bytes) -> str:
+    """UTF-8 (with or without a byte-order mark) if every byte of it is, otherwise Windows-1252
+    (what Excel writes as "CSV"). Checked a megabyte at a time, never decoding it whole."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        return data.decode("utf-8-sig")
+        for start in range(0, len(data), 1 << 20):
+            decoder.decode(data[start : start + (1 << 20)])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")  # what Excel writes as "CSV"
+        return "cp1252"
+    return "utf-8-sig"
 
 
 def _read_csv(data: bytes) -> pd.DataFrame:
     if b"\x00" in data[:4096]:
         raise FileProblem("This is not a CSV file: it holds binary data. Save it as CSV or XLSX.")
-    text = _decode(data)
-    header = text.splitlines()[0] if text else ""
+    if b"\x00" in data:  # no database stores it, so the check refuses what the confirm would
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise FileProblem(
+            [
+                Problem(
+                    "holds a NUL character (an invisible control character that cannot be "
+                    "stored); delete it and save the file again",
+                    row=line,
+                )
+            ]
+        )
+    lines = data.count(b"\n")  # counted on the bytes, before any copy is made
+    if lines > settings.IMPORT_MAX_ROWS + 1:
+        raise FileProblem(
+            f"The file has {lines:,} lines; Outturn reads at most "
+            f"{settings.IMPORT_MAX_ROWS:,} rows. Split it into smaller files."
+        )
+    encoding = _encoding(data)
+    # The first line only: decoding (or splitting) the whole file held a second copy of it.
+    first = data[: data.find(b"\n")] if b"\n" in data else data
+    header = first.decode(encoding, errors="replace").removeprefix("\ufeff").rstrip("\r")
     separator = max([",", ";", "\t"], key=header.count)
     if header.count(separator) == 0:
         raise FileProblem(
@@ -94,8 +135,11 @@ def _read_csv(data: bytes) -> pd.DataFrame:
         )
     try:
         # header=None: pandas would otherwise take surplus cells as an index, silently.
+        # pandas decodes the bytes as it parses: half the peak memory of handing it text.
         frame = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(data),
+            encoding=encoding,
+            encoding_errors="replace",
             sep=separator,
             header=None,
             dtype=str,
@@ -109,7 +153,51 @@ def _read_csv(data: bytes) -> pd.DataFrame:
     except csv.Error as error:
         raise FileProblem(f"The file could not be read as CSV: {error}") from error
     frame.columns = frame.iloc[0].fillna("")
-    return frame.iloc[1:].reset_index(drop=True).fillna("")
+    body = frame.iloc[1:].reset_index(drop=True)
+    short = _short_lines(data, separator, header.count(separator) + 1)
+    if short:
+        raise FileProblem(
+            [
+                Problem(
+                    f"has {cells} cell{'s' if cells != 1 else ''} where the header has "
+                    f"{body.shape[1]}; every row needs a cell for every column, even if it is "
+                    "empty",
+                    row=line,
+                )
+                for line, cells in short[:100]
+            ]
+        )
+    return body
+
+
+def _short_lines(data: bytes, separator: str, fields: int) -> list[tuple[int, int]]:
+    """(line number, cells) of every line with fewer cells than the header: pandas fills them
+    with blanks, silently. Separators are counted per line on the bytes (numpy, no copy of
+    the text); a line with a quote in it is read by the csv module, which knows quoting."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(raw == ord("\n"))
+    starts = np.concatenate(([0], ends + 1))
+    if starts[-1] >= len(raw):
+        starts = starts[:-1]
+    if len(starts) < 2:
+        return []
+    counts = np.add.reduceat(raw == ord(separator), starts, dtype=np.int64)
+    quoted = np.add.reduceat(raw == ord('"'), starts, dtype=np.int64) > 0
+    lengths = np.diff(np.concatenate((starts, [len(raw)])))
+    blank = lengths <= 2  # "", "\n" or "\r\n": pandas skips blank lines, and so do we
+    suspect = np.flatnonzero((counts < fields - 1) & ~blank)
+    suspect = suspect[suspect > 0]  # the header itself
+    short = []
+    for index in suspect:
+        line = data[starts[index] : starts[index] + lengths[index]]
+        if quoted[index]:
+            text = line.decode("utf-8", errors="replace")
+            cells = len(next(csv.reader([text.rstrip("\r\n")], delimiter=separator), []))
+        else:
+            cells = int(counts[index]) + 1
+        if cells < fields:
+            short.append((int(index) + 1, cells))
+    return short
 
 
 def _parser_problem(message: str) -> list[Problem]:

@@ -45,7 +45,12 @@ class ImportBatch(models.Model):
     applied_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=20, choices=State.choices, default=State.CHECKED)
     counts = models.JSONField(default=dict, blank=True)
-    problems = models.JSONField(default=list, blank=True)
+    problems = models.JSONField(default=list, blank=True, help_text="The first 5,000, to show.")
+    problems_file = models.FileField(
+        upload_to="problems/%Y/%m/",
+        blank=True,
+        help_text="Every problem, gzipped CSV (a refused upload itself is never kept).",
+    )
     changes = models.JSONField(default=list, blank=True, help_text="Changed values, old and new.")
     notes = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
@@ -53,6 +58,9 @@ class ImportBatch(models.Model):
         max_length=10, choices=Recompute.choices, blank=True, default=Recompute.NOT_NEEDED
     )
     recomputed = models.PositiveIntegerField(null=True, blank=True)
+    recompute_changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the recompute last moved: the sweep's clock."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

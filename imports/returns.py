@@ -5,9 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
+from django.utils import timezone
 
 from authorities.models import Authority
-from indicators.rules import PeriodParseError, parse_period
+from indicators.rules import (
+    PLAUSIBLE_MAXIMUM,
+    PeriodParseError,
+    has_begun,
+    implausible_value,
+    parse_period,
+)
 
 from . import lookups
 from .problems import Checked, FileProblem, Problem, problems_where
@@ -74,14 +81,39 @@ def check_returns(
         "is not a number, a blank, or one of DfE's symbols (c, k, low, u, x, z)",
         text_column="_value_text",
     )
-    percent = (unit == "percent") & ((frame["value"] < 0) | (frame["value"] > 100))
-    problems += problems_where(
-        percent,
-        frame,
-        "value",
-        "is outside 0–100, but this indicator is a percentage",
-        text_column="_value_text",
+    maximum = unit.map(PLAUSIBLE_MAXIMUM)
+    implausible = frame["value"].notna() & (
+        (frame["value"] < 0) | (frame["value"] > maximum.fillna(float("inf")))
     )
+    if implausible.any():  # a message per reason, worked out for the few rows that have one
+        reasons = pd.Series(
+            [
+                implausible_value(value, kind)
+                for value, kind in zip(
+                    frame.loc[implausible, "value"], unit[implausible], strict=True
+                )
+            ],
+            index=frame.index[implausible],
+        )
+        for reason, index in reasons.groupby(reasons).groups.items():
+            problems += problems_where(
+                frame.index.isin(index), frame, "value", reason, text_column="_value_text"
+            )
+
+    today = timezone.localdate()
+    not_begun = {
+        code
+        for code in frame["period"].dropna().unique()
+        if not has_begun(parse_period(code), today)
+    }
+    if not_begun:
+        problems += problems_where(
+            frame["period"].isin(not_begun),
+            frame,
+            "period",
+            "has not begun yet, so it cannot have a figure",
+            text_column="_period_text",
+        )
 
     for column in ["numerator", "denominator"]:
         # A suppressed count ("c") is no count, not an error.
@@ -103,15 +135,32 @@ def check_returns(
     duplicated = frame[complete].duplicated(keys, keep=False)
     if duplicated.any():
         clashes = frame[complete][duplicated]
-        first_row = clashes.groupby(keys)["row_number"].transform("min")
-        later = clashes["row_number"] != first_row
-        for row, first in zip(clashes.loc[later, "row_number"], first_row[later], strict=True):
-            problems.append(
-                Problem(
-                    f"repeats the authority, indicator and period of row {first}",
-                    row=int(row),
+        # The first of each key (in file order) stands; each later one is a problem: a later
+        # row, or, in a wide file, a second column naming the same period in the same row.
+        later = clashes.groupby(keys).cumcount() > 0
+        first = clashes.groupby(keys)[
+            ["row_number", *(["_column"] if "_column" in clashes else [])]
+        ].transform("first")
+        for index in clashes.index[later]:
+            row, first_row = clashes.at[index, "row_number"], first.at[index, "row_number"]
+            if row != first_row:
+                problems.append(
+                    Problem(
+                        f"repeats the authority, indicator and period of row {first_row}",
+                        row=int(row),
+                    )
                 )
-            )
+            else:  # two wide columns for one period
+                period = parse_period(clashes.at[index, "period"])
+                problems.append(
+                    Problem(
+                        f"gives a second figure for {period.label} (column "
+                        f"{first.at[index, '_column']} gives one already)",
+                        row=int(row),
+                        column=clashes.at[index, "_column"],
+                        text=clashes.at[index, "_value_text"],
+                    )
+                )
 
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     columns = [

@@ -3,9 +3,13 @@ stage (read, check, record, keep the file) -> preview -> apply (one transaction)
 
 from __future__ import annotations
 
+import csv
+import gzip
 import hashlib
+import io
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -70,11 +74,15 @@ def stage(kind: str, data: bytes, filename: str, user=None, options: dict | None
     except FileProblem as error:
         checked, notes, problems = None, [], error.problems
     if problems:
+        # A refused file is not kept (it may be hostile, and it is the officer's to fix):
+        # every problem is, as a gzipped CSV, so "download every problem" has them all.
         batch.state = ImportBatch.State.REJECTED
         batch.problems = [p.as_dict() for p in problems[:MAX_STORED_PROBLEMS]]
         batch.counts = {"problems": len(problems)}
         batch.notes = notes
-        batch.file.save(f"{digest[:16]}-{_safe_name(filename)}", ContentFile(data), save=True)
+        batch.problems_file.save(
+            f"{digest[:16]}-problems.csv.gz", ContentFile(problems_csv_gz(problems)), save=True
+        )
         return Staged(batch=batch, problems=problems, notes=notes)
     counts, changes = preview(kind, checked)
     if earlier and not counts.get("new") and not counts.get("changed"):
@@ -89,6 +97,28 @@ def stage(kind: str, data: bytes, filename: str, user=None, options: dict | None
     return Staged(batch=batch, counts=counts, changes=changes, notes=notes)
 
 
+PROBLEM_COLUMNS = ["row", "column", "text", "problem"]
+
+
+def problems_csv_gz(problems: list[Problem]) -> bytes:
+    """Every problem as CSV (formula-guarded like every export), gzipped: a million problems
+    are a few megabytes."""
+    from core.csv import spreadsheet_safe
+
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as compressed:
+        text = io.TextIOWrapper(compressed, encoding="utf-8", newline="")
+        writer = csv.writer(text)
+        writer.writerow(PROBLEM_COLUMNS)
+        writer.writerows(
+            [spreadsheet_safe(cell) for cell in (p.row, p.column, p.text, p.message)]
+            for p in problems
+        )
+        text.flush()
+        text.detach()
+    return buffer.getvalue()
+
+
 def preview(kind: str, checked) -> tuple[dict[str, int], list[dict]]:
     return importer_for(kind).preview(checked)
 
@@ -97,6 +127,9 @@ def apply(batch: ImportBatch) -> ImportBatch:
     """Apply a checked batch in one transaction. The kept file is read and checked again, so
     what is written is exactly what the file says. A failure, or a process killed part-way,
     leaves the database as it was; a failure also marks the batch failed with the reason."""
+    if not ImportBatch.objects.filter(pk=batch.pk, state=ImportBatch.State.CHECKED).exists():
+        batch.refresh_from_db()  # applied, cancelled or expired already: nothing to do
+        return batch
     try:
         with batch.file.open("rb") as stream:
             data = stream.read()
@@ -128,9 +161,30 @@ def _write(batch: ImportBatch, checked) -> dict[str, int]:
 
 
 def cancel(batch: ImportBatch) -> None:
-    ImportBatch.objects.filter(pk=batch.pk, state=ImportBatch.State.CHECKED).update(
+    """A draft the officer abandons: cancelled, and its file deleted (nothing will read it)."""
+    if ImportBatch.objects.filter(pk=batch.pk, state=ImportBatch.State.CHECKED).update(
         state=ImportBatch.State.CANCELLED
-    )
+    ):
+        _forget_file(batch)
+
+
+DRAFTS_KEPT_FOR = timedelta(days=7)
+
+
+def expire_drafts(now=None) -> int:
+    """Drafts nobody confirmed within a week are cancelled and their files deleted (the beat
+    runs this daily). Applied imports keep their file: it is what was written."""
+    cutoff = (now or timezone.now()) - DRAFTS_KEPT_FOR
+    stale = list(ImportBatch.objects.filter(state=ImportBatch.State.CHECKED, created_at__lt=cutoff))
+    for batch in stale:
+        cancel(batch)
+    return len(stale)
+
+
+def _forget_file(batch: ImportBatch) -> None:
+    if batch.file:
+        batch.file.delete(save=False)
+        ImportBatch.objects.filter(pk=batch.pk).update(file="")
 
 
 def _safe_name(filename: str) -> str:

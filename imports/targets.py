@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from django.utils import timezone
 
 from indicators.models import Target
-from indicators.rules import PeriodKind, Polarity, TargetError, parse_period, validate_target
+from indicators.rules import (
+    TARGET_YEARS_AHEAD,
+    PeriodKind,
+    Polarity,
+    TargetError,
+    fiscal_year_code,
+    parse_period,
+    validate_target,
+)
 
 from . import lookups
 from .problems import Checked, FileProblem, Problem, problems_where
@@ -44,6 +53,14 @@ def check_targets(table: pd.DataFrame) -> Checked:
     frame["fiscal_year"] = frame["year"].map(years)
     problems += problems_where(
         frame["fiscal_year"].isna(), frame, "year", "is not a financial year such as 2016-17"
+    )
+    latest = parse_period(timezone.localdate().strftime("%Y-%m")).fiscal_year + TARGET_YEARS_AHEAD
+    problems += problems_where(
+        frame["fiscal_year"] > latest,
+        frame,
+        "year",
+        f"is more than {TARGET_YEARS_AHEAD} years ahead; targets go up to "
+        f"{fiscal_year_code(latest)}",
     )
     for column in ["target", "tolerance"]:
         text = frame[column]

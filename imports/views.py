@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,7 +27,8 @@ def upload(request):
     form.fields["kind"].choices = [
         (kind, label) for kind, label in KINDS.items() if IMPORTERS[kind].allowed(request.user)
     ]
-    if request.method == "POST" and form.is_valid():
+    refused = request.method == "POST" and _refused_for_size(request, form)
+    if request.method == "POST" and not refused and form.is_valid():
         uploaded = form.cleaned_data["file"]
         staged = service.stage(
             form.cleaned_data["kind"],
@@ -50,6 +54,23 @@ def upload(request):
             )
         return redirect("imports:detail", pk=staged.batch.pk)
     return render(request, "imports/upload.html", {"form": form})
+
+
+def _refused_for_size(request, form) -> bool:
+    """True (with the form saying why) if the upload handler stopped the file at the limit."""
+    form.is_bound and request.FILES  # noqa: B018 - reading FILES runs the upload handlers
+    received = getattr(request, "upload_refused", None)
+    if received is None:
+        return False
+    limit = settings.IMPORT_MAX_BYTES
+    form.errors.clear()
+    form.add_error(
+        "file",
+        f"The file is larger than {limit / 1e6:.0f} MB, the largest Outturn accepts (it was "
+        f"refused after {received / 1e6:.0f} MB and nothing of it was kept). Split it into "
+        "smaller files.",
+    )
+    return True
 
 
 def _own_batch(request, pk: int) -> ImportBatch:
@@ -108,12 +129,24 @@ def template_csv(request, kind: str):
     return csv_response(f"outturn-{kind}-template.csv", header, rows)
 
 
+def _unzipped(stored_file):
+    with stored_file.open("rb") as stored, gzip.GzipFile(fileobj=stored) as unzipped:
+        yield from iter(lambda: unzipped.read(1 << 16), b"")
+
+
 @officer_required
 @require_GET
 def problems_csv(request, pk: int):
     batch = _own_batch(request, pk)
+    filename = f"problems-import-{pk}.csv"
+    if batch.problems_file:  # every problem, however many, streamed as it is unzipped
+        response = StreamingHttpResponse(
+            _unzipped(batch.problems_file), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
     return csv_response(
-        f"problems-import-{pk}.csv",
-        ["row", "column", "text", "problem"],
+        filename,
+        service.PROBLEM_COLUMNS,
         ([p["row"], p["column"], p["text"], p["message"]] for p in batch.problems),
     )

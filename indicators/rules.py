@@ -381,6 +381,55 @@ _PATTERNS = [
 ]
 
 
+# The years Outturn holds: children's-services returns in their present form are far younger
+# than 1990, and a target more than a lifetime ahead is a typing slip. Outside them a period
+# is refused with the rule, never stored (Python's dates end in 9999, PostgreSQL's much later,
+# so "9999-00 Q4" used to pass the check and fail the write).
+EARLIEST_FISCAL_YEAR = 1990
+LATEST_FISCAL_YEAR = 2099
+TARGET_YEARS_AHEAD = 5
+
+# The largest figure each unit can plausibly hold (all are counts, rates or durations, never
+# negative). A percentage is a share of its denominator; a count of one authority's children
+# or contacts is far below ten million; a rate per 10,000 cannot pass 10,000.
+PLAUSIBLE_MAXIMUM = {
+    "percent": 100,
+    "rate_per_10000": 10_000,
+    "rate_per_1000": 1_000,
+    "count": 10_000_000,
+    "weeks": 520,
+    "days": 3_650,
+}
+
+
+def implausible_value(value: float, unit: str) -> str | None:
+    """Why `value` cannot be a figure in `unit`, or None if it can."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return "is not a finite number"
+    if value < 0:
+        return "is negative, but no measure Outturn holds can be"
+    maximum = PLAUSIBLE_MAXIMUM.get(unit)
+    if maximum is not None and value > maximum:
+        return f"is above {maximum:,}, the most a figure in {_UNIT_WORDS.get(unit, unit)} can be"
+    return None
+
+
+_UNIT_WORDS = {
+    "percent": "per cent",
+    "rate_per_10000": "a rate per 10,000",
+    "rate_per_1000": "a rate per 1,000",
+    "count": "a count",
+    "weeks": "weeks (ten years)",
+    "days": "days (ten years)",
+}
+
+
+def has_begun(period: ParsedPeriod, today: date) -> bool:
+    """A figure can only describe a period that has begun (a month's figure is collected
+    during it, a quarter's from its first day)."""
+    return period.start <= today
+
+
 def parse_period(text: str) -> ParsedPeriod:
     """Read any accepted spelling of a period ("2016-17 Q2", "Q2 2016/17", "2016/17 Q2",
     "2016-07", "Jul 2016", "2016-17", "2016/17") or raise PeriodParseError quoting the text.
@@ -396,7 +445,7 @@ def parse_period(text: str) -> ParsedPeriod:
             month = int(parts["month"]) if parts.get("month") else _MONTHS.get(parts["mname"], 0)
             if not 1 <= month <= 12:
                 break
-            return month_period(int(parts["year"]), month)
+            return _within_years(month_period(int(parts["year"]), month), text)
         fiscal_year = int(parts["y1"])
         second = int(parts["y2"])
         expected = fiscal_year + 1 if len(parts["y2"]) == 4 else (fiscal_year + 1) % 100
@@ -407,11 +456,20 @@ def parse_period(text: str) -> ParsedPeriod:
                 f'"{text}" is not a financial year: the second year must follow the first '
                 f"(for example {fiscal_year_code(fiscal_year)})."
             )
-        return ParsedPeriod(kind, fiscal_year, int(parts.get("q") or 0))
+        return _within_years(ParsedPeriod(kind, fiscal_year, int(parts.get("q") or 0)), text)
     raise PeriodParseError(
         f'"{text}" is not a period Outturn recognises. Use a quarter such as 2016-17 Q2, '
         "a month such as 2016-07 or Jul 2016, or a financial year such as 2016-17."
     )
+
+
+def _within_years(period: ParsedPeriod, text: str) -> ParsedPeriod:
+    if not EARLIEST_FISCAL_YEAR <= period.fiscal_year <= LATEST_FISCAL_YEAR:
+        raise PeriodParseError(
+            f'"{text}" is outside the years Outturn holds, '
+            f"{fiscal_year_code(EARLIEST_FISCAL_YEAR)} to {fiscal_year_code(LATEST_FISCAL_YEAR)}."
+        )
+    return period
 
 
 def natural_key(code: str) -> tuple:

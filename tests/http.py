@@ -14,3 +14,13 @@ def close(response) -> None:
         response.close()
     finally:
         request_finished.connect(close_old_connections)
+
+
+def read_all(response) -> bytes:
+    """The whole body of a response, streamed or not, and the response closed."""
+    try:
+        if response.streaming:
+            return b"".join(response.streaming_content)
+        return response.content
+    finally:
+        close(response)

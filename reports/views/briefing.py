@@ -15,7 +15,7 @@ from core.access import officer_side
 from core.tasks import send_or_run
 from indicators.lookups import period_or_404
 from indicators.models import Period
-from indicators.rules import PeriodKind, PeriodParseError, parse_period
+from indicators.rules import PeriodKind, PeriodParseError, has_begun, parse_period
 from scrutiny.models import Publication
 
 from ..briefing import fingerprint, render_pdf
@@ -50,6 +50,8 @@ def request_year(request, authority_slug: str, period_slug: str):
         raise Http404(str(error)) from error
     if year.kind != PeriodKind.YEAR:
         raise Http404("Give a financial year, such as 2016-17.")
+    if not has_begun(year, timezone.localdate()):
+        raise Http404(f"{year.label} has not begun, so there is nothing to brief on.")
     codes = [quarter.code for quarter in year.quarters()]
     Period.ensure(year.quarters())
     briefing = Briefing.objects.create(

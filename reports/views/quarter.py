@@ -47,9 +47,11 @@ def home(request):
 def switch(request):
     """The authority and quarter switchers submit here (a plain GET form, no script)."""
     authority = get_object_or_404(Authority, slug=request.GET.get("authority", ""))
-    period_slug = request.GET.get("period", "")
-    if period_slug:
-        return redirect("reports:quarter", authority_slug=authority.slug, period_slug=period_slug)
+    period_text = request.GET.get("period", "")
+    if period_text:
+        # Any spelling people type ("2016-17 Q2", "Q2 2016/17"): the quarter's own address.
+        period = period_or_404(period_text, PeriodKind.QUARTER)
+        return redirect("reports:quarter", authority_slug=authority.slug, period_slug=period.slug)
     found = latest_quarter(authority)
     if found is None:  # annual figures only, say: its page says what it has
         messages.info(

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from imports.models import ImportBatch
 from indicators.models import Value
+from tests.http import read_all
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +60,8 @@ def test_problems_are_listed_with_row_column_and_text(officer, client):
     assert "<code>lots</code>" in html
     assert response.context["problems"][0].row == 2
     batch = ImportBatch.objects.get(kind="returns")
-    problems = client.get(f"/imports/{batch.pk}/problems.csv").content.decode()
+    assert not batch.file  # a refused file is never kept; its problems are
+    problems = read_all(client.get(f"/imports/{batch.pk}/problems.csv")).decode()
     assert (
         problems.splitlines()[1]
         == '2,value,lots,"is not a number, a blank, or one of DfE\'s symbols (c, k, low, u, x, z)"'

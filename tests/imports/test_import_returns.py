@@ -32,8 +32,20 @@ def snapshot():
         ("E08000017,NOPE,2016-17,20", 'Row 3, column indicator: "NOPE" is not an indicator'),
         ("E08000017,CIN-REREF,2016-17 Q5,20", 'Row 3, column period: "2016-17 Q5" is not a period'),
         ("E08000017,CIN-REREF,2016-17,twenty", 'Row 3, column value: "twenty" is not a number'),
-        ("E08000017,CIN-REREF,2016-17,101", 'Row 3, column value: "101" is outside 0–100'),
-        ("E08000017,CIN-REREF,2016-17,-1%", 'Row 3, column value: "-1%" is outside 0–100'),
+        (
+            "E08000017,CIN-REREF,2016-17,101",
+            'Row 3, column value: "101" is above 100, the most a figure in per cent can be',
+        ),
+        ("E08000017,CIN-REREF,2016-17,-1%", 'Row 3, column value: "-1%" is negative'),
+        ("E08000017,CIN-REREF,0000-01,5", 'Row 3, column period: "0000-01" is outside the years'),
+        (
+            "E08000017,CIN-REREF,9999-00 Q4,5",
+            'Row 3, column period: "9999-00 Q4" is outside the years',
+        ),
+        (
+            "E08000017,CIN-REREF,2098-99 Q1,5",
+            'Row 3, column period: "2098-99 Q1" has not begun yet',
+        ),
         (
             "E08000017,CIN-REREF,2016-17,20\n371,cin-reref,2016/17,21",
             "Row 4: repeats the authority, indicator and period of row 3",
