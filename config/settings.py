@@ -171,7 +171,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "indicators.tasks.repair_statuses",
         "schedule": env.int("SWEEP_EVERY_SECONDS", default=6 * 60 * 60),
     },
+    "stuck-recompute-sweep": {
+        "task": "imports.tasks.sweep_stuck_recomputes",
+        "schedule": 60,
+    },
+    "expire-drafts": {"task": "imports.tasks.expire_drafts", "schedule": 24 * 60 * 60},
 }
+# An import's recompute that has not moved for this long is run again (and /healthz says so).
+RECOMPUTE_STUCK_AFTER = env.int("RECOMPUTE_STUCK_AFTER", default=5 * 60)
 # Fault injection for the reliability tests only: seconds a recompute waits before it starts.
 FAULT_RECOMPUTE_DELAY = env.float("FAULT_RECOMPUTE_DELAY", default=0)
 

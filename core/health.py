@@ -6,14 +6,19 @@ or `Accept: application/json` for machines, HTML for people."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
+from django.utils import timezone
+from health_check.base import HealthCheck
 from health_check.checks import Database
 from health_check.contrib.celery import Ping
 from health_check.contrib.psutil import Disk
 from health_check.contrib.redis import Redis
+from health_check.exceptions import ServiceUnavailable
 from health_check.views import HealthCheckView
 from redis.asyncio import Redis as RedisClient
 
@@ -28,9 +33,29 @@ def _redis_client():
     )
 
 
+@dataclasses.dataclass
+class Recomputes(HealthCheck):
+    """Fails while an import's recompute has not moved for twice RECOMPUTE_STUCK_AFTER: the
+    sweep runs a stuck one again after one period, so a second means it is not recovering
+    (no worker, or none that finishes). The model is looked up by name: core imports no app."""
+
+    def run(self):
+        batches = apps.get_model("imports", "ImportBatch")
+        cutoff = timezone.now() - timedelta(seconds=2 * settings.RECOMPUTE_STUCK_AFTER)
+        stuck = batches.objects.filter(
+            recompute_state__in=["queued", "running"], recompute_changed_at__lt=cutoff
+        ).count()
+        if stuck:
+            raise ServiceUnavailable(
+                f"{stuck} import{'s' if stuck != 1 else ''} waiting for a recompute for over "
+                f"{2 * settings.RECOMPUTE_STUCK_AFTER // 60} minutes"
+            )
+
+
 class Healthz(HealthCheckView):
     def get_checks(self):
         yield Database()
+        yield Recomputes()
         media = Path(settings.MEDIA_ROOT)
         yield Disk(path=media if media.exists() else settings.BASE_DIR)
         if settings.REDIS_URL:  # otherwise tasks run in-process: no broker, no worker

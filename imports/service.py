@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .importers import KINDS, importer_for
@@ -134,7 +134,10 @@ def apply(batch: ImportBatch) -> ImportBatch:
         with batch.file.open("rb") as stream:
             data = stream.read()
         with transaction.atomic():
-            # Claim the batch: if no row changed, it was applied or cancelled already.
+            _one_import_at_a_time()
+            # Claim the batch: if no row changed, it was applied or cancelled already. The
+            # time is taken once this import holds the lock, so the later `applied_at` is
+            # always the import whose figures are stored.
             claimed = ImportBatch.objects.filter(
                 pk=batch.pk, state=ImportBatch.State.CHECKED
             ).update(state=ImportBatch.State.APPLIED, applied_at=timezone.now())
@@ -154,6 +157,18 @@ def apply(batch: ImportBatch) -> ImportBatch:
         )
     batch.refresh_from_db()
     return batch
+
+
+# Any constant: the key of PostgreSQL's transaction-level advisory lock for applying imports.
+IMPORT_LOCK = 0x4F75_7474  # "Outt"
+
+
+def _one_import_at_a_time() -> None:
+    """Imports are applied one after another: overlapping ones wait for the lock (released
+    at commit or rollback). SQLite needs none: its writers take turns already."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
 
 
 def _write(batch: ImportBatch, checked) -> dict[str, int]:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from functools import partial
 
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
+from core.tasks import send_or_run
 from indicators.tasks import RECOMPUTE_OPTIONS, recompute_now, send_after_commit
 
 from .models import ImportBatch
@@ -22,14 +26,14 @@ def recompute_import(batch_id: int, authority_ids=None, indicator_ids=None) -> i
 
 def run_recompute(batch_id: int, authority_ids=None, indicator_ids=None) -> int:
     batch = ImportBatch.objects.filter(pk=batch_id)
-    batch.update(recompute_state=ImportBatch.Recompute.RUNNING)
+    _mark(batch, ImportBatch.Recompute.RUNNING)
     try:
         changed = recompute_now(authority_ids, indicator_ids)
     except Exception:
-        batch.update(recompute_state=ImportBatch.Recompute.FAILED)
+        _mark(batch, ImportBatch.Recompute.FAILED)
         log.exception("recompute failed for import %s", batch_id)
         raise
-    batch.update(recompute_state=ImportBatch.Recompute.DONE, recomputed=changed)
+    _mark(batch, ImportBatch.Recompute.DONE, recomputed=changed)
     log.info("recompute for import %s: %d values changed", batch_id, changed)
     return changed
 
@@ -37,7 +41,7 @@ def run_recompute(batch_id: int, authority_ids=None, indicator_ids=None) -> int:
 def schedule_import_recompute(batch_id: int, authority_ids=None, indicator_ids=None) -> None:
     """The scheduler an import hands to the write path: marked queued now, sent after the
     import's transaction commits."""
-    ImportBatch.objects.filter(pk=batch_id).update(recompute_state=ImportBatch.Recompute.QUEUED)
+    _mark(ImportBatch.objects.filter(pk=batch_id), ImportBatch.Recompute.QUEUED)
     send_after_commit(
         recompute_import, batch_id, authority_ids=authority_ids, indicator_ids=indicator_ids
     )
@@ -45,3 +49,38 @@ def schedule_import_recompute(batch_id: int, authority_ids=None, indicator_ids=N
 
 def scheduler_for(batch: ImportBatch):
     return partial(schedule_import_recompute, batch.pk)
+
+
+def _mark(batches, state: str, **fields) -> None:
+    batches.update(recompute_state=state, recompute_changed_at=timezone.now(), **fields)
+
+
+WAITING = [ImportBatch.Recompute.QUEUED, ImportBatch.Recompute.RUNNING]
+
+
+def stuck_recomputes():
+    """Imports whose recompute has not moved for RECOMPUTE_STUCK_AFTER: a worker killed
+    mid-task whose message Redis will not redeliver for an hour, or a lost message."""
+    cutoff = timezone.now() - timedelta(seconds=settings.RECOMPUTE_STUCK_AFTER)
+    return ImportBatch.objects.filter(recompute_state__in=WAITING, recompute_changed_at__lt=cutoff)
+
+
+@shared_task(acks_late=True)
+def sweep_stuck_recomputes() -> int:
+    """Every minute (the beat): run each stuck import's recompute again. Idempotent — every
+    status is derived from stored figures and targets — and whole-database, since a stuck
+    import's scope is not kept; it is marked queued again, so the next sweep waits."""
+    stuck = list(stuck_recomputes().values_list("pk", flat=True))
+    for batch_id in stuck:
+        log.warning("import %s: recompute stuck, running it again", batch_id)
+        _mark(ImportBatch.objects.filter(pk=batch_id), ImportBatch.Recompute.QUEUED)
+        send_or_run(recompute_import, batch_id, None, None)
+    return len(stuck)
+
+
+@shared_task(acks_late=True)
+def expire_drafts() -> int:
+    """Daily (the beat): drafts nobody confirmed in a week are cancelled, files deleted."""
+    from .service import expire_drafts as expire
+
+    return expire()

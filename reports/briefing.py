@@ -18,7 +18,7 @@ from django.utils import timezone
 from authorities.models import Authority
 from indicators.models import Period, Target, Value
 from indicators.rules import Direction
-from scrutiny.challenge import mark_revisions, open_actions, publish
+from scrutiny.challenge import mark_revisions, open_actions, publish, recent_publication
 from scrutiny.models import Action, ChallengeRecord, Publication
 
 from .measure import build_stories
@@ -128,6 +128,9 @@ def render_pdf(
 def present(authority: Authority, period: Period, user, presented_on) -> Publication:
     """Present a quarter to the panel: its snapshot and its PDF paper are frozen from one
     assembly of the figures, so the paper and the page "as presented" always agree."""
+    again = recent_publication(authority, period, presented_on, user)
+    if again is not None:  # the form sent twice: one presentation
+        return again
     briefing = assemble(authority, period, as_presented=True)
     paper = render_briefings(authority, [briefing], presented_on=presented_on)
     return publish(briefing.quarter, user, presented_on, paper=paper)

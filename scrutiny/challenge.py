@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -35,27 +35,74 @@ def open_actions(authority: Authority, today: date) -> list[tuple[Action, str]]:
     return sorted(states, key=lambda pair: pair[1] != "overdue")
 
 
+class NotCarried(Exception):
+    """Why an action cannot be carried over: said to the person who asked."""
+
+
 def carry_over(action: Action, user) -> Action:
     """Copy an open action into the next quarter's challenge record; the original is marked
-    carried over, so it is listed once."""
+    carried over, so it is listed once. Only an open action is carried, and only once: a
+    second click (or a second tab) finds it carried and changes nothing."""
     challenge = action.challenge
     following = challenge.period.parsed.next()
     next_period = Period.ensure([following])[following.code]
     with transaction.atomic():
+        current = Action.objects.select_for_update().get(pk=action.pk)
+        if current.status == Action.Status.CARRIED:
+            raise NotCarried(f"This action was carried over to {following.label} already.")
+        if current.status != Action.Status.OPEN:
+            raise NotCarried("This action is done, so there is nothing to carry over.")
         record, _ = ChallengeRecord.objects.get_or_create(
             authority=challenge.authority, indicator=challenge.indicator, period=next_period
         )
         copy = Action.objects.create(
             challenge=record,
+            text=current.text,
+            owner=current.owner,
+            due_date=current.due_date,
+            carried_over_from=current,
+            created_by=user,
+        )
+        current.status = Action.Status.CARRIED
+        current.save(update_fields=["status"])
+    action.status = current.status
+    return copy
+
+
+# A form sent twice (a double click, a resubmitted page) within this window is one write.
+RESUBMITTED_WITHIN = timedelta(minutes=10)
+
+
+def add_action(record: ChallengeRecord, user, action: Action) -> tuple[Action, bool]:
+    """Add `action` (unsaved) to `record`, unless the same person added the same action there
+    moments ago: then that one, and False."""
+    with transaction.atomic():
+        ChallengeRecord.objects.select_for_update().filter(pk=record.pk).first()  # one at a time
+        same = Action.objects.filter(
+            challenge=record,
             text=action.text,
             owner=action.owner,
             due_date=action.due_date,
-            carried_over_from=action,
             created_by=user,
-        )
-        action.status = Action.Status.CARRIED
-        action.save(update_fields=["status"])
-    return copy
+            created_at__gte=timezone.now() - RESUBMITTED_WITHIN,
+        ).first()
+        if same:
+            return same, False
+        action.challenge = record
+        action.created_by = user
+        action.save()
+        return action, True
+
+
+def recent_publication(authority, period, presented_on: date, user) -> Publication | None:
+    """The same quarter presented for the same meeting by the same person moments ago."""
+    return Publication.objects.filter(
+        authority=authority,
+        period=period,
+        presented_on=presented_on,
+        published_by=user,
+        published_at__gte=timezone.now() - RESUBMITTED_WITHIN,
+    ).first()
 
 
 def publish(quarter, user, presented_on: date, paper: bytes | None = None) -> Publication:

@@ -4,6 +4,7 @@ page shows them, so that view lives with the quarter page in reports.)"""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +19,8 @@ from indicators.lookups import period_or_404
 from indicators.models import Indicator
 from indicators.rules import PeriodKind, natural_key
 
-from .challenge import carry_over
+from . import challenge
+from .challenge import NotCarried, carry_over
 from .forms import ActionForm, CouncilChallengeForm, ProviderResponseForm
 from .models import Action, ChallengeRecord
 
@@ -95,10 +97,11 @@ def add_action(request, authority_slug: str, period_slug: str, code: str):
     record = _record(authority, period_slug, code)
     form = ActionForm(request.POST)
     if form.is_valid():
-        action = form.save(commit=False)
-        action.challenge = record
-        action.created_by = request.user
-        action.save()
+        _, added = challenge.add_action(record, request.user, form.save(commit=False))
+        if added:
+            messages.success(request, "Action added.")
+        else:
+            messages.info(request, "That action was added already (the form was sent twice).")
         return redirect(_measure_url(record))
     return _challenge_page(request, record, side, _side_form(side, record), form)
 
@@ -111,7 +114,12 @@ def edit_action(request, pk: int):
     form = ActionForm(request.POST if request.method == "POST" else None, instance=action)
     if request.method == "POST":
         if "carry_over" in request.POST:
-            carry_over(action, request.user)
+            try:
+                copy = carry_over(action, request.user)
+            except NotCarried as refused:
+                messages.info(request, str(refused))
+            else:
+                messages.success(request, f"Carried over to {copy.challenge.period.label}.")
             return redirect(_measure_url(action.challenge, anchor="challenge"))
         if form.is_valid():
             form.save()

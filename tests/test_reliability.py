@@ -120,7 +120,7 @@ def test_an_import_with_redis_stopped_still_commits_and_recomputes(demo, tmp_pat
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_overlapping_imports_at_once_both_land_and_the_later_wins(demo):
+def test_two_overlapping_imports_at_once_both_land_and_the_later_wins(demo, monkeypatch):
     if connection.vendor != "postgresql":
         if os.environ.get("CI"):
             pytest.fail("CI runs this on PostgreSQL")
@@ -144,6 +144,16 @@ def test_two_overlapping_imports_at_once_both_land_and_the_later_wins(demo):
         user=officer,
     ).batch
     results = {}
+    write = service._write
+
+    def slow_first(batch, checked):
+        # The first import claims first but writes last: on main before the import lock,
+        # its figure (88) was stored under the earlier `applied_at`.
+        if batch.pk == first.pk:
+            time.sleep(0.5)
+        return write(batch, checked)
+
+    monkeypatch.setattr(service, "_write", slow_first)
 
     def apply(batch, delay):
         time.sleep(delay)
@@ -152,7 +162,7 @@ def test_two_overlapping_imports_at_once_both_land_and_the_later_wins(demo):
 
     threads = [
         threading.Thread(target=apply, args=(first, 0)),
-        threading.Thread(target=apply, args=(second, 0.05)),
+        threading.Thread(target=apply, args=(second, 0.1)),
     ]
     for thread in threads:
         thread.start()
@@ -165,3 +175,60 @@ def test_two_overlapping_imports_at_once_both_land_and_the_later_wins(demo):
     history = Value.history.filter(indicator__code="A2", period__code="2016-17 Q3")
     assert {h.value for h in history} == {88, 91}
     assert Value.objects.filter(indicator__code="A2", period__kind="month").count() >= 9
+
+
+def _lost_recompute(demo_batch_minutes_ago: int):
+    """An import whose worker died mid-recompute: statuses stale, the import still 'queued'."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    data = b"authority,indicator,period,value\nE08000017,A2,2016-17 Q3,95\n"
+    batch = service.apply(service.stage("returns", data, "q3.csv").batch)
+    value = Value.objects.get(indicator__code="A2", period__code="2016-17 Q3")
+    Value.objects.filter(pk=value.pk).update(status="outside_tolerance")  # never recomputed
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        recompute_state="queued",
+        recompute_changed_at=timezone.now() - timedelta(minutes=demo_batch_minutes_ago),
+    )
+    return batch, value
+
+
+@pytest.mark.django_db
+def test_the_sweep_runs_a_stuck_recompute_again(demo, settings):
+    from imports.tasks import sweep_stuck_recomputes
+
+    settings.RECOMPUTE_STUCK_AFTER = 300
+    batch, value = _lost_recompute(6)
+    assert sweep_stuck_recomputes() == 1
+    batch.refresh_from_db()
+    value.refresh_from_db()
+    assert batch.recompute_state == "done"
+    assert value.status == "on_target"
+    assert sweep_stuck_recomputes() == 0
+
+
+@pytest.mark.django_db(transaction=True)  # /healthz runs its checks on another connection
+def test_a_recompute_stuck_past_the_sweep_fails_healthz(demo, client, settings):
+    from imports.tasks import sweep_stuck_recomputes
+
+    settings.REDIS_URL = ""
+    settings.RECOMPUTE_STUCK_AFTER = 300
+    _lost_recompute(6)  # one period: the sweep's to fix, health still fine
+    assert client.get("/healthz?format=json").status_code == 200
+    ImportBatch.objects.update(recompute_changed_at=timezone_minutes_ago(11))
+    response = client.get("/healthz?format=json")
+    assert response.status_code == 503
+    assert response.json()["Recomputes()"] == (
+        "Unavailable: 1 import waiting for a recompute for over 10 minutes"
+    )
+    sweep_stuck_recomputes()
+    assert client.get("/healthz?format=json").status_code == 200
+
+
+def timezone_minutes_ago(minutes: int):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return timezone.now() - timedelta(minutes=minutes)

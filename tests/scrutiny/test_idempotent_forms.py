@@ -1,0 +1,60 @@
+"""Issue 17: every write form is idempotent. Carrying an action over three times made three
+open copies (and a done action was carried); a double-submitted form made two actions or two
+presentations."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+
+from scrutiny.models import Action, Publication
+
+pytestmark = pytest.mark.django_db
+
+ACTIONS = "/a/doncaster/q/2016-17-q2/m/A2/actions/"
+NEW = {"text": "Review NFA cases", "owner": "Head of service", "due_date": "2016-12-15"}
+
+
+@pytest.fixture
+def council(demo, client):
+    client.force_login(User.objects.get(username="officer"))
+    return client
+
+
+def test_carrying_over_three_times_makes_one_open_copy(council):
+    council.post(ACTIONS, {**NEW, "status": "open"})
+    action = Action.objects.get(text=NEW["text"])
+    for _ in range(3):
+        response = council.post(f"/actions/{action.pk}/", {"carry_over": "1"}, follow=True)
+    assert Action.objects.filter(text=NEW["text"], status="open").count() == 1
+    assert Action.objects.filter(carried_over_from=action).count() == 1
+    assert "carried over to Quarter 3 2016/17 already" in response.content.decode()
+
+
+def test_a_done_action_is_not_carried(council):
+    council.post(ACTIONS, {**NEW, "status": "open"})
+    action = Action.objects.get(text=NEW["text"])
+    Action.objects.filter(pk=action.pk).update(status="done")
+    response = council.post(f"/actions/{action.pk}/", {"carry_over": "1"}, follow=True)
+    assert "This action is done" in response.content.decode()
+    assert not Action.objects.filter(carried_over_from=action).exists()
+    action.refresh_from_db()
+    assert action.status == "done"
+
+
+def test_a_double_submitted_action_is_added_once(council):
+    council.post(ACTIONS, {**NEW, "status": "open"})
+    again = council.post(ACTIONS, {**NEW, "status": "open"}, follow=True)
+    assert Action.objects.filter(text=NEW["text"]).count() == 1
+    assert "That action was added already" in again.content.decode()
+    council.post(ACTIONS, {**NEW, "text": "A different action", "status": "open"})
+    assert Action.objects.filter(challenge__period__code="2016-17 Q2").count() >= 2
+
+
+def test_a_double_submitted_presentation_is_one_publication(council, monkeypatch):
+    monkeypatch.setattr("reports.briefing.render_briefings", lambda *args, **kw: b"%PDF-1.7")
+    for _ in range(2):
+        council.post("/a/doncaster/q/2016-17-q2/publish/", {"presented_on": "2016-12-06"})
+    assert Publication.objects.count() == 1
+    council.post("/a/doncaster/q/2016-17-q2/publish/", {"presented_on": "2017-01-10"})
+    assert Publication.objects.count() == 2
