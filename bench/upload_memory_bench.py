@@ -3,7 +3,9 @@
 Each case runs `imports.files.read_table` in a fresh Python process and reports that
 process's peak resident memory (ru_maxrss) beside the target, the ratio, and what the reader
 said. The files are made here: a zip bomb (an .xlsx of under a megabyte whose one cell
-inflates to 1.2 GB), a CSV at the upload size limit, and a 20,000-column header.
+inflates to 1.2 GB), a CSV at both the size limit (50 MB) and the row limit (1,000,000), a
+99 MB CSV of 3.8 million rows, and a 20,000-column header. (Over 50 MB, the web refuses an
+upload as it streams in, before any of this.)
 
     .venv/bin/python bench/upload_memory_bench.py
 """
@@ -51,6 +53,7 @@ def zip_bomb(folder: Path) -> Path:
 
 
 def huge_csv(folder: Path, megabytes: int = 99) -> Path:
+    """Short rows: far more than the row limit."""
     path = folder / "huge.csv"
     row = b"E08000017,A2,2016-17 Q2,82\n"
     with path.open("wb") as out:
@@ -58,6 +61,17 @@ def huge_csv(folder: Path, megabytes: int = 99) -> Path:
         block = row * 40_000
         for _ in range(megabytes * 1024 * 1024 // len(block)):
             out.write(block)
+    return path
+
+
+def worst_csv(folder: Path) -> Path:
+    """The worst file Outturn reads: a million rows (the row limit) filling the size limit
+    (50 MB), each with a note."""
+    path = folder / "worst.csv"
+    header = b"authority,indicator,period,value,note\n"
+    stem = b"E08000017,A2,2016-17 Q2,82,"
+    note = b"x" * ((50 * 1024 * 1024 - len(header)) // 1_000_000 - len(stem) - 1)
+    path.write_bytes(header + (stem + note + b"\n") * 1_000_000)
     return path
 
 
@@ -73,7 +87,8 @@ def main() -> None:
         folder = Path(folder)
         cases = [
             ("zip bomb (.xlsx, 1.2 GB inflated)", zip_bomb(folder)),
-            ("CSV at the size limit (99 MB)", huge_csv(folder)),
+            ("CSV at both limits (50 MB, 1M rows)", worst_csv(folder)),
+            ("CSV of 3.8M rows (99 MB)", huge_csv(folder)),
             ("wide header (20,000 columns)", wide_header(folder)),
         ]
         head = f"{'case':38} {'file':>8} {'peak MB':>8} {'target':>7} {'ratio':>6} {'s':>6}"

@@ -166,6 +166,12 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
 }
 
+# Papers have their own queue and worker (docker-compose's `briefings`), so a flood of them
+# never delays a recompute: the recompute and import tasks keep the default queue's worker.
+CELERY_TASK_ROUTES = {"reports.tasks.build_briefing": {"queue": "briefings"}}
+# Year briefings a person may have waiting at once (more are refused, with a message).
+BRIEFINGS_WAITING_PER_PERSON = env.int("BRIEFINGS_WAITING_PER_PERSON", default=3)
+
 CELERY_BEAT_SCHEDULE = {
     "status-consistency-sweep": {
         "task": "indicators.tasks.repair_statuses",

@@ -172,32 +172,54 @@ def _read_csv(data: bytes) -> pd.DataFrame:
 
 def _short_lines(data: bytes, separator: str, fields: int) -> list[tuple[int, int]]:
     """(line number, cells) of every line with fewer cells than the header: pandas fills them
-    with blanks, silently. Separators are counted per line on the bytes (numpy, no copy of
-    the text); a line with a quote in it is read by the csv module, which knows quoting."""
-    raw = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(raw == ord("\n"))
-    starts = np.concatenate(([0], ends + 1))
-    if starts[-1] >= len(raw):
-        starts = starts[:-1]
-    if len(starts) < 2:
-        return []
-    counts = np.add.reduceat(raw == ord(separator), starts, dtype=np.int64)
-    quoted = np.add.reduceat(raw == ord('"'), starts, dtype=np.int64) > 0
-    lengths = np.diff(np.concatenate((starts, [len(raw)])))
-    blank = lengths <= 2  # "", "\n" or "\r\n": pandas skips blank lines, and so do we
-    suspect = np.flatnonzero((counts < fields - 1) & ~blank)
-    suspect = suspect[suspect > 0]  # the header itself
-    short = []
-    for index in suspect:
-        line = data[starts[index] : starts[index] + lengths[index]]
-        if quoted[index]:
-            text = line.decode("utf-8", errors="replace")
-            cells = len(next(csv.reader([text.rstrip("\r\n")], delimiter=separator), []))
-        else:
-            cells = int(counts[index]) + 1
-        if cells < fields:
-            short.append((int(index) + 1, cells))
+    with blanks, silently. Separators are counted per line on the bytes with numpy, a few
+    megabytes at a time (no copy of the file); a line with a quote in it is read by the csv
+    module, which knows quoting."""
+    short: list[tuple[int, int]] = []
+    line_number = 1
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", min(start + CHUNK_BYTES, len(data)))
+        end = len(data) if end == -1 else end + 1
+        chunk = data[start:end]
+        raw = np.frombuffer(chunk, dtype=np.uint8)
+        begins = np.concatenate(([0], np.flatnonzero(raw == 10) + 1))
+        begins = begins[begins < len(raw)]
+        counts = np.add.reduceat((raw == ord(separator)).astype(np.int32), begins)
+        quotes = np.add.reduceat((raw == 34).astype(np.int32), begins)
+        lengths = np.diff(np.concatenate((begins, [len(raw)])))
+        # Blank lines ("", "\n" or "\r\n") are skipped by pandas, and so here; the header is
+        # line 1.
+        suspect = (counts < fields - 1) & (lengths > 2)
+        if line_number == 1:
+            suspect[0] = False
+        if quotes[suspect].any():
+            # A quoted cell may hold separators or line breaks: only a real CSV reader can
+            # say where its records end.
+            return _short_records(data, separator, fields)
+        short += [
+            (line_number + int(index), int(counts[index]) + 1) for index in np.flatnonzero(suspect)
+        ]
+        line_number += len(begins)
+        start = end
     return short
+
+
+def _short_records(data: bytes, separator: str, fields: int) -> list[tuple[int, int]]:
+    """The csv module's reading of every record, streamed from the bytes."""
+    text = io.TextIOWrapper(
+        io.BytesIO(data), encoding=_encoding(data), errors="replace", newline=""
+    )
+    reader = csv.reader(text, delimiter=separator)
+    short, first_line = [], 1
+    for record in reader:
+        if record and first_line > 1 and len(record) < fields:
+            short.append((first_line, len(record)))
+        first_line = reader.line_num + 1
+    return short
+
+
+CHUNK_BYTES = 4 << 20
 
 
 def _parser_problem(message: str) -> list[Problem]:

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -26,13 +30,32 @@ from ..tasks import build_briefing
 @login_required
 @require_GET
 def quarter_pdf(request, authority_slug: str, period_slug: str):
-    """A quarter's briefing, built while the browser waits (a second or two)."""
+    """A quarter's briefing, built while the browser waits (about a second), or the one built
+    already from today's figures."""
     authority = get_object_or_404(Authority, slug=authority_slug)
     period = period_or_404(period_slug, PeriodKind.QUARTER)
-    response = HttpResponse(render_pdf(authority, [period]), content_type="application/pdf")
     filename = f"outturn-briefing-{authority.slug}-{period.slug}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    # Built once per state of the figures: the next reader gets the same file at once.
+    built = _current_or_waiting(authority, [period.code])
+    if built is None or built.state != Briefing.State.DONE:
+        started = time.perf_counter()
+        now = fingerprint()  # taken first: a change while building makes it stale, not current
+        pdf = render_pdf(authority, [period])
+        built = Briefing(
+            authority=authority,
+            period_codes=[period.code],
+            requested_by=request.user,
+            state=Briefing.State.DONE,
+            fingerprint=now,
+            seconds=time.perf_counter() - started,
+        )
+        built.file.save(f"quarter-{authority.slug}-{period.slug}.pdf", ContentFile(pdf))
+    return FileResponse(
+        built.file.open("rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type="application/pdf",
+    )
 
 
 @login_required
@@ -53,12 +76,40 @@ def request_year(request, authority_slug: str, period_slug: str):
     if not has_begun(year, timezone.localdate()):
         raise Http404(f"{year.label} has not begun, so there is nothing to brief on.")
     codes = [quarter.code for quarter in year.quarters()]
+    same = _current_or_waiting(authority, codes)
+    if same is not None:  # asked for already (by anyone): one paper, not two
+        return redirect("reports:briefing", pk=same.pk)
+    waiting = Briefing.objects.filter(
+        requested_by=request.user, state__in=[Briefing.State.QUEUED, Briefing.State.RUNNING]
+    ).count()
+    limit = settings.BRIEFINGS_WAITING_PER_PERSON
+    if waiting >= limit:
+        messages.warning(
+            request,
+            f"You have {waiting} briefings being prepared already; the most is {limit} at "
+            "once. Try again when one of them is ready.",
+        )
+        return redirect("reports:authority", authority_slug=authority.slug)
     Period.ensure(year.quarters())
     briefing = Briefing.objects.create(
         authority=authority, period_codes=codes, requested_by=request.user
     )
     transaction.on_commit(lambda: send_or_run(build_briefing, briefing.pk))
     return redirect("reports:briefing", pk=briefing.pk)
+
+
+def _current_or_waiting(authority, codes: list[str]) -> Briefing | None:
+    """A briefing of these quarters still being built, or built from today's figures."""
+    candidates = Briefing.objects.filter(
+        authority=authority,
+        period_codes=codes,
+        state__in=[Briefing.State.QUEUED, Briefing.State.RUNNING, Briefing.State.DONE],
+    ).order_by("-requested_at")[:5]
+    now = fingerprint()
+    for briefing in candidates:
+        if briefing.state != Briefing.State.DONE or (briefing.file and briefing.fingerprint == now):
+            return briefing
+    return None
 
 
 STUCK_AFTER = timedelta(minutes=5)

@@ -147,3 +147,14 @@ def test_implausible_figures_are_refused(demo, indicator, value, said):
     )
     assert any(said in str(p) for p in staged.problems), [str(p) for p in staged.problems]
     assert not Value.objects.filter(period__code="2016-17 Q3", indicator__code=indicator).exists()
+
+
+def test_quoted_cells_may_hold_separators_and_line_breaks():
+    """A comment over two lines, or with commas, is one cell: no row is short."""
+    table = read_table(
+        b'authority,indicator,comment\nE08000017,A2,"First line,\nsecond line"\nE08000017,A8,x\n'
+    )
+    assert table.loc[0, "comment"] == "First line,\nsecond line"
+    with pytest.raises(FileProblem) as refused:
+        read_table(b'authority,indicator,comment\nE08000017,"A2"\nE08000017,A8,x\n')
+    assert str(refused.value.problems[0]).startswith("Row 2: has 2 cells where the header has 3")

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from PIL import Image
 
 from reports.models import Briefing
-from tests.http import close
+from tests.http import close, read_all
 
 pytestmark = pytest.mark.django_db
 
@@ -187,7 +187,7 @@ def test_the_quarter_page_offers_the_pdf(panel_member, client):
     response = client.get("/a/doncaster/q/2016-17-q2/briefing.pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
+    assert read_all(response).startswith(b"%PDF")
 
 
 def test_a_year_is_built_in_the_background_with_progress(
@@ -372,9 +372,7 @@ def test_the_paper_as_presented_keeps_its_figures_and_todays_marks_the_revision(
 
 
 def _saved(response, path: Path) -> Path:
-    path.write_bytes(
-        b"".join(response.streaming_content) if response.streaming else response.content
-    )
+    path.write_bytes(read_all(response))
     return path
 
 
