@@ -37,6 +37,10 @@ def wait_for(url: str, seconds: float = 60) -> None:
         time.sleep(0.3)
 
 
+def _celery(*arguments: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "config", *arguments, "--loglevel", "INFO"]
+
+
 @contextmanager
 def running_stack(env: dict, web_workers: int = 2, beat: bool = True, log_dir: Path | None = None):
     """Yields the base URL. Every process is stopped on exit, whatever happened."""
@@ -59,50 +63,13 @@ def running_stack(env: dict, web_workers: int = 2, beat: bool = True, log_dir: P
             "-",
         ],
         # As docker-compose runs them: recomputes and imports on one worker, papers on another.
-        "worker": [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--queues",
-            "celery",
-            "--concurrency",
-            "2",
-            "--loglevel",
-            "INFO",
-        ],
-        "briefings": [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--queues",
-            "briefings",
-            "--concurrency",
-            "1",
-            "-n",
-            "briefings@%h",
-            "--loglevel",
-            "INFO",
-        ],
+        "worker": _celery("worker", "--queues", "celery", "--concurrency", "2"),
+        "briefings": _celery(
+            "worker", "--queues", "briefings", "--concurrency", "1", "-n", "briefings@%h"
+        ),
     }
     if beat:
-        commands["beat"] = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "beat",
-            "--loglevel",
-            "INFO",
-            "--schedule",
-            str(log_dir / "beat-schedule"),
-        ]
+        commands["beat"] = _celery("beat", "--schedule", str(log_dir / "beat-schedule"))
     logs = {name: (log_dir / f"{name}.log").open("w") for name in commands}
     processes = {
         name: subprocess.Popen(
