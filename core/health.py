@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from health_check.base import HealthCheck
 from health_check.checks import Database
@@ -42,9 +43,15 @@ class Recomputes(HealthCheck):
     def run(self):
         batches = apps.get_model("imports", "ImportBatch")
         cutoff = timezone.now() - timedelta(seconds=2 * settings.RECOMPUTE_STUCK_AFTER)
-        stuck = batches.objects.filter(
-            recompute_state__in=["queued", "running"], recompute_changed_at__lt=cutoff
-        ).count()
+        try:
+            stuck = batches.objects.filter(
+                recompute_state__in=["queued", "running"], recompute_changed_at__lt=cutoff
+            ).count()
+        finally:
+            # The library runs a check on a thread of its own: close that thread's
+            # connection, or every probe would leave one open.
+            if not connection.in_atomic_block:
+                connection.close()
         if stuck:
             raise ServiceUnavailable(
                 f"{stuck} import{'s' if stuck != 1 else ''} waiting for a recompute for over "

@@ -6,10 +6,24 @@ from simple_history.models import HistoricalRecords
 
 from . import rules
 from .rules import Direction, PeriodKind, Polarity, Status
+from .spc import Assurance, Variation
 
 POLARITY_CHOICES = [(p.value, p.label) for p in Polarity]
 STATUS_CHOICES = [(s.value, s.label) for s in Status]
 DIRECTION_CHOICES = [(d.value, d.label) for d in Direction]
+VARIATION_CHOICES = [(v.value, v.label) for v in Variation]
+ASSURANCE_CHOICES = [(a.value, a.label) for a in Assurance]
+# Written only by the recompute; history keeps what people changed, not these.
+DERIVED_FIELDS = [
+    "status",
+    "direction",
+    "hard_to_shift",
+    "variation",
+    "assurance",
+    "spc_mean",
+    "spc_lower",
+    "spc_upper",
+]
 
 
 class Category(models.Model):
@@ -211,6 +225,17 @@ class Value(models.Model):
     status = models.CharField(max_length=20, choices=STATUS_CHOICES, default=Status.NO_VALUE)
     direction = models.CharField(max_length=10, choices=DIRECTION_CHOICES, blank=True)
     hard_to_shift = models.BooleanField(default=False)
+    # Statistical process control (indicators/spc.py) over the series up to this period:
+    # blank with fewer than spc.MIN_POINTS figures.
+    variation = models.CharField(
+        max_length=30, choices=VARIATION_CHOICES, blank=True, default="", db_default=""
+    )
+    assurance = models.CharField(
+        max_length=20, choices=ASSURANCE_CHOICES, blank=True, default="", db_default=""
+    )
+    spc_mean = models.FloatField(null=True, blank=True)
+    spc_lower = models.FloatField(null=True, blank=True)
+    spc_upper = models.FloatField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     import_batch = models.ForeignKey(
         "imports.ImportBatch",
@@ -220,7 +245,7 @@ class Value(models.Model):
         related_name="values",
     )
     # Derived fields change with every recompute; history keeps what people changed.
-    history = HistoricalRecords(excluded_fields=["status", "direction", "hard_to_shift"])
+    history = HistoricalRecords(excluded_fields=DERIVED_FIELDS)
 
     class Meta:
         constraints = [

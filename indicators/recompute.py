@@ -17,8 +17,9 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
+from . import spc
 from .frames import read_frame
-from .models import Target, Value
+from .models import DERIVED_FIELDS, Target, Value
 from .rules import (
     ANNUAL_SNAPSHOT_GAP,
     PeriodKind,
@@ -43,6 +44,11 @@ _VALUE_COLUMNS = [
     "status",
     "direction",
     "hard_to_shift",
+    "variation",
+    "assurance",
+    "spc_mean",
+    "spc_lower",
+    "spc_upper",
     "indicator__polarity",
     "indicator__decimals",
 ]
@@ -58,9 +64,15 @@ _NAMES = [
     "old_status",
     "old_direction",
     "old_hard_to_shift",
+    "old_variation",
+    "old_assurance",
+    "old_spc_mean",
+    "old_spc_lower",
+    "old_spc_upper",
     "polarity",
     "decimals",
 ]
+SPC_DIGITS = 6  # limits are stored (and compared) at this many decimal places
 
 
 def load_series(
@@ -71,7 +83,14 @@ def load_series(
         values = values.filter(authority_id__in=list(authority_ids))
     if indicator_ids is not None:
         values = values.filter(indicator_id__in=list(indicator_ids))
-    frame = read_frame(values, _VALUE_COLUMNS, _NAMES, numeric=["value", "decimals"])
+    frame = read_frame(
+        values,
+        _VALUE_COLUMNS,
+        _NAMES,
+        numeric=["value", "decimals", "old_spc_mean", "old_spc_lower", "old_spc_upper"],
+    )
+    for column in ["old_variation", "old_assurance"]:
+        frame[column] = frame[column].fillna("").astype(str)
     frame["reported_status"] = frame["reported_status"].fillna("").astype(str)
     frame["old_hard_to_shift"] = frame["old_hard_to_shift"].isin([True, "t"])
     return frame
@@ -159,6 +178,115 @@ def compute(frame: pd.DataFrame) -> pd.DataFrame:
         & (frame["status"].to_numpy() == Status.OUTSIDE_TOLERANCE)
         & (previous_status == Status.OUTSIDE_TOLERANCE)
     )
+    return spc_columns(frame)
+
+
+def spc_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Column-wise equivalent of indicators.spc over every series at once: for each figure,
+    the XmR limits and its variation as the series stood at that period (the figures up to
+    and including it), and its assurance against that period's target. Series are laid out
+    as rows of one array; each prefix length is one pass over every series long enough
+    (tests/indicators/test_spc_recompute.py holds this to the pure functions)."""
+    frame["variation"] = ""
+    frame["assurance"] = ""
+    frame["spc_mean"] = np.nan
+    frame["spc_lower"] = np.nan
+    frame["spc_upper"] = np.nan
+    present = frame[frame["value"].notna()]
+    if present.empty:
+        return frame
+    keys = ["authority_id", "indicator_id", "kind"]
+    group = present.groupby(keys, sort=False).ngroup().to_numpy()
+    position = present.groupby(keys, sort=False).cumcount().to_numpy()
+    lengths = np.bincount(group)
+    grid = np.full((len(lengths), lengths.max()), np.nan)
+    grid[group, position] = present["value"].to_numpy(dtype="float64")
+    polarity = np.empty(len(lengths), dtype=object)
+    polarity[group] = present["polarity"].to_numpy()
+    row_of = np.full(grid.shape, -1, dtype=np.int64)
+    row_of[group, position] = np.arange(len(present))
+
+    means, lowers, uppers = (np.full(len(present), np.nan) for _ in range(3))
+    directions = np.zeros(len(present), dtype=np.int8)
+    computed = np.zeros(len(present), dtype=bool)
+    for k in range(spc.MIN_POINTS, grid.shape[1] + 1):
+        rows = np.flatnonzero(lengths >= k)
+        window = grid[rows, :k]
+        first = window.mean(axis=1)
+        mean = first + (window - first[:, None]).mean(axis=1)  # spc._mean's second pass
+        ranges = np.abs(np.diff(window, axis=1))
+        average = ranges.mean(axis=1)
+        kept = ranges < spc.SCREEN * average[:, None]
+        counted = kept.sum(axis=1)
+        average = np.where(counted > 0, (ranges * kept).sum(axis=1) / np.maximum(counted, 1), 0)
+        upper, lower = mean + spc.LIMIT * average, mean - spc.LIMIT * average
+        near_upper, near_lower = mean + spc.NEAR * average, mean - spc.NEAR * average
+        last = window[:, -1]
+        side = np.sign(last - mean)
+        outside = (last > upper) | (last < lower)
+        seven = window[:, -spc.RUN :]
+        sides7 = np.sign(seven - mean[:, None])
+        run = (side != 0) & (sides7 == side[:, None]).all(axis=1)
+        steps = np.sign(np.diff(seven, axis=1))
+        trend = (steps == 1).all(axis=1) | (steps == -1).all(axis=1)
+        three = window[:, -3:]
+        out3 = (three > upper[:, None]) | (three < lower[:, None])
+        near3 = ~out3 & ((three < near_lower[:, None]) | (three > near_upper[:, None]))
+        sides3 = np.sign(three - mean[:, None])
+        close = near3[:, -1] & (near3.sum(axis=1) >= 2) & (np.abs(sides3.sum(axis=1)) == 3)
+        direction = np.select(
+            [outside, trend, close | run], [side, steps[:, -1], side], default=0
+        ).astype(np.int8)
+        at = row_of[rows, k - 1]
+        means[at], lowers[at], uppers[at] = mean, lower, upper
+        directions[at] = direction
+        computed[at] = True
+
+    kinds = polarity[group]
+    better = np.where(kinds == Polarity.HIGHER_IS_BETTER, 1, -1)
+    variation = np.select(
+        [
+            ~computed,
+            directions == 0,
+            (kinds == Polarity.NONE) & (directions > 0),
+            kinds == Polarity.NONE,
+            directions == better,
+        ],
+        [
+            "",
+            spc.Variation.COMMON_CAUSE,
+            spc.Variation.NEUTRAL_HIGH,
+            spc.Variation.NEUTRAL_LOW,
+            spc.Variation.IMPROVEMENT,
+        ],
+        default=spc.Variation.CONCERN,
+    ).astype(object)
+    target = present["target"].to_numpy(dtype="float64")
+    higher = kinds == Polarity.HIGHER_IS_BETTER
+    with np.errstate(invalid="ignore"):
+        assurance = np.select(
+            [
+                ~computed | np.isnan(target) | (kinds == Polarity.NONE),
+                (target > uppers) & higher,
+                target > uppers,
+                (target < lowers) & higher,
+                target < lowers,
+            ],
+            [
+                "",
+                spc.Assurance.CONSISTENT_FAIL,
+                spc.Assurance.CONSISTENT_PASS,
+                spc.Assurance.CONSISTENT_PASS,
+                spc.Assurance.CONSISTENT_FAIL,
+            ],
+            default=spc.Assurance.HIT_AND_MISS,
+        ).astype(object)
+    index = present.index
+    frame.loc[index, "variation"] = variation
+    frame.loc[index, "assurance"] = assurance
+    frame.loc[index, "spc_mean"] = np.round(means, SPC_DIGITS)
+    frame.loc[index, "spc_lower"] = np.round(lowers, SPC_DIGITS)
+    frame.loc[index, "spc_upper"] = np.round(uppers, SPC_DIGITS)
     return frame
 
 
@@ -170,11 +298,7 @@ def recompute(
     if frame.empty:
         return 0
     frame = compute(attach_targets(frame))
-    changed = frame[
-        (frame["status"] != frame["old_status"])
-        | (frame["direction"] != frame["old_direction"])
-        | (frame["hard_to_shift"] != frame["old_hard_to_shift"])
-    ]
+    changed = frame[_changed(frame)]
     if changed.empty:
         log.info("recompute: %d values read, none changed", len(frame))
         return 0
@@ -184,25 +308,52 @@ def recompute(
         if connection.vendor == "postgresql":
             _copy_update(changed, now)
         else:
-            for (status, direction, hard_to_shift), group in changed.groupby(
-                ["status", "direction", "hard_to_shift"]
-            ):
-                ids = group["id"].tolist()
-                for start in range(0, len(ids), UPDATE_CHUNK):
-                    Value.objects.filter(pk__in=ids[start : start + UPDATE_CHUNK]).update(
-                        status=status,
-                        direction=direction,
-                        hard_to_shift=bool(hard_to_shift),
-                        updated_at=now,
-                    )
+            _executemany_update(changed, now)
     log.info("recompute: %d values read, %d changed", len(frame), len(changed))
     return len(changed)
 
 
+DERIVED = DERIVED_FIELDS  # every field the recompute owns, in one list
+
+
+def _changed(frame: pd.DataFrame) -> pd.Series:
+    changed = pd.Series(False, index=frame.index)
+    for column in DERIVED:
+        new, old = frame[column], frame[f"old_{column}"]
+        if column.startswith("spc_"):
+            differs = ~((new == old) | (new.isna() & old.isna()))
+        else:
+            differs = new != old
+        changed |= differs
+    return changed
+
+
+def _rows(changed: pd.DataFrame) -> pd.DataFrame:
+    out = changed[["id", *DERIVED]].copy()
+    for column in ["spc_mean", "spc_lower", "spc_upper"]:
+        out[column] = out[column].astype(object).where(out[column].notna(), None)
+    out["hard_to_shift"] = [bool(flag) for flag in out["hard_to_shift"]]
+    for column in ["status", "direction", "variation", "assurance"]:
+        out[column] = [str(text) for text in out[column]]
+    return out
+
+
+def _executemany_update(changed: pd.DataFrame, now) -> None:
+    """SQLite: one prepared UPDATE, run for every changed row."""
+    table = Value._meta.db_table
+    assignments = ", ".join(f"{column} = %s" for column in DERIVED)
+    rows = _rows(changed)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {assignments}, updated_at = %s WHERE id = %s",  # noqa: S608
+            [(*row[1:], now, row[0]) for row in rows.itertuples(index=False, name=None)],
+        )
+
+
 def _copy_update(changed: pd.DataFrame, now) -> None:
-    """PostgreSQL: COPY the new statuses into a temporary table and UPDATE from it once."""
+    """PostgreSQL: COPY the new derived fields into a temporary table and UPDATE from it."""
     buffer = io.StringIO()
-    out = changed[["id", "status", "direction", "hard_to_shift"]].copy()
+    out = _rows(changed)
     out["hard_to_shift"] = out["hard_to_shift"].map({True: "t", False: "f"})
     out.to_csv(buffer, index=False, header=False, na_rep="\\N")
     buffer.seek(0)
@@ -210,16 +361,18 @@ def _copy_update(changed: pd.DataFrame, now) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE new_statuses (id bigint PRIMARY KEY, status varchar(20), "
-            "direction varchar(10), hard_to_shift boolean) ON COMMIT DROP"
+            "direction varchar(10), hard_to_shift boolean, variation varchar(30), "
+            "assurance varchar(20), spc_mean double precision, spc_lower double precision, "
+            "spc_upper double precision) ON COMMIT DROP"
         )
         # NULL is spelt \N so that an empty direction stays an empty string.
         with cursor.copy("COPY new_statuses FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
             while chunk := buffer.read(1 << 20):
                 copy.write(chunk)
+        assignments = ", ".join(f"{column} = n.{column}" for column in DERIVED)
         cursor.execute(
-            f"UPDATE {table} AS v SET status = n.status, direction = n.direction, "
-            "hard_to_shift = n.hard_to_shift, updated_at = %s FROM new_statuses AS n "
-            "WHERE v.id = n.id",
+            f"UPDATE {table} AS v SET {assignments}, updated_at = %s "  # noqa: S608
+            "FROM new_statuses AS n WHERE v.id = n.id",
             [now],
         )
         cursor.execute("DROP TABLE new_statuses")

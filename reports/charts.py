@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from indicators.models import Indicator, Target
 from indicators.rules import PeriodKind, fiscal_year_code
+from indicators.spc import figure_interval
 
 # Colour-blind-safe, and each series also differs by marker or dash.
 INK = "#0b0c0c"
@@ -24,8 +25,12 @@ def _midpoint(period):
     return period.start + (period.end - period.start) / 2
 
 
-def measure_figure(indicator: Indicator, series: dict, targets: list[Target]) -> go.Figure:
-    """`series` maps a label ("Doncaster", "England", …) to a list of Values (with periods)."""
+def measure_figure(
+    indicator: Indicator, series: dict, targets: list[Target], control=None
+) -> go.Figure:
+    """`series` maps a label ("Doncaster", "England", …) to a list of Values (with periods);
+    `control` (reports.measure.ControlChart) adds the XmR average, process limits and
+    special-cause points, one legend group a reader can switch off."""
     fig = go.Figure()
     for target in targets:
         year = fiscal_year_code(target.fiscal_year)
@@ -64,8 +69,25 @@ def measure_figure(indicator: Indicator, series: dict, targets: list[Target]) ->
             points = [v for v in values if v.period.kind == kind and v.value is not None]
             if not points:
                 continue
+            # 95% intervals as whiskers, where a figure's numerator and denominator are known.
+            pairs = [
+                (figure_interval(indicator.unit, v.numerator, v.denominator), v) for v in points
+            ]
+            whiskers = (
+                dict(
+                    type="data",
+                    array=[i.high - v.value if i else 0 for i, v in pairs],
+                    arrayminus=[v.value - i.low if i else 0 for i, v in pairs],
+                    color=colour,
+                    thickness=1.2,
+                    width=4,
+                )
+                if any(i for i, _ in pairs)
+                else None
+            )
             fig.add_trace(
                 go.Scatter(
+                    error_y=whiskers,
                     x=[_midpoint(v.period).isoformat() for v in points],
                     y=[v.value for v in points],
                     text=[v.period.label for v in points],
@@ -81,11 +103,65 @@ def measure_figure(indicator: Indicator, series: dict, targets: list[Target]) ->
                     hovertemplate="%{text}: %{y}<extra>" + label + "</extra>",
                 )
             )
+    if control is not None and control.enough:
+        _control_traces(fig, control)
     _layout(fig, indicator)
     _period_axis(
         fig, [v.period for values in series.values() for v in values if v.value is not None]
     )
     return fig
+
+
+SPC_MARKERS = {
+    "special_cause_concern": ("#d4351c", "triangle-down", "Special cause: concern"),
+    "special_cause_improvement": (BLUE, "triangle-up", "Special cause: improvement"),
+    "neutral_high": (GREY, "triangle-up", "Special cause: unusually high"),
+    "neutral_low": (GREY, "triangle-down", "Special cause: unusually low"),
+}
+
+
+def _control_traces(fig: go.Figure, control) -> None:
+    x = [_midpoint(v.period).isoformat() for v in control.values]
+    edges = [x[0], x[-1]]
+    found = control.limits
+    for name, level, dash in [
+        ("Average (SPC)", found.mean, "solid"),
+        ("Upper process limit", found.upper, "dot"),
+        ("Lower process limit", found.lower, "dot"),
+    ]:
+        fig.add_trace(
+            go.Scatter(
+                x=edges,
+                y=[level, level],
+                mode="lines",
+                line=dict(color=GREY, dash=dash, width=1.5),
+                name=name,
+                legendgroup="spc",
+                hovertemplate=f"{name}: %{{y:.2f}}<extra></extra>",
+            )
+        )
+    for variation, (colour, symbol, label) in SPC_MARKERS.items():
+        points = [
+            (position, value)
+            for position, (value, found_variation) in enumerate(
+                zip(control.values, control.variations, strict=True)
+            )
+            if found_variation == variation
+        ]
+        if not points:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[x[position] for position, _ in points],
+                y=[value.value for _, value in points],
+                text=[value.period.label for _, value in points],
+                mode="markers",
+                marker=dict(color=colour, symbol=symbol, size=14, line=dict(color=INK, width=1)),
+                name=label,
+                legendgroup="spc",
+                hovertemplate="%{text}: %{y} — " + label + "<extra></extra>",
+            )
+        )
 
 
 MAX_TICKS = 10

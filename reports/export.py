@@ -20,6 +20,12 @@ QUARTER_COLUMNS = [
     "direction",
     "hard_to_shift",
     "status_reported",  # true: the status was published without a figure; not Outturn's own
+    # Statistical process control (indicators/spc.py); empty with too few points.
+    "variation",
+    "assurance",
+    "mean",
+    "lower_limit",
+    "upper_limit",
 ]
 
 
@@ -40,6 +46,12 @@ def quarter_rows(quarter: Quarter) -> list[list[str]]:
                 value.direction if value else "",
                 bool(value and value.hard_to_shift),
                 measure.reported,
+                value.variation if value else "",
+                value.assurance if value else "",
+                *(
+                    _limit(getattr(value, field, None) if value else None, measure.indicator)
+                    for field in ("spc_mean", "spc_lower", "spc_upper")
+                ),
             ]
         )
     return rows
@@ -51,6 +63,14 @@ def _at_precision(number: float | None, indicator) -> str | None:
     if number is None:
         return None
     places = indicator.decimals
+    return f"{round_half_up(number, places):.{places}f}"
+
+
+def _limit(number: float | None, indicator) -> str | None:
+    """A control limit: two places more than the figures, since it is an average."""
+    if number is None:
+        return None
+    places = indicator.decimals + 2
     return f"{round_half_up(number, places):.{places}f}"
 
 

@@ -4,12 +4,59 @@ England and regional lines, and the quarterly status history. A fixed number of 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from authorities.models import Authority
+from indicators import spc
 from indicators.models import Indicator, Target, Value
 from indicators.rules import PeriodKind, Status
 
 from . import charts
+
+
+@dataclass
+class ControlChart:
+    """The XmR chart of the authority's own series of one kind of period, as it stands now."""
+
+    kind: str
+    values: list[Value]
+    limits: spc.Limits | None  # None with too few points
+    variations: list[spc.Variation]
+
+    @property
+    def enough(self) -> bool:
+        return self.limits is not None
+
+    @property
+    def latest(self) -> Value:
+        return self.values[-1]
+
+    @property
+    def kind_plural(self) -> str:
+        return {"quarter": "quarterly", "month": "monthly", "year": "annual"}[self.kind]
+
+
+def control_chart(values: list[Value], polarity: str) -> ControlChart | None:
+    """The chart of the kind of period with the most figures (quarters first on a tie)."""
+    by_kind: dict[str, list[Value]] = {}
+    for value in values:
+        if value.value is not None:
+            by_kind.setdefault(value.period.kind, []).append(value)
+    if not by_kind:
+        return None
+    order = [PeriodKind.QUARTER, PeriodKind.MONTH, PeriodKind.YEAR]
+    kind = max(by_kind, key=lambda k: (len(by_kind[k]), -order.index(k)))
+    points = by_kind[kind]
+    if len(points) < spc.MIN_POINTS:
+        return ControlChart(kind, points, None, [])
+    figures = [v.value for v in points]
+    directions = spc.special_causes(figures)
+    return ControlChart(
+        kind,
+        points,
+        spc.limits(figures),
+        [spc.point_variation(d, polarity) for d in directions],
+    )
 
 
 @dataclass
@@ -37,13 +84,18 @@ class MeasureStory:
     def has_figures(self) -> bool:
         return charts.has_figures(self.values, self.england, self.region)
 
+    @cached_property
+    def control(self) -> ControlChart | None:
+        return control_chart(self.values, self.indicator.polarity)
+
     def figure_json(self) -> str:
         series = {self.authority.name: self.values}
         if self.england:
             series["England"] = self.england
         if self.region:
             series[self.authority.region.name] = self.region
-        return charts.figure_json(charts.measure_figure(self.indicator, series, self.targets))
+        figure = charts.measure_figure(self.indicator, series, self.targets, control=self.control)
+        return charts.figure_json(figure)
 
     @property
     def table(self) -> list[dict]:

@@ -26,6 +26,11 @@ def measures_table(quarter: Quarter, request) -> MeasuresTable:
         request.GET or None,
         queryset=Indicator.objects.filter(id__in=statuses),
         statuses=statuses,
+        signals={
+            row.indicator.id: {row.value.variation, row.value.assurance} - {""}
+            for row in quarter.measures
+            if row.value
+        },
     )
     shown = set(measure_filter.qs.values_list("id", flat=True)) if measure_filter.is_bound else None
     rows = [row for row in quarter.measures if shown is None or row.indicator.id in shown]

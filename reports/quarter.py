@@ -19,6 +19,7 @@ from indicators.rules import (
     natural_key,
     what_it_takes,
 )
+from indicators.spc import figure_interval
 from scrutiny.challenge import records_for
 from scrutiny.models import ChallengeRecord
 
@@ -60,6 +61,13 @@ class MeasureRow:
             target.tolerance,
             Polarity(self.indicator.polarity),
         )
+
+    @property
+    def interval(self):
+        """The figure's 95% interval (indicators.spc.figure_interval), where it has one."""
+        if not self.value or self.value.value is None:
+            return None
+        return figure_interval(self.indicator.unit, self.value.numerator, self.value.denominator)
 
     @property
     def classification(self) -> str:

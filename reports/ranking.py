@@ -10,6 +10,7 @@ from statistics import mean, median
 from authorities.models import Authority, StatisticalNeighbour
 from indicators.models import Indicator, Period, Value
 from indicators.rules import Polarity, band_for, is_national_distribution
+from indicators.spc import against_england, figure_interval
 
 from . import charts
 
@@ -102,6 +103,7 @@ def rank(
                 if national and polarity != Polarity.NONE
                 else None,
                 "role": role,
+                "interval": figure_interval(indicator.unit, value.numerator, value.denominator),
             }
         )
     comparators = dict(
@@ -113,6 +115,9 @@ def rank(
             | Authority.objects.filter(id=getattr(chosen, "region_id", None)),
         ).values_list("authority__kind", "value")
     )
+    england = comparators.get(Authority.Kind.NATION)
+    for row in rows:  # Fingertips' test: England outside the figure's 95% interval
+        row["significance"] = against_england(row["interval"], england, indicator.polarity)
     return Ranking(
         indicator,
         period,
@@ -121,6 +126,6 @@ def rank(
         suppressed,
         neighbour_ids,
         national_count,
-        england=comparators.get(Authority.Kind.NATION),
+        england=england,
         chosen_region=comparators.get(Authority.Kind.REGION),
     )

@@ -10,12 +10,14 @@ from django.utils.safestring import mark_safe
 from core.csv import spreadsheet_safe
 from indicators.rules import Status
 from indicators.templatetags.outturn import (
+    assurance_tag,
     direction_tag,
     figure,
     no_value_reason,
     published_figure,
     signed_figure,
     status_tag,
+    variation_tag,
 )
 
 NUMERIC = {
@@ -71,6 +73,9 @@ class AuthorityTable(tables.Table):
         return _measure_link(self.authority, value)
 
 
+SMALL_COHORT = 100  # below this many, a figure's 95% interval is said in words
+
+
 class MeasuresTable(AuthorityTable):
     code = tables.Column(
         accessor="indicator__code", verbose_name="Code", attrs=TEXT, order_by="natural_code"
@@ -89,6 +94,20 @@ class MeasuresTable(AuthorityTable):
     tolerance = FigureColumn(accessor="target__tolerance", verbose_name="Tolerance")
     status = tables.Column(
         accessor="status", verbose_name="Status", attrs=TEXT, order_by="status_rank"
+    )
+    variation = tables.Column(
+        accessor="value__variation",
+        verbose_name="Variation (SPC)",
+        attrs=TEXT,
+        empty_values=(),
+        orderable=False,
+    )
+    assurance = tables.Column(
+        accessor="value__assurance",
+        verbose_name="Assurance (SPC)",
+        attrs=TEXT,
+        empty_values=(),
+        orderable=False,
     )
     england = ComparatorColumn(
         accessor="comparison__england", verbose_name="England", with_period=True
@@ -142,6 +161,17 @@ class MeasuresTable(AuthorityTable):
                     else "",
                 )
             )
+        interval = record.interval
+        if interval and record.value.denominator < SMALL_COHORT:
+            parts.append(
+                format_html(
+                    '<br><span class="govuk-body-s outturn-interval">A small cohort ({}): the '
+                    "figure could be anywhere between {} and {} (95% interval)</span>",
+                    f"{record.value.denominator:,.0f}",
+                    figure(interval.low, record.indicator),
+                    figure(interval.high, record.indicator),
+                )
+            )
         if record.value and record.value.note:
             parts.append(format_html('<br><span class="govuk-body-s">{}</span>', record.value.note))
         return format_html_join("", "{}", ((part,) for part in parts))
@@ -184,6 +214,18 @@ class MeasuresTable(AuthorityTable):
             "", '<br><span class="govuk-body-s">{}</span>', ((n,) for n in notes)
         )
         return format_html("{}{}", status_tag(value, reported=record.reported), extra)
+
+    def render_variation(self, value, record):
+        return variation_tag(record.value)
+
+    def render_assurance(self, value, record):
+        return assurance_tag(record.value)
+
+    def value_variation(self, value, record):
+        return value or ""
+
+    def value_assurance(self, value, record):
+        return value or ""
 
     def render_quartile(self, value, record):
         period = record.comparison.period

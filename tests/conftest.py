@@ -97,3 +97,67 @@ def published(england, django_capture_on_commit_callbacks):
         return staged
 
     return england, load_once("published", load)
+
+
+# A measure with 18 quarters for Doncaster: eleven alternating around 82, then seven in a row
+# below the average and still within tolerance (target 70, tolerance 60) — a statistical
+# "shift", special cause concern, that red/amber/green alone does not show.
+SPC_QUARTERS = [
+    f"{year}-{(year + 1) % 100:02d} Q{quarter}"
+    for year in range(2012, 2017)
+    for quarter in (1, 2, 3, 4)
+][:18]
+SPC_FIGURES = [76, 88] * 5 + [76] + [66, 65, 67, 66, 65, 66, 65]
+
+
+@pytest.fixture
+def spc_series(demo, django_capture_on_commit_callbacks):
+    """Indicator SPC1 with SPC_FIGURES for Doncaster over SPC_QUARTERS, through the write path."""
+    import pandas as pd
+
+    from indicators import writes
+
+    def load():
+        with django_capture_on_commit_callbacks(execute=True):
+            writes.save_indicators(
+                pd.DataFrame(
+                    [
+                        {
+                            "code": "SPC1",
+                            "name": "Reviews held on time",
+                            "category": "Children in Care",
+                            "unit": "percent",
+                            "polarity": "higher_is_better",
+                            "decimals": "0",
+                            "description": "",
+                            "benchmark": "",
+                        }
+                    ]
+                )
+            )
+            writes.save_targets_by_code(
+                pd.DataFrame(
+                    [
+                        {
+                            "indicator": "SPC1",
+                            "year": f"{year}-{(year + 1) % 100:02d}",
+                            "target": "70",
+                            "tolerance": "60",
+                            "authority": "E08000017",
+                        }
+                        for year in range(2012, 2017)
+                    ]
+                )
+            )
+            writes.save_values_by_code(
+                pd.DataFrame(
+                    {
+                        "authority": "E08000017",
+                        "indicator": "SPC1",
+                        "period": SPC_QUARTERS,
+                        "value": [str(v) for v in SPC_FIGURES],
+                    }
+                )
+            )
+
+    load_once("spc series", load)

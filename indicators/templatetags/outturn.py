@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from indicators.rules import Direction, Status, round_half_up
+from indicators.spc import Assurance, Variation
 
 register = template.Library()
 
@@ -217,3 +218,32 @@ def iso_date(value) -> str:
     if value is None:
         return ""
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+@register.simple_tag
+def variation_tag(value) -> str:
+    """A figure's SPC variation: symbol and words (never colour alone), or why there is none."""
+    if value is None or value.value is None:
+        return mark_safe('<span class="govuk-hint govuk-!-margin-0">–</span>')
+    if not value.variation:
+        return mark_safe(
+            '<span class="govuk-hint govuk-!-margin-0">Too few points for a control chart</span>'
+        )
+    return _spc_tag(Variation(value.variation))
+
+
+@register.simple_tag
+def assurance_tag(value) -> str:
+    if value is None or not value.assurance:
+        return mark_safe('<span class="govuk-hint govuk-!-margin-0">–</span>')
+    return _spc_tag(Assurance(value.assurance))
+
+
+def _spc_tag(found: Variation | Assurance) -> str:
+    """A symbol for the eye (hidden from screen readers) and always the words."""
+    return format_html(
+        '<span class="outturn-spc outturn-spc--{}"><span aria-hidden="true">{}</span> {}</span>',
+        found.value,
+        found.symbol,
+        found.label,
+    )

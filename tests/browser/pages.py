@@ -24,7 +24,7 @@ class Outturn:
         }
 
 
-INTERACTIVE = "a[href], button, select, input:not([type=hidden]), textarea, [tabindex='0']"
+INTERACTIVE = "a[href], button, select, input:not([type=hidden]), textarea, summary, [tabindex='0']"
 
 
 def tab_through(page, limit: int = 400) -> tuple[int, int]:

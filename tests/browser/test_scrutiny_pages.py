@@ -105,3 +105,29 @@ def test_the_accessibility_statement(signed_in, page, axe, screenshot):
     page.get_by_role("link", name="Accessibility statement").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Accessibility statement for Outturn")
     check_page(page, axe, screenshot, "accessibility")
+
+
+def test_a_shift_inside_tolerance_reads_as_special_cause_concern(
+    spc_series, live_server, page, axe, screenshot
+):
+    """Seven quarters below the average, every one within tolerance: red/amber/green says
+    'within tolerance'; the control chart says the change is real, in words axe can read."""
+    outturn = Outturn(page, live_server.url)
+    outturn.sign_in("panel", "outturn-panel-2016")
+    page.goto(f"{live_server.url}/a/doncaster/m/SPC1/")
+    control = page.locator("#control-chart")
+    expect(control).to_contain_text("Over 18 quarterly figures")
+    expect(control).to_contain_text("Special cause: concern")
+    expect(page.locator(".outturn-chart .legendtext", has_text="Average (SPC)")).to_have_count(1)
+    check_page(page, axe, screenshot, "measure-spc")
+    page.get_by_text("What the control chart shows").click()
+    expect(control).to_contain_text("7 in a row on the same side of the average")
+
+    page.goto(f"{live_server.url}/a/doncaster/q/2016-17-q2/")
+    page.get_by_label("Signal (SPC)").select_option("special_cause_concern")
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("#measures-table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Within tolerance")
+    expect(rows.first).to_contain_text("Special cause: concern")
+    assert axe(page) == []

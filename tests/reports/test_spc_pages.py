@@ -1,0 +1,91 @@
+"""Signal or noise where decisions are made: the quarter view, its filter and export, the
+measure page and its chart, the compare page's intervals, the briefing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from django.core.management import call_command
+
+from indicators.models import Value
+
+pytestmark = pytest.mark.django_db
+
+QUARTER = "/a/doncaster/q/2016-17-q2/"
+
+
+def test_a_shift_inside_tolerance_is_special_cause_concern(spc_series):
+    latest = Value.objects.get(indicator__code="SPC1", period__code="2016-17 Q2")
+    assert latest.status == "within_tolerance"
+    assert latest.variation == "special_cause_concern"
+    assert latest.assurance == "hit_and_miss"
+    earlier = Value.objects.get(indicator__code="SPC1", period__code="2015-16 Q3")
+    assert earlier.variation == "common_cause"  # as the series stood then
+    assert Value.objects.get(indicator__code="SPC1", period__code="2013-14 Q4").variation == ""
+
+
+def test_the_quarter_view_says_it_in_words_and_filters_on_it(spc_series, panel_member, client):
+    html = " ".join(client.get(QUARTER).content.decode().split())
+    row = re.search(r'data-indicator="SPC1".*?</tr>', html).group(0)
+    assert "Special cause: concern" in row
+    assert "Hit and miss against the target" in row
+    a2 = re.search(r'data-indicator="A2".*?</tr>', html).group(0)
+    assert "Too few points for a control chart" in a2
+    filtered = client.get(QUARTER, {"signal": "special_cause_concern"}).context["table"]
+    assert [row.record.indicator.code for row in filtered.rows] == ["SPC1"]
+
+
+def test_the_export_carries_variation_assurance_and_limits(spc_series):
+    out = io.StringIO()
+    call_command("export_quarter", authority="E08000017", period="2016-17 Q2", stdout=out)
+    row = next(r for r in csv.DictReader(io.StringIO(out.getvalue())) if r["indicator"] == "SPC1")
+    assert row["variation"] == "special_cause_concern"
+    assert row["assurance"] == "hit_and_miss"
+    latest = Value.objects.get(indicator__code="SPC1", period__code="2016-17 Q2")
+    assert row["mean"] == f"{latest.spc_mean:.2f}"
+    assert float(row["lower_limit"]) < float(row["mean"]) < float(row["upper_limit"])
+
+
+def test_the_measure_page_draws_the_control_chart_and_explains_it(spc_series, panel_member, client):
+    html = client.get("/a/doncaster/m/SPC1/").content.decode()
+    text = " ".join(html.split())
+    assert "Over 18 quarterly figures, Quarter 1 2012/13 to Quarter 2 2016/17" in text
+    assert "What the control chart shows" in text
+    figure = json.loads(re.search(r'id="measure-figure">(.*?)</script>', html, re.S).group(1))
+    names = [trace["name"] for trace in figure["data"]]
+    assert {"Average (SPC)", "Upper process limit", "Lower process limit"} <= set(names)
+    concern = next(t for t in figure["data"] if t["name"] == "Special cause: concern")
+    assert len(concern["x"]) == 7
+    few = " ".join(client.get("/a/doncaster/m/A2/").content.decode().split())
+    assert (
+        "Too few points for a control chart: 1 quarterly figure, and a chart needs at least 15"
+        in few
+    )
+
+
+def test_the_compare_page_says_significantly_better_or_worse_than_england(
+    demo, panel_member, client
+):
+    from authorities.models import Authority
+    from indicators import writes
+    from indicators.models import Period
+
+    period = Period.objects.get(code="2016-17 Q2")
+    doncaster = Authority.objects.get(slug="doncaster")
+    value = Value.objects.get(authority=doncaster, indicator__code="A2", period=period)
+    value.numerator, value.denominator = 82, 100
+    writes.save_value(value, reason="Cohort added")
+    england = (
+        Authority.objects.get(kind="nation")
+        if Authority.objects.filter(kind="nation").exists()
+        else Authority.objects.create(
+            code="E92000001", name="England", slug="england", kind="nation"
+        )
+    )
+    Value.objects.create(authority=england, indicator=value.indicator, period=period, value=95)
+    text = " ".join(client.get("/compare/A2/2016-17-q2/").content.decode().split())
+    assert "between 73% and 88%: <strong>significantly worse than england</strong>" in text
