@@ -67,7 +67,7 @@ def main() -> None:
 
     with_spc = best(recompute.compute)
     original = recompute.spc_columns
-    recompute.spc_columns = lambda frame: frame
+    recompute.spc_columns = lambda frame, rebases=None: frame
     try:
         without = best(recompute.compute)
     finally:

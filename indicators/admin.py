@@ -5,7 +5,7 @@ polarity or a corrected figure is judged by the same rules as an import, at once
 from django.contrib import admin
 
 from . import writes
-from .models import Category, Indicator, Period, Target, Value
+from .models import Category, Indicator, Period, Rebase, Target, Value
 
 
 @admin.register(Category)
@@ -87,3 +87,21 @@ class ValueAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         writes.delete_values(queryset)
+
+
+@admin.register(Rebase)
+class RebaseAdmin(admin.ModelAdmin):
+    """Where a control chart starts again; every change goes through indicators.writes."""
+
+    list_display = ["indicator", "authority", "starts", "fixed_points", "reason"]
+    list_filter = ["indicator"]
+    autocomplete_fields = ["indicator", "authority", "starts"]
+
+    def save_model(self, request, obj, form, change):
+        writes.save_rebase(obj)
+
+    def delete_model(self, request, obj):
+        writes.delete_rebases([obj])
+
+    def delete_queryset(self, request, queryset):
+        writes.delete_rebases(queryset)

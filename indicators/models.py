@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -270,3 +271,44 @@ class Value(models.Model):
     @property
     def direction_rule(self) -> Direction | None:
         return Direction(self.direction) if self.direction else None
+
+
+class Rebase(models.Model):
+    """A recorded change — a new service model, a changed definition — from which a control
+    chart starts afresh: the figures before `starts` no longer set its average and limits.
+    With `fixed_points`, the limits are fixed on the first that many figures from `starts`
+    (a baseline) rather than moving with every new one."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="rebases")
+    authority = models.ForeignKey(
+        "authorities.Authority",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        help_text="Blank: every authority's chart of this measure.",
+    )
+    starts = models.ForeignKey(
+        Period,
+        on_delete=models.PROTECT,
+        help_text="The first period of the new baseline; its kind (month, quarter, year) says "
+        "which chart.",
+    )
+    reason = models.TextField(help_text="Why the chart starts again here, for the panel.")
+    fixed_points = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2)],
+        help_text="Fix the limits on this many figures from the start (blank: all of them).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "authority", "starts"], name="one_rebase_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} from {self.starts.label}"

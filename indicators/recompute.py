@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from . import spc
 from .frames import read_frame
-from .models import DERIVED_FIELDS, Target, Value
+from .models import DERIVED_FIELDS, Rebase, Target, Value
 from .rules import (
     ANNUAL_SNAPSHOT_GAP,
     PeriodKind,
@@ -117,7 +117,7 @@ def attach_targets(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=["target_default", "tolerance_default"])
 
 
-def compute(frame: pd.DataFrame) -> pd.DataFrame:
+def compute(frame: pd.DataFrame, rebases: pd.DataFrame | None = None) -> pd.DataFrame:
     """Column-wise equivalent of rules.effective_status, direction_of_travel and
     is_hard_to_shift (tests/indicators/test_recompute.py holds the two to each other)."""
     frame = frame.sort_values(["authority_id", "indicator_id", "kind", "sequence"])
@@ -178,10 +178,51 @@ def compute(frame: pd.DataFrame) -> pd.DataFrame:
         & (frame["status"].to_numpy() == Status.OUTSIDE_TOLERANCE)
         & (previous_status == Status.OUTSIDE_TOLERANCE)
     )
-    return spc_columns(frame)
+    return spc_columns(frame, rebases)
 
 
-def spc_columns(frame: pd.DataFrame) -> pd.DataFrame:
+SEQUENCE_SPAN = 1 << 32  # wider than any period's sequence number
+REBASE_COLUMNS = ["indicator_id", "authority_id", "kind", "sequence", "fixed_points"]
+
+
+def load_rebases(indicator_ids: list[int]) -> pd.DataFrame:
+    """Every rebase of these measures: where (sequence of the period) a chart starts again."""
+    return pd.DataFrame.from_records(
+        Rebase.objects.filter(indicator_id__in=indicator_ids).values_list(
+            "indicator_id", "authority_id", "starts__kind", "starts__sequence", "fixed_points"
+        ),
+        columns=REBASE_COLUMNS,
+    )
+
+
+def _baselines(present: pd.DataFrame, rebases: pd.DataFrame | None) -> tuple[np.ndarray, ...]:
+    """For each figure: the sequence its chart's current baseline starts at (the latest rebase
+    at or before it, for its authority or every authority; -1 for none) and the points its
+    limits are fixed on (0: all)."""
+    start = np.full(len(present), -1, dtype=np.int64)
+    fixed = np.zeros(len(present), dtype=np.int64)
+    if rebases is None or rebases.empty:
+        return start, fixed
+    rows = present[["indicator_id", "authority_id", "kind", "sequence"]].reset_index(drop=True)
+    rows["row"] = np.arange(len(rows))
+    every = rebases[rebases["authority_id"].isna()].drop(columns="authority_id")
+    own = rebases[rebases["authority_id"].notna()].astype({"authority_id": "int64"})
+    matched = pd.concat(
+        [
+            rows.merge(own, on=["indicator_id", "authority_id", "kind"], suffixes=("", "_r")),
+            rows.merge(every, on=["indicator_id", "kind"], suffixes=("", "_r")),
+        ]
+    )
+    matched = matched[matched["sequence_r"] <= matched["sequence"]]
+    if matched.empty:
+        return start, fixed
+    latest = matched.sort_values("sequence_r").groupby("row").tail(1)
+    start[latest["row"].to_numpy()] = latest["sequence_r"].to_numpy()
+    fixed[latest["row"].to_numpy()] = latest["fixed_points"].fillna(0).to_numpy(dtype=np.int64)
+    return start, fixed
+
+
+def spc_columns(frame: pd.DataFrame, rebases: pd.DataFrame | None = None) -> pd.DataFrame:
     """Column-wise equivalent of indicators.spc over every series at once: for each figure,
     the XmR limits and its variation as the series stood at that period (the figures up to
     and including it), and its assurance against that period's target. Series are laid out
@@ -192,10 +233,10 @@ def spc_columns(frame: pd.DataFrame) -> pd.DataFrame:
     frame["spc_mean"] = np.nan
     frame["spc_lower"] = np.nan
     frame["spc_upper"] = np.nan
-    present = frame[frame["value"].notna()]
+    keys = ["authority_id", "indicator_id", "kind"]
+    present = frame[frame["value"].notna()].sort_values([*keys, "sequence"])
     if present.empty:
         return frame
-    keys = ["authority_id", "indicator_id", "kind"]
     group = present.groupby(keys, sort=False).ngroup().to_numpy()
     position = present.groupby(keys, sort=False).cumcount().to_numpy()
     lengths = np.bincount(group)
@@ -206,34 +247,64 @@ def spc_columns(frame: pd.DataFrame) -> pd.DataFrame:
     row_of = np.full(grid.shape, -1, dtype=np.int64)
     row_of[group, position] = np.arange(len(present))
 
+    # Where each figure's baseline starts, as a position in its series, and its fixed points.
+    start_sequence, fixed_points = _baselines(present, rebases)
+    sequences = present["sequence"].to_numpy()
+    first_position = np.zeros(len(present), dtype=np.int64)
+    rebased = start_sequence >= 0
+    if rebased.any():
+        # Series are laid out in order, so (series, sequence) keys ascend: the baseline's
+        # first figure is where the rebase's own key would be inserted.
+        keys = group.astype(np.int64) * SEQUENCE_SPAN + sequences
+        series_first = np.searchsorted(group, np.arange(len(lengths)))
+        wanted = group[rebased].astype(np.int64) * SEQUENCE_SPAN + start_sequence[rebased]
+        first_position[rebased] = np.searchsorted(keys, wanted) - series_first[group[rebased]]
+    starts = np.zeros(grid.shape, dtype=np.int64)
+    starts[group, position] = first_position
+    fixes = np.zeros(grid.shape, dtype=np.int64)
+    fixes[group, position] = fixed_points
+
     means, lowers, uppers = (np.full(len(present), np.nan) for _ in range(3))
     directions = np.zeros(len(present), dtype=np.int8)
     computed = np.zeros(len(present), dtype=bool)
     for k in range(spc.MIN_POINTS, grid.shape[1] + 1):
         rows = np.flatnonzero(lengths >= k)
-        window = grid[rows, :k]
-        first = window.mean(axis=1)
-        mean = first + (window - first[:, None]).mean(axis=1)  # spc._mean's second pass
-        ranges = np.abs(np.diff(window, axis=1))
-        average = ranges.mean(axis=1)
-        kept = ranges < spc.SCREEN * average[:, None]
+        begin = starts[rows, k - 1]
+        rows, begin = rows[k - begin >= spc.MIN_POINTS], begin[k - begin >= spc.MIN_POINTS]
+        if not len(rows):
+            continue
+        fix = fixes[rows, k - 1]
+        columns = np.arange(k)[None, :]
+        in_group = columns >= begin[:, None]
+        stats_end = np.where(fix > 0, np.minimum(k, begin + fix), k)
+        window = np.where(in_group, grid[rows, :k], np.nan)
+        base = np.where(in_group & (columns < stats_end[:, None]), window, np.nan)
+        counted_points = (stats_end - begin).astype("float64")
+        first = np.nansum(base, axis=1) / counted_points
+        mean = first + np.nansum(base - first[:, None], axis=1) / counted_points  # spc._mean
+        ranges = np.abs(np.diff(base, axis=1))
+        average = np.nanmean(ranges, axis=1)
+        kept = ranges < spc.SCREEN * average[:, None]  # NaN ranges compare False: left out
         counted = kept.sum(axis=1)
-        average = np.where(counted > 0, (ranges * kept).sum(axis=1) / np.maximum(counted, 1), 0)
+        average = np.where(
+            counted > 0, np.where(kept, ranges, 0).sum(axis=1) / np.maximum(counted, 1), 0
+        )
         upper, lower = mean + spc.LIMIT * average, mean - spc.LIMIT * average
         near_upper, near_lower = mean + spc.NEAR * average, mean - spc.NEAR * average
-        last = window[:, -1]
-        side = np.sign(last - mean)
-        outside = (last > upper) | (last < lower)
-        seven = window[:, -spc.RUN :]
-        sides7 = np.sign(seven - mean[:, None])
-        run = (side != 0) & (sides7 == side[:, None]).all(axis=1)
-        steps = np.sign(np.diff(seven, axis=1))
-        trend = (steps == 1).all(axis=1) | (steps == -1).all(axis=1)
-        three = window[:, -3:]
-        out3 = (three > upper[:, None]) | (three < lower[:, None])
-        near3 = ~out3 & ((three < near_lower[:, None]) | (three > near_upper[:, None]))
-        sides3 = np.sign(three - mean[:, None])
-        close = near3[:, -1] & (near3.sum(axis=1) >= 2) & (np.abs(sides3.sum(axis=1)) == 3)
+        with np.errstate(invalid="ignore"):  # points before the baseline are NaN: no rule holds
+            last = window[:, -1]
+            side = np.sign(last - mean)
+            outside = (last > upper) | (last < lower)
+            seven = window[:, -spc.RUN :]
+            sides7 = np.sign(seven - mean[:, None])
+            run = (side != 0) & (sides7 == side[:, None]).all(axis=1)
+            steps = np.sign(np.diff(seven, axis=1))
+            trend = (steps == 1).all(axis=1) | (steps == -1).all(axis=1)
+            three = window[:, -3:]
+            out3 = (three > upper[:, None]) | (three < lower[:, None])
+            near3 = ~out3 & ((three < near_lower[:, None]) | (three > near_upper[:, None]))
+            sides3 = np.sign(three - mean[:, None])
+            close = near3[:, -1] & (near3.sum(axis=1) >= 2) & (np.abs(sides3.sum(axis=1)) == 3)
         direction = np.select(
             [outside, trend, close | run], [side, steps[:, -1], side], default=0
         ).astype(np.int8)
@@ -297,7 +368,7 @@ def recompute(
     frame = load_series(authority_ids, indicator_ids)
     if frame.empty:
         return 0
-    frame = compute(attach_targets(frame))
+    frame = compute(attach_targets(frame), load_rebases(frame["indicator_id"].unique().tolist()))
     changed = frame[_changed(frame)]
     if changed.empty:
         log.info("recompute: %d values read, none changed", len(frame))

@@ -23,7 +23,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from authorities.models import Authority
 
 from . import rules
-from .models import Category, Indicator, Period, Target, Value
+from .models import Category, Indicator, Period, Rebase, Target, Value
 
 Scheduler = Callable[[Iterable[int] | None, Iterable[int] | None], None]
 
@@ -376,3 +376,25 @@ def save_values_by_code(
 
 def _ids(model, field: str, keys) -> dict[str, int]:
     return dict(model.objects.filter(**{f"{field}__in": set(keys)}).values_list(field, "id"))
+
+
+# Control-chart rebases ---------------------------------------------------------------------
+
+
+def save_rebase(rebase: Rebase) -> None:
+    """A rebase recorded or changed (the admin): every chart of its measure is recomputed (an
+    edit may have moved it from one authority to another)."""
+    with transaction.atomic():
+        before = Rebase.objects.filter(pk=rebase.pk).values_list("indicator_id", flat=True)
+        indicators = {rebase.indicator_id, *before}
+        rebase.save()
+        _schedule(None, None, indicators)
+
+
+def delete_rebases(rebases) -> None:
+    rebases = list(rebases)
+    if not rebases:
+        return
+    with transaction.atomic():
+        Rebase.objects.filter(pk__in=[r.pk for r in rebases]).delete()
+        _schedule(None, None, {r.indicator_id for r in rebases})

@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.db.models import Q
+
 from authorities.models import Authority
 from indicators import spc
-from indicators.models import Indicator, Target, Value
+from indicators.models import Indicator, Rebase, Target, Value
 from indicators.rules import PeriodKind, Status
 
 from . import charts
@@ -19,9 +21,10 @@ class ControlChart:
     """The XmR chart of the authority's own series of one kind of period, as it stands now."""
 
     kind: str
-    values: list[Value]
+    values: list[Value]  # the current baseline's figures: from the latest rebase, if any
     limits: spc.Limits | None  # None with too few points
     variations: list[spc.Variation]
+    rebase: Rebase | None = None
 
     @property
     def enough(self) -> bool:
@@ -36,8 +39,11 @@ class ControlChart:
         return {"quarter": "quarterly", "month": "monthly", "year": "annual"}[self.kind]
 
 
-def control_chart(values: list[Value], polarity: str) -> ControlChart | None:
-    """The chart of the kind of period with the most figures (quarters first on a tie)."""
+def control_chart(
+    values: list[Value], polarity: str, rebases: list[Rebase] = ()
+) -> ControlChart | None:
+    """The chart of the kind of period with the most figures (quarters first on a tie), from
+    its latest rebase (where the chart starts again) if it has one."""
     by_kind: dict[str, list[Value]] = {}
     for value in values:
         if value.value is not None:
@@ -47,15 +53,27 @@ def control_chart(values: list[Value], polarity: str) -> ControlChart | None:
     order = [PeriodKind.QUARTER, PeriodKind.MONTH, PeriodKind.YEAR]
     kind = max(by_kind, key=lambda k: (len(by_kind[k]), -order.index(k)))
     points = by_kind[kind]
+    rebase = next(
+        (
+            r
+            for r in sorted(rebases, key=lambda r: r.starts.sequence, reverse=True)
+            if r.starts.kind == kind and r.starts.sequence <= points[-1].period.sequence
+        ),
+        None,
+    )
+    if rebase is not None:
+        points = [v for v in points if v.period.sequence >= rebase.starts.sequence]
     if len(points) < spc.MIN_POINTS:
-        return ControlChart(kind, points, None, [])
+        return ControlChart(kind, points, None, [], rebase)
     figures = [v.value for v in points]
-    directions = spc.special_causes(figures)
+    fixed = rebase.fixed_points if rebase else None
+    directions = spc.special_causes(figures, fixed)
     return ControlChart(
         kind,
         points,
-        spc.limits(figures),
+        spc.limits(figures, fixed),
         [spc.point_variation(d, polarity) for d in directions],
+        rebase,
     )
 
 
@@ -86,7 +104,12 @@ class MeasureStory:
 
     @cached_property
     def control(self) -> ControlChart | None:
-        return control_chart(self.values, self.indicator.polarity)
+        rebases = list(
+            Rebase.objects.filter(indicator=self.indicator)
+            .filter(Q(authority=self.authority) | Q(authority__isnull=True))
+            .select_related("starts")
+        )
+        return control_chart(self.values, self.indicator.polarity, rebases)
 
     def figure_json(self) -> str:
         series = {self.authority.name: self.values}

@@ -159,11 +159,11 @@ def test_recompute_uses_the_same_queries_for_any_number_of_series(
         authority = AuthorityFactory()
         for indicator in indicators:
             ValueFactory(authority=authority, indicator=indicator)
-    # read values, read targets, then one UPDATE per changed (status, direction, flag) group
-    # (on PostgreSQL: a temporary table, COPY, one UPDATE, DROP), inside a savepoint
+    # read values, targets and control-chart rebases, then one UPDATE run for every changed
+    # row (on PostgreSQL: a temporary table, COPY, one UPDATE, DROP), inside a savepoint
     with django_assert_max_num_queries(8):
         assert recompute() == authorities * 3
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         assert recompute() == 0
 
 

@@ -89,3 +89,35 @@ def test_the_compare_page_says_significantly_better_or_worse_than_england(
     Value.objects.create(authority=england, indicator=value.indicator, period=period, value=95)
     text = " ".join(client.get("/compare/A2/2016-17-q2/").content.decode().split())
     assert "between 73% and 88%: <strong>significantly worse than england</strong>" in text
+
+
+def test_a_rebase_starts_the_chart_again_and_the_statuses_follow(
+    spc_series, client, django_capture_on_commit_callbacks
+):
+    """Recorded in the admin (through the one write path): from the new service model on,
+    there are seven figures, too few for a chart, so the concern is no longer claimed."""
+    from django.contrib.auth.models import User
+
+    from indicators.models import Indicator, Period, Rebase
+
+    client.force_login(User.objects.get(username="admin"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/indicators/rebase/add/",
+            {
+                "indicator": Indicator.objects.get(code="SPC1").pk,
+                "authority": "",
+                "starts": Period.objects.get(code="2014-15 Q4").pk,
+                "reason": "A new assessment model began.",
+                "fixed_points": "",
+            },
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Rebase.objects.count() == 1
+    latest = Value.objects.get(indicator__code="SPC1", period__code="2016-17 Q2")
+    assert latest.variation == ""
+    before = Value.objects.get(indicator__code="SPC1", period__code="2014-15 Q3")
+    assert before.variation == ""  # 11 figures before the rebase: too few as they stood
+    text = " ".join(client.get("/a/doncaster/m/SPC1/").content.decode().split())
+    assert "The chart starts again at Quarter 4 2014/15: A new assessment model began." in text
+    assert "Too few points for a control chart: 7 quarterly figures" in text
