@@ -35,6 +35,10 @@ def test_the_quarter_view_says_it_in_words_and_filters_on_it(spc_series, panel_m
     assert "Hit and miss against the target" in row
     a2 = re.search(r'data-indicator="A2".*?</tr>', html).group(0)
     assert "Too few points for a control chart" in a2
+    card = re.search(
+        r'<li class="outturn-card outturn-card--within_tolerance">(?:(?!</li>).)*SPC1.*?</li>', html
+    )
+    assert "Special cause: concern" in card.group(0)  # the card says it too
     filtered = client.get(QUARTER, {"signal": "special_cause_concern"}).context["table"]
     assert [row.record.indicator.code for row in filtered.rows] == ["SPC1"]
 
