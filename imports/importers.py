@@ -93,16 +93,18 @@ class EesImporter(ReturnsImporter):
 
 
 class TargetsImporter(Importer):
+    """Officers set their own authority's targets; a default for every authority (a blank
+    authority) is a performance admin's."""
+
     kind = "targets"
-    admin_only = True
     template = [
         ["indicator", "year", "target", "tolerance", "authority"],
         ["A2", "2016-17", "92", "90", "E08000017"],
-        ["A2", "2017-18", "92", "90", ""],
+        ["A2", "2017-18", "92", "90", "E08000017"],
     ]
 
     def check(self, table, options, user=None):
-        return targets.check_targets(table), []
+        return targets.check_targets(table, allowed_authorities=writable_authority_ids(user)), []
 
     def preview(self, checked):
         return targets.preview_targets(checked), []

@@ -23,7 +23,7 @@ from .problems import Checked, FileProblem, Problem, problems_where
 REQUIRED = ["indicator", "year", "target", "tolerance"]
 
 
-def check_targets(table: pd.DataFrame) -> Checked:
+def check_targets(table: pd.DataFrame, allowed_authorities: set[int] | None = None) -> Checked:
     missing = [c for c in REQUIRED if c not in table]
     if missing:
         raise FileProblem(
@@ -42,7 +42,15 @@ def check_targets(table: pd.DataFrame) -> Checked:
     problems += problems_where(
         frame["indicator_id"].isna(), frame, "indicator", "is not an indicator code Outturn knows"
     )
-    problems += lookups.check_authorities(frame, allowed=None, blank_means_all=True)
+    problems += lookups.check_authorities(frame, allowed=allowed_authorities, blank_means_all=True)
+    if allowed_authorities is not None:  # an officer, not a performance admin
+        problems += problems_where(
+            frame["authority"] == "",
+            frame,
+            "authority",
+            "is empty: a default target for every authority is a performance admin's to set; "
+            "give your authority's code",
+        )
     years = {}
     for text in frame["year"].unique():
         try:
