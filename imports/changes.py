@@ -12,8 +12,8 @@ from django.db import connection
 from authorities.models import Authority
 from indicators import writes
 from indicators.frames import read_frame
-from indicators.models import Indicator, Period, Value
-from indicators.rules import parse_period
+from indicators.models import Indicator, Period, Target, Value
+from indicators.rules import Polarity, parse_period, round_half_up, status_for
 
 COMPARED = ["value", "no_value_reason", "numerator", "denominator", "note", "provisional"]
 KEYS = ["authority_id", "indicator_id", "period_id"]
@@ -100,28 +100,52 @@ def apply_returns(frame: pd.DataFrame, import_batch, scheduler) -> Diff:
 
 
 def describe_changes(changed: pd.DataFrame) -> list[dict]:
-    """Changed rows as a person reads them: where, and the old and new figure."""
+    """New and changed rows as a person reads them: where, the old and new figure, and the
+    status the new figure would have (indicators.rules, against the stored target)."""
     names = dict(
         Authority.objects.filter(id__in=changed["authority_id"].unique().tolist()).values_list(
             "id", "name"
         )
     )
-    codes = dict(
-        Indicator.objects.filter(id__in=changed["indicator_id"].unique().tolist()).values_list(
-            "id", "code"
+    indicators = {
+        i.id: i for i in Indicator.objects.filter(id__in=changed["indicator_id"].unique().tolist())
+    }
+    targets = {
+        (t.indicator_id, t.authority_id, t.fiscal_year): t
+        for t in Target.objects.filter(indicator_id__in=list(indicators))
+    }
+    described = []
+    for row in changed.itertuples():
+        indicator = indicators.get(int(row.indicator_id))
+        year = parse_period(row.period).fiscal_year
+        target = targets.get((int(row.indicator_id), int(row.authority_id), year)) or targets.get(
+            (int(row.indicator_id), None, year)
         )
-    )
-    return [
-        {
-            "row": int(row.row_number),
-            "authority": names.get(int(row.authority_id), ""),
-            "indicator": codes.get(int(row.indicator_id), ""),
-            "period": row.period,
-            "old": _shown(row.old_value, row.old_no_value_reason),
-            "new": _shown(row.value, row.no_value_reason),
-        }
-        for row in changed.itertuples()
-    ]
+        value = row.value if row.value == row.value else None
+        status = (
+            status_for(
+                round_half_up(value, indicator.decimals) if value is not None else None,
+                target.target if target else None,
+                target.tolerance if target else None,
+                Polarity(indicator.polarity),
+            )
+            if indicator
+            else None
+        )
+        described.append(
+            {
+                "row": int(row.row_number),
+                "authority": names.get(int(row.authority_id), ""),
+                "indicator": indicator.code if indicator else "",
+                "period": row.period,
+                "old": "new"
+                if row.state == "new"
+                else _shown(row.old_value, row.old_no_value_reason),
+                "new": _shown(row.value, row.no_value_reason),
+                "status": status.label if status else "",
+            }
+        )
+    return described
 
 
 def _shown(value, reason) -> str:

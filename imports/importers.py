@@ -73,8 +73,8 @@ class ReturnsImporter(Importer):
 
     def preview(self, checked):
         diff = diff_returns(checked.frame)
-        changed = diff.rows[diff.rows["state"] == "changed"].head(MAX_SHOWN_CHANGES)
-        return diff.counts, describe_changes(changed)
+        shown = diff.rows[diff.rows["state"].isin(["changed", "new"])].head(MAX_SHOWN_CHANGES)
+        return diff.counts, describe_changes(shown)
 
     def apply(self, checked, batch):
         return apply_returns(checked.frame, batch, scheduler_for(batch)).counts

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.access import is_performance_admin, officer_required
 from core.csv import csv_response
+from indicators.rules import PeriodKind, parse_period
 
 from . import service
 from .forms import UploadForm
@@ -90,15 +92,32 @@ def detail(request, pk: int):
         "batch": batch,
         "working": batch.recompute_state
         in (ImportBatch.Recompute.QUEUED, ImportBatch.Recompute.RUNNING),
+        "quarters": _quarters_changed(batch) if batch.state == ImportBatch.State.APPLIED else [],
     }
     return render(request, "imports/detail.html", context)
+
+
+def _quarters_changed(batch: ImportBatch, most: int = 6) -> list[dict]:
+    """The quarters (newest first) whose figures this import wrote, to go and look at."""
+    written = (
+        batch.values.filter(period__kind__in=[PeriodKind.QUARTER, PeriodKind.MONTH])
+        .values_list("authority__slug", "authority__name", "period__code")
+        .distinct()
+    )
+    quarters = {}
+    for slug, name, code in written:
+        parsed = parse_period(code)
+        quarter = parsed if parsed.kind == PeriodKind.QUARTER else parsed.quarter()
+        quarters[(slug, quarter.code)] = {"slug": slug, "name": name, "quarter": quarter}
+    return sorted(quarters.values(), key=lambda q: (-q["quarter"].sequence, q["name"]))[:most]
 
 
 @officer_required
 @require_POST
 def confirm(request, pk: int):
-    batch = _own_batch(request, pk)
-    service.apply(batch)
+    batch = service.apply(_own_batch(request, pk))
+    if batch.state == ImportBatch.State.APPLIED:
+        messages.success(request, f"Saved: {batch.file_name} is imported.")
     return redirect("imports:detail", pk=pk)
 
 
@@ -106,6 +125,7 @@ def confirm(request, pk: int):
 @require_POST
 def cancel(request, pk: int):
     service.cancel(_own_batch(request, pk))
+    messages.info(request, "Cancelled: nothing was saved, and the file is deleted.")
     return redirect("imports:upload")
 
 

@@ -85,6 +85,10 @@ def edit(request, authority_slug: str, period_slug: str, code: str):
         else:
             record.provider_by, record.provider_at = request.user, timezone.now()
         record.save()
+        what = "council's comment" if side == COUNCIL else "provider's response"
+        messages.success(
+            request, f"Saved: the {what} on {record.indicator.code}, {record.period.label}."
+        )
         return redirect(_measure_url(record))
     return _challenge_page(request, record, side, form, ActionForm())
 
@@ -123,6 +127,7 @@ def edit_action(request, pk: int):
             return redirect(_measure_url(action.challenge, anchor="challenge"))
         if form.is_valid():
             form.save()
+            messages.success(request, "Saved: the action.")
             return redirect(_measure_url(action.challenge))
     return render(request, "scrutiny/action_edit.html", {"action": action, "form": form})
 

@@ -127,6 +127,11 @@ def publish_quarter(request, authority_slug: str, period_slug: str):
     if not form.is_valid():
         return redirect("reports:quarter", authority_slug, period_slug)
     publication = present(authority, period, request.user, form.cleaned_data["presented_on"])
+    messages.success(
+        request,
+        f"Saved: {period.label} as presented to the panel on "
+        f"{publication.presented_on:%-d %B %Y}, figures and paper frozen.",
+    )
     return redirect(
         reverse("reports:quarter", args=[authority.slug, period.slug])
         + f"?presented={publication.pk}"

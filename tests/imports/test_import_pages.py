@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -120,3 +122,21 @@ def test_the_duplicate_page_never_names_another_officers_file(officer, client):
     assert "nothing would change" in html
     assert "trust-secret-name" not in html
     assert "trust" not in html.split("<main", 1)[1].split("</main>")[0]
+
+
+def test_the_preview_shows_new_figures_with_their_status_and_the_import_links_to_its_quarter(
+    officer, client, django_capture_on_commit_callbacks
+):
+    from html import unescape
+
+    response = upload(client, b"authority,indicator,period,value\nE08000017,A2,2016-17 Q3,95\n")
+    preview = " ".join(unescape(client.get(response.url).content.decode()).split())
+    assert "Every new and changed figure, with the status it would have" in preview
+    assert "Doncaster A2 2016-17 Q3 new 95 On or better than target" in " ".join(
+        re.sub(r"<[^>]+>", " ", preview).split()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(f"{response.url}confirm/", follow=True)
+    page = unescape(done.content.decode())
+    assert "Saved: return.csv is imported." in page
+    assert 'href="/a/doncaster/q/2016-17-q3/">Doncaster, Quarter 3 2016/17</a>' in page

@@ -191,7 +191,17 @@ def test_the_preview_shows_every_change_old_to_new_before_anything_is_saved(engl
             "period": "2016-17",
             "old": "4479",
             "new": "4500",
-        }
+            "status": "No target set",
+        },
+        {  # new rows are shown too, with the status they would have
+            "row": 3,
+            "authority": "Doncaster",
+            "indicator": "CIN-REFS",
+            "period": "2015-16",
+            "old": "new",
+            "new": "4000",
+            "status": "No target set",
+        },
     ]
     assert Value.objects.get().value == 4479  # not yet confirmed
 

@@ -58,3 +58,24 @@ def test_a_double_submitted_presentation_is_one_publication(council, monkeypatch
     assert Publication.objects.count() == 1
     council.post("/a/doncaster/q/2016-17-q2/publish/", {"presented_on": "2017-01-10"})
     assert Publication.objects.count() == 2
+
+
+def test_every_write_form_says_it_saved(council, monkeypatch):
+    monkeypatch.setattr("reports.briefing.render_briefings", lambda *args, **kw: b"%PDF-1.7")
+    said = council.post(
+        "/a/doncaster/q/2016-17-q2/m/A2/challenge/",
+        {"classification": "concern", "council_comment": "Still short."},
+        follow=True,
+    ).content.decode()
+    assert "Saved: the council&#x27;s comment on A2, Quarter 2 2016/17." in said
+    said = council.post(ACTIONS, {**NEW, "status": "open"}, follow=True).content.decode()
+    assert "Action added." in said
+    action = Action.objects.get(text=NEW["text"])
+    said = council.post(
+        f"/actions/{action.pk}/", {**NEW, "status": "done"}, follow=True
+    ).content.decode()
+    assert "Saved: the action." in said
+    said = council.post(
+        "/a/doncaster/q/2016-17-q2/publish/", {"presented_on": "2016-12-06"}, follow=True
+    ).content.decode()
+    assert "Saved: Quarter 2 2016/17 as presented to the panel on 6 December 2016" in said
