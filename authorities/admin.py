@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Authority, StatisticalNeighbour
+from .models import Authority, OfficerAssignment, StatisticalNeighbour
 
 
 class NeighbourInline(admin.TabularInline):
@@ -18,3 +18,15 @@ class AuthorityAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["region"]
     inlines = [NeighbourInline]
+
+
+@admin.register(OfficerAssignment)
+class OfficerAssignmentAdmin(admin.ModelAdmin):
+    """Which authority an officer works for, and on which side (the app's People page adds
+    people with theirs; here an admin corrects one)."""
+
+    list_display = ["user", "authority", "side"]
+    list_filter = ["side", "authority"]
+    search_fields = ["user__username", "user__email", "authority__name"]
+    autocomplete_fields = ["authority"]
+    raw_id_fields = ["user"]

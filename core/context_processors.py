@@ -1,9 +1,10 @@
-from .access import is_officer
+from .access import is_officer, is_performance_admin
 
 
 def roles(request):
-    return (
-        {"is_officer": is_officer(getattr(request, "user", None))}
-        if hasattr(request, "user")
-        else {}
-    )
+    if not hasattr(request, "user"):
+        return {}
+    return {
+        "is_officer": is_officer(request.user),
+        "is_performance_admin": is_performance_admin(request.user),
+    }

@@ -61,6 +61,7 @@ def world(demo, settings, monkeypatch):
         "action": action.pk,
         "briefing": briefing.pk,
         "presented": presented.pk,
+        "panel": User.objects.get(username="panel").pk,
     }
 
 
@@ -118,6 +119,15 @@ MATRIX = [
         200,
         200,
     ),
+    # People are a performance admin's to add, deactivate and send a new password link.
+    ("/people/", "get", 302, 403, 403, 403, 403, 200),
+    ("/people/add/", "get", 302, 403, 403, 403, 403, 200),
+    ("/people/add/", "post", 302, 403, 403, 403, 403, 200),
+    ("/people/{panel}/active/", "post", 302, 403, 403, 403, 403, 302),
+    ("/people/{panel}/link/", "post", 302, 403, 403, 403, 403, 302),
+    # Anyone may open a set-password link; a wrong one says it has expired.
+    ("/set-password/MQ/not-a-token/", "get", 200, 200, 200, 200, 200, 200),
+    ("/set-password/done/", "get", 200, 200, 200, 200, 200, 200),
 ]
 
 # Pages the matrix leaves to their own tests: Django's admin and sign-out.

@@ -161,7 +161,7 @@ def test_recompute_uses_the_same_queries_for_any_number_of_series(
             ValueFactory(authority=authority, indicator=indicator)
     # read values, targets and control-chart rebases, then one UPDATE run for every changed
     # row (on PostgreSQL: a temporary table, COPY, one UPDATE, DROP), inside a savepoint
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert recompute() == authorities * 3
     with django_assert_max_num_queries(3):
         assert recompute() == 0

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.models import User
+
+from .models import Authority, OfficerAssignment
+from .people import ROLES
+
+
+class AddPersonForm(forms.Form):
+    first_name = forms.CharField(max_length=150, label="First name")
+    last_name = forms.CharField(max_length=150, label="Last name")
+    email = forms.EmailField(
+        label="Email address",
+        help_text="Their username, and where the link to set a password goes.",
+        error_messages={"invalid": "Enter an email address like name@example.gov.uk"},
+    )
+    role = forms.ChoiceField(
+        choices=[(key, label) for key, (_, label) in ROLES.items()],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select their role"},
+    )
+    authority = forms.ModelChoiceField(
+        queryset=Authority.objects.current_local(),
+        required=False,
+        label="Authority (officers)",
+        empty_label="Choose the authority they work for",
+    )
+    side = forms.ChoiceField(
+        choices=OfficerAssignment.Side.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        label="Side (officers)",
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        if User.objects.filter(username=email).exists():
+            raise forms.ValidationError("Someone with this email address has an account already")
+        return email
+
+    def clean(self):
+        data = super().clean()
+        if data.get("role") == "officer":
+            if not data.get("authority"):
+                self.add_error("authority", "Choose the authority this officer works for")
+            if not data.get("side"):
+                self.add_error("side", "Choose the council's side or the provider's")
+        return data

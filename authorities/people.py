@@ -1,0 +1,74 @@
+"""Adding people: a performance admin onboards a panel member, an officer (for an authority,
+on the council's side or the provider's) or another admin. The person gets a link to set
+their own password (Django's password-reset tokens): no one ever sends a password."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, User
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from core.access import OFFICERS, PANEL_MEMBERS, PERFORMANCE_ADMINS
+
+from .models import OfficerAssignment
+
+ROLES = {
+    "panel": (PANEL_MEMBERS, "Panel member (reads, questions and recommends)"),
+    "officer": (OFFICERS, "Officer (uploads returns and writes one side of the challenge)"),
+    "admin": (PERFORMANCE_ADMINS, "Performance admin (everything, and adds people)"),
+}
+
+
+def add_person(data: dict, request) -> User:
+    """Create the person with no password, in their role (and assignment), and email them
+    the link to set one. `data` is an AddPersonForm's cleaned data."""
+    with transaction.atomic():
+        user = User(
+            username=data["email"].lower(),
+            email=data["email"].lower(),
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            is_staff=data["role"] == "admin",
+        )
+        user.set_unusable_password()
+        user.save()
+        group, _ = Group.objects.get_or_create(name=ROLES[data["role"]][0])
+        user.groups.set([group])
+        if data["role"] == "officer":
+            OfficerAssignment.objects.create(
+                user=user, authority=data["authority"], side=data["side"]
+            )
+        transaction.on_commit(lambda: send_set_password(user, request))
+    return user
+
+
+def set_password_link(user: User, request) -> str:
+    path = reverse(
+        "set_password",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return request.build_absolute_uri(path)
+
+
+def send_set_password(user: User, request) -> None:
+    context = {"user": user, "link": set_password_link(user, request)}
+    send_mail(
+        "Your Outturn account: set your password",
+        render_to_string("people/set_password_email.txt", context),
+        None,
+        [user.email],
+    )
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivating keeps the person, their assignments and everything they wrote: they can
+    no longer sign in."""
+    User.objects.filter(pk=user.pk).update(is_active=active)
