@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import authority, briefing, compare, measure, quarter
+from .views import authority, briefing, compare, edit, measure, quarter
 
 app_name = "reports"
 
@@ -16,6 +16,8 @@ quarter_patterns = [
 authority_patterns = [
     path("", authority.authority, name="authority"),
     path("m/<str:code>/", measure.measure, name="measure"),
+    path("m/<str:code>/correct/<slug:period_slug>/", edit.correct, name="correct"),
+    path("m/<str:code>/target/<slug:year_slug>/", edit.set_target, name="target"),
     path("q/<slug:period_slug>/", include(quarter_patterns)),
     path("y/<slug:period_slug>/briefing/", briefing.request_year, name="briefing_year"),
 ]

@@ -119,6 +119,11 @@ MATRIX = [
         200,
         200,
     ),
+    # Correcting a figure and setting a target are the council's officers' (and admins').
+    ("/a/doncaster/m/A2/correct/2016-17-q2/", "get", 302, 403, 200, 403, 403, 200),
+    ("/a/doncaster/m/A2/correct/2016-17-q2/", "post", 302, 403, 200, 403, 403, 200),
+    ("/a/doncaster/m/A2/target/2016-17/", "get", 302, 403, 200, 403, 403, 200),
+    ("/a/doncaster/m/A2/target/2016-17/", "post", 302, 403, 200, 403, 403, 200),
     # People are a performance admin's to add, deactivate and send a new password link.
     ("/people/", "get", 302, 403, 403, 403, 403, 200),
     ("/people/add/", "get", 302, 403, 403, 403, 403, 200),

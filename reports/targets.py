@@ -1,0 +1,81 @@
+"""What helps an officer choose a target: England, the region, the statistical neighbours'
+median and the top-quartile threshold for the measure (or its national equivalent), and the
+authority's own last four periods."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils import timezone
+
+from authorities.models import Authority
+from indicators.models import Indicator, Value
+from indicators.rules import Polarity, band_for, is_national_distribution
+
+from .benchmarks import compare
+
+
+@dataclass
+class TargetGuide:
+    compared: Indicator | None = None
+    period: object = None
+    england: float | None = None
+    region: float | None = None
+    neighbours_median: float | None = None
+    top_quartile: float | None = None
+    own: list[Value] = field(default_factory=list)
+
+
+def target_guide(authority: Authority, indicator: Indicator, year) -> TargetGuide:
+    """As known by the end of `year`, or today if that is sooner."""
+    as_of = min(year.end, timezone.localdate())
+    comparison = compare(authority, [indicator], as_of).get(indicator.id)
+    guide = TargetGuide(own=_own_last_four(authority, indicator, as_of))
+    if comparison is None or comparison.period is None:
+        return guide
+    guide.compared = comparison.indicator
+    guide.period = comparison.period
+    guide.england = comparison.england
+    guide.region = comparison.region
+    guide.neighbours_median = comparison.neighbours_median
+    guide.top_quartile = top_quartile(comparison.indicator, comparison.period)
+    return guide
+
+
+def top_quartile(indicator: Indicator, period) -> float | None:
+    """The figure an authority needs to be in the best quarter nationally (the worst figure
+    still in band A); None without a national distribution or a better end."""
+    if indicator.polarity == Polarity.NONE:
+        return None
+    figures = list(
+        Value.objects.filter(
+            indicator=indicator,
+            period=period,
+            authority__kind__in=Authority.RANKED_KINDS,
+            value__isnull=False,
+        ).values_list("value", flat=True)
+    )
+    if not is_national_distribution(len(figures)):
+        return None
+    sign = 1 if indicator.polarity == Polarity.HIGHER_IS_BETTER else -1
+    goodness = sorted(sign * f for f in figures)
+    # The same rule as the compare page's bands: how many figures are strictly better.
+    in_a = [
+        f
+        for f in figures
+        if band_for(len(goodness) - bisect_right(goodness, sign * f), len(goodness)) == "A"
+    ]
+    return min(in_a, key=lambda f: sign * f)
+
+
+def _own_last_four(authority: Authority, indicator: Indicator, as_of: date) -> list[Value]:
+    values = (
+        Value.objects.filter(
+            authority=authority, indicator=indicator, period__end__lte=as_of, value__isnull=False
+        )
+        .select_related("period")
+        .order_by("-period__end", "period__kind")
+    )
+    return list(values[:4])
