@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
 PANEL_MEMBERS = "Panel members"
+PANEL_CHAIRS = "Panel chairs"  # panel members who also close the panel's recommendations
 OFFICERS = "Officers"
 PERFORMANCE_ADMINS = "Performance admins"
 
@@ -68,3 +69,21 @@ def writable_authority_ids(user) -> set[int] | None:
     if user is None or is_performance_admin(user):
         return None
     return set(user.assignments.values_list("authority_id", flat=True))
+
+
+def may_recommend(user) -> bool:
+    """The panel's voice: panel members (chairs included) and performance admins."""
+    return bool(
+        user
+        and user.is_authenticated
+        and (is_performance_admin(user) or _groups(user) & {PANEL_MEMBERS, PANEL_CHAIRS})
+    )
+
+
+def may_close(user) -> bool:
+    """Accepting or closing a recommendation is the chair's (or a performance admin's)."""
+    return bool(
+        user
+        and user.is_authenticated
+        and (is_performance_admin(user) or PANEL_CHAIRS in _groups(user))
+    )

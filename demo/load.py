@@ -14,7 +14,7 @@ from django.db import transaction
 
 from authorities.loading import load_authorities, load_neighbours, load_ofsted
 from authorities.models import Authority, OfficerAssignment
-from core.access import OFFICERS, PANEL_MEMBERS, PERFORMANCE_ADMINS
+from core.access import OFFICERS, PANEL_CHAIRS, PANEL_MEMBERS, PERFORMANCE_ADMINS
 from imports import service
 from imports.challenges import apply_actions, apply_challenges, check_actions, check_challenges
 from imports.files import read_table
@@ -38,6 +38,7 @@ NATIONAL_FILES = [
 # Local demo only: printed by `make run`, never used outside a developer's machine.
 DEMO_USERS = [
     ("panel", "outturn-panel-2016", PANEL_MEMBERS, "Panel member (reads)"),
+    ("chair", "outturn-chair-2016", PANEL_CHAIRS, "Panel chair (closes recommendations)"),
     ("officer", "outturn-officer-2016", OFFICERS, "Council performance officer, Doncaster"),
     ("trust", "outturn-trust-2016", OFFICERS, "Provider (trust) performance officer, Doncaster"),
     ("admin", "outturn-admin-2016", PERFORMANCE_ADMINS, "Performance admin (Django admin)"),

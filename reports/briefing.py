@@ -20,6 +20,7 @@ from indicators.models import Period, Target, Value
 from indicators.rules import Direction
 from scrutiny.challenge import mark_revisions, open_actions, publish, recent_publication
 from scrutiny.models import Action, ChallengeRecord, Publication
+from scrutiny.panel import for_quarter
 
 from .measure import build_stories
 from .quarter import Quarter, build_quarter
@@ -46,6 +47,7 @@ class QuarterBriefing:
     # The paper as presented: None (it *is* the presentation).
     compared_with: Publication | None = None
     revised: list = field(default_factory=list)
+    panel: dict = field(default_factory=dict)  # scrutiny.panel.for_quarter
 
 
 def assemble(
@@ -111,6 +113,7 @@ def assemble(
         actions=open_actions(authority, today),
         data_as_of=as_of["latest"],
         compared_with=compared_with,
+        panel=for_quarter(authority, period),
         revised=[row for row in quarter.measures + quarter.volumetric if row.presented],
     )
 

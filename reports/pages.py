@@ -6,12 +6,13 @@ from django.utils import timezone
 from django_tables2 import RequestConfig
 
 from authorities.models import Authority
-from core.access import officer_side
+from core.access import may_recommend, officer_side
 from indicators.models import Indicator, Period
 from indicators.rules import PeriodKind
 from scrutiny.challenge import mark_revisions, open_actions
 from scrutiny.forms import PublishForm
 from scrutiny.models import Publication
+from scrutiny.panel import for_quarter
 
 from .filters import MeasureFilter
 from .quarter import Quarter
@@ -68,6 +69,8 @@ def quarter_page(quarter: Quarter, request, table: MeasuresTable) -> dict:
         "side": officer_side(request.user, quarter.authority),
         "publish_form": PublishForm(),
         "actions": open_actions(quarter.authority, today),
+        "panel": for_quarter(quarter.authority, quarter.period),
+        "may_recommend": may_recommend(request.user),
         "today": today,
         "table": table,
         "volumetric_table": volumetric,

@@ -119,3 +119,62 @@ class Publication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.authority} {self.period} presented {self.presented_on}"
+
+
+class Recommendation(models.Model):
+    """The panel's own voice: a question, a recommendation or a request for a deep dive,
+    addressed to the council or the provider; answered by that side's officers; accepted
+    or closed by the chair. Every step is in its history."""
+
+    class Kind(models.TextChoices):
+        QUESTION = "question", "Question"
+        RECOMMENDATION = "recommendation", "Recommendation"
+        DEEP_DIVE = "deep_dive", "Deep dive at a later meeting"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open: awaiting an answer"
+        ANSWERED = "answered", "Answered: for the panel to consider"
+        ACCEPTED = "accepted", "Accepted by the panel"
+        CLOSED = "closed", "Closed"
+
+    authority = models.ForeignKey("authorities.Authority", on_delete=models.CASCADE)
+    period = models.ForeignKey(
+        "indicators.Period", on_delete=models.PROTECT, help_text="The meeting's quarter."
+    )
+    indicator = models.ForeignKey(
+        "indicators.Indicator", null=True, blank=True, on_delete=models.CASCADE
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RECOMMENDATION)
+    addressed_to = models.CharField(
+        max_length=10, choices=[("council", "The council"), ("provider", "The provider")]
+    )
+    text = models.TextField()
+    due_date = models.DateField(null=True, blank=True)
+    agenda_period = models.ForeignKey(
+        "indicators.Period",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="A deep dive: the quarter whose meeting takes it.",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_date", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    def overdue(self, today: date) -> bool:
+        return self.status == self.Status.OPEN and bool(self.due_date and self.due_date < today)

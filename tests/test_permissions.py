@@ -11,7 +11,7 @@ from authorities.models import Authority, OfficerAssignment
 from imports import service
 from imports.models import ImportBatch
 from reports.models import Briefing
-from scrutiny.models import Action, Publication
+from scrutiny.models import Action, Publication, Recommendation
 from tests.factories import ValueFactory, period
 from tests.http import close
 
@@ -62,6 +62,12 @@ def world(demo, settings, monkeypatch):
         "briefing": briefing.pk,
         "presented": presented.pk,
         "panel": User.objects.get(username="panel").pk,
+        "recommendation": Recommendation.objects.create(
+            authority=briefing.authority,
+            period=period("2016-17 Q2"),
+            addressed_to="council",
+            text="Why did A2 fall?",
+        ).pk,
     }
 
 
@@ -124,6 +130,13 @@ MATRIX = [
     ("/a/doncaster/m/A2/correct/2016-17-q2/", "post", 302, 403, 200, 403, 403, 200),
     ("/a/doncaster/m/A2/target/2016-17/", "get", 302, 403, 200, 403, 403, 200),
     ("/a/doncaster/m/A2/target/2016-17/", "post", 302, 403, 200, 403, 403, 200),
+    # The panel's voice: members write, the addressed side answers, the chair decides.
+    ("/a/doncaster/panel/", "get", 302, 200, 200, 200, 200, 200),
+    ("/a/doncaster/q/2016-17-q2/panel/new/", "get", 302, 200, 403, 403, 403, 200),
+    ("/a/doncaster/q/2016-17-q2/panel/new/", "post", 302, 200, 403, 403, 403, 200),
+    ("/recommendations/{recommendation}/", "get", 302, 200, 200, 200, 200, 200),
+    ("/recommendations/{recommendation}/", "post", 302, 403, 200, 403, 403, 200),
+    ("/recommendations/{recommendation}/decide/", "post", 302, 403, 403, 403, 403, 302),
     # People are a performance admin's to add, deactivate and send a new password link.
     ("/people/", "get", 302, 403, 403, 403, 403, 200),
     ("/people/add/", "get", 302, 403, 403, 403, 403, 200),

@@ -108,9 +108,10 @@ def test_the_quarter_page_query_count_is_constant(admin_client, indicators, auth
     assert quarter.measures[0].comparison.england == 50
     assert len(quarter.measures[0].comparison.neighbours) == authorities - 1
     # session, user, the quarter (authority, period, six reads), comparisons (six reads),
-    # the challenge (records, actions, publications, open actions, who may write), the filter,
-    # the switchers: the same for 2 measures in 2 authorities or 20 in 8
-    assert len(queries) == 22
+    # the challenge (records, actions, publications, open actions, who may write), the panel's
+    # questions and recommendations, the filter, the switchers: the same for 2 measures in 2
+    # authorities or 20 in 8
+    assert len(queries) == 23
 
 
 def test_the_switcher_lists_each_current_authority_once(panel_member, client):

@@ -1,0 +1,253 @@
+"""The panel's recommendations, questions and deep dives: written by panel members,
+answered by the side they are addressed to, accepted or closed by the chair."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from authorities.models import Authority
+from core.access import may_close, may_recommend, officer_side
+from indicators.lookups import period_or_404
+from indicators.models import Indicator, Period
+from indicators.rules import PeriodKind, natural_key, parse_period
+
+from .challenge import RESUBMITTED_WITHIN
+from .models import Recommendation
+
+
+class RecommendationForm(forms.ModelForm):
+    agenda_quarter = forms.CharField(
+        required=False,
+        label="For the meeting on quarter (deep dives)",
+        help_text="For example 2016-17 Q4.",
+    )
+
+    class Meta:
+        model = Recommendation
+        fields = ["kind", "indicator", "addressed_to", "text", "due_date"]
+        labels = {
+            "kind": "What the panel asks for",
+            "indicator": "Measure (optional)",
+            "addressed_to": "Addressed to",
+            "text": "The panel's words",
+            "due_date": "Answer by (optional)",
+        }
+        error_messages = {
+            "text": {"required": "Enter the question or recommendation"},
+            "addressed_to": {"required": "Choose who should answer"},
+            "due_date": {"invalid": "Enter the date as a real date, for example 2017-01-31"},
+        }
+        widgets = {"kind": forms.RadioSelect, "addressed_to": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = Indicator.objects.order_by("code")
+        self.fields["indicator"].empty_label = "The quarter as a whole"
+
+    def clean_agenda_quarter(self):
+        text = self.cleaned_data["agenda_quarter"].strip()
+        if not text:
+            return None
+        try:
+            parsed = parse_period(text)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
+        if parsed.kind != PeriodKind.QUARTER:
+            raise forms.ValidationError("Give a quarter, such as 2016-17 Q4")
+        return parsed
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Recommendation.Kind.DEEP_DIVE:
+            if not data.get("indicator"):
+                self.add_error("indicator", "Choose the measure for the deep dive")
+            if not data.get("agenda_quarter"):
+                self.add_error(
+                    "agenda_quarter", "Give the quarter whose meeting takes the deep dive"
+                )
+        return data
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Enter the answer"},
+    )
+
+
+@login_required
+@require_GET
+def panel(request, authority_slug: str):
+    """Everything the panel has asked of this authority, open and overdue first."""
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    today = timezone.localdate()
+    items = list(
+        Recommendation.objects.filter(authority=authority)
+        .select_related("period", "indicator", "agenda_period", "answered_by", "created_by")
+        .annotate(
+            order=Case(
+                When(status=Recommendation.Status.OPEN, then=Value(0)),
+                When(status=Recommendation.Status.ANSWERED, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("order", "due_date", "-period__sequence", "id")
+    )
+    return render(
+        request,
+        "scrutiny/panel.html",
+        {
+            "authority": authority,
+            "items": items,
+            "today": today,
+            "overdue": [i for i in items if i.overdue(today)],
+            "may_recommend": may_recommend(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new(request, authority_slug: str, period_slug: str):
+    authority = get_object_or_404(Authority, slug=authority_slug)
+    if not may_recommend(request.user):
+        raise PermissionDenied("The panel's members write its questions and recommendations.")
+    period = period_or_404(period_slug, PeriodKind.QUARTER)
+    initial = {}
+    if request.GET.get("indicator"):
+        initial["indicator"] = Indicator.objects.filter(code=request.GET["indicator"]).first()
+    form = RecommendationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        item, created = record(authority, period, request.user, form)
+        messages.success(
+            request,
+            f"Saved: the panel's {item.get_kind_display().lower()} for "
+            f"{item.get_addressed_to_display().lower()}."
+            if created
+            else "That was saved already (the form was sent twice).",
+        )
+        return redirect("scrutiny:panel", authority_slug=authority.slug)
+    return render(
+        request,
+        "scrutiny/recommendation_new.html",
+        {"authority": authority, "period": period, "form": form},
+    )
+
+
+def record(authority: Authority, period: Period, user, form) -> tuple[Recommendation, bool]:
+    """Write the panel's item, unless the same person sent the same words moments ago."""
+    with transaction.atomic():
+        same = Recommendation.objects.filter(
+            authority=authority,
+            period=period,
+            text=form.cleaned_data["text"],
+            created_by=user,
+            created_at__gte=timezone.now() - RESUBMITTED_WITHIN,
+        ).first()
+        if same:
+            return same, False
+        item = form.save(commit=False)
+        item.authority, item.period, item.created_by = authority, period, user
+        agenda = form.cleaned_data.get("agenda_quarter")
+        if agenda:
+            item.agenda_period = Period.ensure([agenda])[agenda.code]
+        item.save()
+        return item, True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def detail(request, pk: int):
+    item = get_object_or_404(
+        Recommendation.objects.select_related("authority", "period", "indicator", "answered_by"),
+        pk=pk,
+    )
+    side = officer_side(request.user, item.authority)
+    may_answer = side == item.addressed_to and item.status in (
+        Recommendation.Status.OPEN,
+        Recommendation.Status.ANSWERED,
+    )
+    form = AnswerForm(request.POST or None, initial={"answer": item.answer})
+    if request.method == "POST":
+        if not may_answer:
+            raise PermissionDenied(
+                f"Only {item.get_addressed_to_display().lower()}'s officers answer this."
+            )
+        if form.is_valid():
+            item.answer = form.cleaned_data["answer"]
+            item.answered_by, item.answered_at = request.user, timezone.now()
+            item.status = Recommendation.Status.ANSWERED
+            item._change_reason = "Answered"
+            item.save()
+            messages.success(request, "Saved: the answer. The panel can now accept it or close it.")
+            return redirect("scrutiny:recommendation", pk=item.pk)
+    history = item.history.select_related("history_user").order_by("-history_date")
+    return render(
+        request,
+        "scrutiny/recommendation.html",
+        {
+            "item": item,
+            "form": form,
+            "may_answer": may_answer,
+            "may_close": may_close(request.user) and item.status != Recommendation.Status.CLOSED,
+            "history": history,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def decide(request, pk: int):
+    item = get_object_or_404(Recommendation, pk=pk)
+    if not may_close(request.user):
+        raise PermissionDenied("Accepting or closing is the chair's.")
+    status = request.POST.get("status")
+    if status not in (Recommendation.Status.ACCEPTED, Recommendation.Status.CLOSED):
+        messages.warning(request, "Choose Accept or Close.")
+        return redirect("scrutiny:recommendation", pk=item.pk)
+    item.status = status
+    item._change_reason = "Accepted" if status == Recommendation.Status.ACCEPTED else "Closed"
+    item.save()
+    messages.success(request, f"Saved: {item.get_status_display().lower()}.")
+    return redirect("scrutiny:recommendation", pk=item.pk)
+
+
+def for_quarter(authority: Authority, period: Period) -> dict:
+    """What the quarter view and the briefing show: the panel's items raised at this
+    quarter's meeting, those still open from earlier ones, and deep dives on its agenda."""
+    items = list(
+        Recommendation.objects.filter(authority=authority)
+        .exclude(status=Recommendation.Status.CLOSED)
+        .select_related("period", "indicator", "agenda_period")
+        .order_by("due_date", "id")
+    )
+    today = timezone.localdate()
+    return {
+        "raised": [
+            i for i in items if i.period_id == period.id and i.kind != Recommendation.Kind.DEEP_DIVE
+        ],
+        "earlier": [
+            i
+            for i in items
+            if i.period.sequence < period.sequence
+            and i.kind != Recommendation.Kind.DEEP_DIVE
+            and i.status == Recommendation.Status.OPEN
+        ],
+        "deep_dives": sorted(
+            (i for i in items if i.agenda_period_id == period.id),
+            key=lambda i: natural_key(i.indicator.code if i.indicator else ""),
+        ),
+        "today": today,
+        "link": reverse("scrutiny:panel", args=[authority.slug]),
+    }
