@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 from config.logging import configure_structlog, logging_config
@@ -126,6 +127,9 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = 10  # nothing waits for ever on a mail server
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))  # filebased backend
+# Where links in email point (the digest is sent by a worker, with no request to ask).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Outturn <outturn@localhost>")
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60  # a set-password link works for three days
 
@@ -166,6 +170,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE  # the digest's 07:00 is London's
 CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 660
 # Fail fast when the broker is down so the caller can fall back to running in-process.
@@ -203,6 +208,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60,
     },
     "expire-drafts": {"task": "imports.tasks.expire_drafts", "schedule": 24 * 60 * 60},
+    # At 07:00 each day (London), or every DIGEST_EVERY_SECONDS where that is set (tests).
+    "daily-digest": {
+        "task": "scrutiny.tasks.send_daily_digests",
+        "schedule": env.int("DIGEST_EVERY_SECONDS", default=0) or crontab(hour=7, minute=0),
+    },
 }
 # An import's recompute that has not moved for this long is run again (and /healthz says so).
 RECOMPUTE_STUCK_AFTER = env.int("RECOMPUTE_STUCK_AFTER", default=5 * 60)

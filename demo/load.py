@@ -88,6 +88,7 @@ def load_demo(national: bool = False) -> dict[str, int]:
         group, _ = Group.objects.get_or_create(name=group_name)
         user, _ = User.objects.get_or_create(username=username)
         user.set_password(password)
+        user.email = f"{username}@outturn.example"  # the demo's digests go to the console
         user.is_staff = user.is_superuser = group_name == PERFORMANCE_ADMINS
         user.save()
         user.groups.set([group])

@@ -178,3 +178,34 @@ class Recommendation(models.Model):
 
     def overdue(self, today: date) -> bool:
         return self.status == self.Status.OPEN and bool(self.due_date and self.due_date < today)
+
+
+class ReturnDeadline(models.Model):
+    """When an authority's return for a quarter is due: the digest reminds its officers
+    while no figure for that quarter has arrived."""
+
+    authority = models.ForeignKey("authorities.Authority", on_delete=models.CASCADE)
+    period = models.ForeignKey("indicators.Period", on_delete=models.PROTECT)
+    due_date = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "period"], name="one_deadline_per_return")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority} {self.period} due {self.due_date}"
+
+
+class DigestSetting(models.Model):
+    """A person's daily digest: on unless they switch it off; the day it was last sent, so
+    a beat that runs twice sends once."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest"
+    )
+    wanted = models.BooleanField(default=True)
+    last_sent_on = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} digest {'on' if self.wanted else 'off'}"

@@ -21,7 +21,7 @@ from indicators.models import Indicator, Period
 from indicators.rules import PeriodKind, natural_key, parse_period
 
 from .challenge import RESUBMITTED_WITHIN
-from .models import Recommendation
+from .models import DigestSetting, Recommendation
 
 
 class RecommendationForm(forms.ModelForm):
@@ -251,3 +251,21 @@ def for_quarter(authority: Authority, period: Period) -> dict:
         "today": today,
         "link": reverse("scrutiny:panel", args=[authority.slug]),
     }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def digest_setting(request):
+    """A person switches their daily digest on or off."""
+    setting, _ = DigestSetting.objects.get_or_create(user=request.user)
+    if request.method == "POST":
+        setting.wanted = request.POST.get("wanted") == "1"
+        setting.save(update_fields=["wanted"])
+        messages.success(
+            request,
+            "Saved: you will get the daily digest."
+            if setting.wanted
+            else "Saved: no more daily digests.",
+        )
+        return redirect("scrutiny:digest_setting")
+    return render(request, "scrutiny/digest_setting.html", {"setting": setting})

@@ -18,4 +18,5 @@ urlpatterns = [
     path("a/<slug:authority_slug>/panel/", panel.panel, name="panel"),
     path("recommendations/<int:pk>/", panel.detail, name="recommendation"),
     path("recommendations/<int:pk>/decide/", panel.decide, name="recommendation_decide"),
+    path("account/digest/", panel.digest_setting, name="digest_setting"),
 ]

@@ -137,6 +137,9 @@ MATRIX = [
     ("/recommendations/{recommendation}/", "get", 302, 200, 200, 200, 200, 200),
     ("/recommendations/{recommendation}/", "post", 302, 403, 200, 403, 403, 200),
     ("/recommendations/{recommendation}/decide/", "post", 302, 403, 403, 403, 403, 302),
+    # Each person's own daily digest, on or off.
+    ("/account/digest/", "get", 302, 200, 200, 200, 200, 200),
+    ("/account/digest/", "post", 302, 302, 302, 302, 302, 302),
     # People are a performance admin's to add, deactivate and send a new password link.
     ("/people/", "get", 302, 403, 403, 403, 403, 200),
     ("/people/add/", "get", 302, 403, 403, 403, 403, 200),
