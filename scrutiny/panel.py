@@ -224,11 +224,11 @@ def decide(request, pk: int):
 
 
 def for_quarter(authority: Authority, period: Period) -> dict:
-    """What the quarter view and the briefing show: the panel's items raised at this
-    quarter's meeting, those still open from earlier ones, and deep dives on its agenda."""
+    """What the quarter view and the briefing show: every item raised at this quarter's
+    meeting (closed ones too, as the record), those still open from earlier ones, and the
+    deep dives on its agenda."""
     items = list(
         Recommendation.objects.filter(authority=authority)
-        .exclude(status=Recommendation.Status.CLOSED)
         .select_related("period", "indicator", "agenda_period")
         .order_by("due_date", "id")
     )
@@ -245,7 +245,11 @@ def for_quarter(authority: Authority, period: Period) -> dict:
             and i.status == Recommendation.Status.OPEN
         ],
         "deep_dives": sorted(
-            (i for i in items if i.agenda_period_id == period.id),
+            (
+                i
+                for i in items
+                if i.agenda_period_id == period.id and i.status != Recommendation.Status.CLOSED
+            ),
             key=lambda i: natural_key(i.indicator.code if i.indicator else ""),
         ),
         "today": today,
