@@ -11,7 +11,9 @@ RUN mkdir -p static/govuk \
  && npx sass --pkg-importer=node --style=compressed --no-source-map --quiet-deps \
       frontend/outturn.scss static/govuk/outturn.css \
  && cp -r node_modules/govuk-frontend/dist/govuk/assets static/govuk/ \
- && cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/govuk/
+ && cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/govuk/ \
+ && mkdir -p static/vendor \
+ && cp node_modules/plotly.js-basic-dist-min/plotly-basic.min.js static/vendor/
 
 FROM python:3.11-slim-bookworm AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_PYTHON_DOWNLOADS=never \
@@ -29,9 +31,8 @@ RUN pip install --no-cache-dir uv && uv pip install --system --no-cache --compil
 
 COPY . .
 COPY --from=assets /build/static/govuk build/static/govuk
-RUN mkdir -p build/static/vendor \
- && cp "$(python -c 'import plotly, pathlib; print(pathlib.Path(plotly.__file__).parent / "package_data" / "plotly.min.js")')" build/static/vendor/ \
- && SECRET_KEY=build-only python manage.py collectstatic --no-input -v 0
+COPY --from=assets /build/static/vendor/plotly-basic.min.js build/static/vendor/plotly-basic.min.js
+RUN SECRET_KEY=build-only python manage.py collectstatic --no-input -v 0
 
 RUN useradd --create-home outturn && mkdir -p /app/var/media && chown -R outturn /app/var
 USER outturn
