@@ -37,7 +37,7 @@ NATIONAL_FILES = [
 
 # Local demo only: printed by `make run`, never used outside a developer's machine.
 DEMO_USERS = [
-    ("panel", "outturn-panel-2016", PANEL_MEMBERS, "Panel member (reads)"),
+    ("panel", "outturn-panel-2016", PANEL_MEMBERS, "Panel member (reads, asks, recommends)"),
     ("chair", "outturn-chair-2016", PANEL_CHAIRS, "Panel chair (closes recommendations)"),
     ("officer", "outturn-officer-2016", OFFICERS, "Council performance officer, Doncaster"),
     ("trust", "outturn-trust-2016", OFFICERS, "Provider (trust) performance officer, Doncaster"),
