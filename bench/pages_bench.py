@@ -37,6 +37,9 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--requests", type=int, default=25)
+    parser.add_argument(
+        "--profile", action="store_true", help="also print where the quarter view's time goes"
+    )
     args = parser.parse_args()
     database_url, cleanup = setup_database(args.database, args.url)
     os.environ.update(DATABASE_URL=database_url, LOG_LEVEL="WARNING", DEBUG="false")
@@ -62,7 +65,7 @@ def main() -> None:
         call_command("import_indicators", str(SHARED / "indicators.csv"), stdout=quiet)
         call_command("import_returns", str(SHARED / "values.csv"), stdout=quiet)
         load_contract_set()
-        measure(args.requests)
+        measure(args.requests, args.profile)
     finally:
         from django.db import connections
 
@@ -82,7 +85,20 @@ def load_contract_set() -> None:
         print(f"loaded values.csv and a contract set of {rows:,} rows ({batch.state})")
 
 
-def measure(requests: int) -> None:
+def profile(client, url: str) -> None:
+    """cProfile of one request, the 25 costliest functions by their own time and in all."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    client.get(url)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(40)
+
+
+def measure(requests: int, profiling: bool = False) -> None:
     from django.contrib.auth.models import User
     from django.db import connection, reset_queries
     from django.test import Client
@@ -105,6 +121,8 @@ def measure(requests: int) -> None:
             "/compare/CIN-REREF/2023-24/?authority=doncaster&region=E12000003"
         ),
     }
+    if profiling:
+        profile(client, pages["quarter view (Doncaster, 2022-23 Q4, 60 measures)"])
     print(f"{'page':55} {'median':>8} {'p95':>8} {'queries':>8}")
     for name, url in pages.items():
         assert client.get(url).status_code == 200, url  # warm up
