@@ -21,6 +21,8 @@ $(VENV)/.installed: requirements-dev.txt
 	touch $@
 
 # Third-party front-end code comes from its packages at install time, never from git.
+# plotly's basic bundle (scatter, bar, pie, error bars) is every trace Outturn draws, at a
+# quarter of the full bundle's size; it is pinned to the plotly.js the Python package targets.
 $(STATIC_BUILD)/.built: package-lock.json frontend/outturn.scss $(VENV)/.installed
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(STATIC_BUILD)/govuk $(STATIC_BUILD)/vendor
@@ -29,8 +31,6 @@ $(STATIC_BUILD)/.built: package-lock.json frontend/outturn.scss $(VENV)/.install
 	cp -r node_modules/govuk-frontend/dist/govuk/assets $(STATIC_BUILD)/govuk/
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(STATIC_BUILD)/govuk/
 	cp node_modules/axe-core/axe.min.js $(STATIC_BUILD)/vendor/
-	# plotly's basic bundle (scatter, bar, pie, error bars): every trace Outturn draws, at a
-	# quarter of the full bundle's size; pinned to the plotly.js the Python package targets.
 	cp node_modules/plotly.js-basic-dist-min/plotly-basic.min.js $(STATIC_BUILD)/vendor/
 	touch $@
 
