@@ -22,7 +22,8 @@ PROVIDER = "provider"
 def _groups(user) -> set[str]:
     """The user's role names, read once per request: every check below asks for them."""
     if not hasattr(user, "_outturn_groups"):
-        user._outturn_groups = set(user.groups.values_list("name", flat=True))
+        # .all(): a caller that prefetched the groups (the digest's run) asks nothing more.
+        user._outturn_groups = {group.name for group in user.groups.all()}
     return user._outturn_groups
 
 

@@ -66,7 +66,8 @@ def check_authorities(
     frame: pd.DataFrame, allowed: set[int] | None, blank_means_all: bool = False
 ) -> list:
     """Set frame["authority_id"] from the authority column and return its problems: unknown,
-    empty (unless blank means every authority), or not one the importer works for."""
+    empty, or not one the importer works for. Where a blank means every authority (a
+    default target), it is a performance admin's (`allowed` None) and nobody else's."""
     from .problems import problems_where
 
     frame["authority_id"] = frame["authority"].str.casefold().map(authority_ids())
@@ -74,6 +75,14 @@ def check_authorities(
     problems = []
     if not blank_means_all:
         problems += problems_where(blank, frame, "authority", "is empty")
+    elif allowed is not None:
+        problems += problems_where(
+            blank,
+            frame,
+            "authority",
+            "is empty: a default for every authority is a performance admin's to set; give "
+            "your authority's code",
+        )
     problems += problems_where(
         frame["authority_id"].isna() & ~blank,
         frame,

@@ -73,19 +73,26 @@ def carry_over(action: Action, user) -> Action:
 RESUBMITTED_WITHIN = timedelta(minutes=10)
 
 
+def sent_moments_ago(model, user, by: str = "created_by", at: str = "created_at", **same):
+    """The row the same person wrote with the same content within RESUBMITTED_WITHIN (a
+    form sent twice), or None: every write form's guard against double submission."""
+    recent = {by: user, f"{at}__gte": timezone.now() - RESUBMITTED_WITHIN}
+    return model.objects.filter(**recent, **same).first()
+
+
 def add_action(record: ChallengeRecord, user, action: Action) -> tuple[Action, bool]:
     """Add `action` (unsaved) to `record`, unless the same person added the same action there
     moments ago: then that one, and False."""
     with transaction.atomic():
         ChallengeRecord.objects.select_for_update().filter(pk=record.pk).first()  # one at a time
-        same = Action.objects.filter(
+        same = sent_moments_ago(
+            Action,
+            user,
             challenge=record,
             text=action.text,
             owner=action.owner,
             due_date=action.due_date,
-            created_by=user,
-            created_at__gte=timezone.now() - RESUBMITTED_WITHIN,
-        ).first()
+        )
         if same:
             return same, False
         action.challenge = record
@@ -96,13 +103,15 @@ def add_action(record: ChallengeRecord, user, action: Action) -> tuple[Action, b
 
 def recent_publication(authority, period, presented_on: date, user) -> Publication | None:
     """The same quarter presented for the same meeting by the same person moments ago."""
-    return Publication.objects.filter(
+    return sent_moments_ago(
+        Publication,
+        user,
+        by="published_by",
+        at="published_at",
         authority=authority,
         period=period,
         presented_on=presented_on,
-        published_by=user,
-        published_at__gte=timezone.now() - RESUBMITTED_WITHIN,
-    ).first()
+    )
 
 
 def publish(quarter, user, presented_on: date, paper: bytes | None = None) -> Publication:

@@ -12,10 +12,12 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from core.access import may_recommend
+from indicators.models import Value
 
 from .models import Action, DigestSetting, Recommendation, ReturnDeadline
 
@@ -42,35 +44,55 @@ class Digest:
         )
 
 
-def digest_for(user: User, today: date) -> Digest:
+@dataclass
+class Waiting:
+    """Everything any digest can mention, read once for the whole run (four queries),
+    then sorted out person by person in memory."""
+
+    overdue_actions: list
+    open_items: list
+    answered_items: list
+    returns: list  # deadlines within the warning, with no figure yet for their quarter
+
+    @classmethod
+    def read(cls, today: date) -> Waiting:
+        items = list(
+            Recommendation.objects.filter(
+                status__in=[Recommendation.Status.OPEN, Recommendation.Status.ANSWERED]
+            ).select_related("authority", "period", "indicator")
+        )
+        figures = Value.objects.filter(
+            authority_id=OuterRef("authority_id"), period_id=OuterRef("period_id")
+        )
+        return cls(
+            overdue_actions=list(
+                Action.objects.filter(status=Action.Status.OPEN, due_date__lt=today).select_related(
+                    "challenge__authority", "challenge__indicator", "challenge__period"
+                )
+            ),
+            open_items=[i for i in items if i.status == Recommendation.Status.OPEN],
+            answered_items=[i for i in items if i.status == Recommendation.Status.ANSWERED],
+            returns=list(
+                ReturnDeadline.objects.filter(due_date__lte=today + RETURN_WARNING)
+                .exclude(Exists(figures))
+                .select_related("authority", "period")
+            ),
+        )
+
+
+def digest_for(user: User, today: date, waiting: Waiting) -> Digest:
     digest = Digest(user)
     sides = {a.authority_id: a.side for a in user.assignments.all()}
-    if sides:
-        digest.overdue_actions = list(
-            Action.objects.filter(
-                challenge__authority_id__in=sides,
-                status=Action.Status.OPEN,
-                due_date__lt=today,
-            ).select_related("challenge__authority", "challenge__indicator", "challenge__period")
-        )
-        digest.to_answer = [
-            r
-            for r in Recommendation.objects.filter(
-                authority_id__in=sides, status=Recommendation.Status.OPEN
-            ).select_related("authority", "period", "indicator")
-            if sides[r.authority_id] == r.addressed_to
-        ]
-        for deadline in ReturnDeadline.objects.filter(
-            authority_id__in=sides, due_date__lte=today + RETURN_WARNING
-        ).select_related("authority", "period"):
-            if not deadline.authority.value_set.filter(period=deadline.period).exists():
-                digest.returns.append(deadline)
+    digest.overdue_actions = [
+        a for a in waiting.overdue_actions if a.challenge.authority_id in sides
+    ]
+    digest.to_answer = [
+        i for i in waiting.open_items if sides.get(i.authority_id) == i.addressed_to
+    ]
+    digest.returns = [d for d in waiting.returns if d.authority_id in sides]
     if may_recommend(user):
-        panel = Recommendation.objects.select_related("authority", "period", "indicator")
-        digest.to_decide = list(panel.filter(status=Recommendation.Status.ANSWERED))
-        digest.unanswered = [
-            r for r in panel.filter(status=Recommendation.Status.OPEN) if r.overdue(today)
-        ]
+        digest.to_decide = list(waiting.answered_items)
+        digest.unanswered = [i for i in waiting.open_items if i.overdue(today)]
     return digest
 
 
@@ -78,12 +100,21 @@ def send_digests(today: date, base_url: str = "") -> int:
     """One email to each active person with something waiting who has not switched the
     digest off and has not had today's. Returns how many were sent."""
     sent = 0
-    people = User.objects.filter(is_active=True).exclude(email="").prefetch_related("assignments")
+    people = list(
+        User.objects.filter(is_active=True)
+        .exclude(email="")
+        .prefetch_related("assignments", "groups")
+    )
+    settings_of = {d.user_id: d for d in DigestSetting.objects.filter(user__in=people)}
+    missing = [DigestSetting(user=u) for u in people if u.pk not in settings_of]
+    for setting in DigestSetting.objects.bulk_create(missing):
+        settings_of[setting.user_id] = setting
+    waiting = Waiting.read(today)
     for user in people:
-        setting, _ = DigestSetting.objects.get_or_create(user=user)
+        setting = settings_of[user.pk]
         if not setting.wanted or setting.last_sent_on == today:
             continue
-        digest = digest_for(user, today)
+        digest = digest_for(user, today, waiting)
         if digest.empty:
             continue
         with transaction.atomic():

@@ -20,7 +20,7 @@ from indicators.lookups import period_or_404
 from indicators.models import Indicator, Period
 from indicators.rules import PeriodKind, natural_key, parse_period
 
-from .challenge import RESUBMITTED_WITHIN
+from .challenge import sent_moments_ago
 from .models import DigestSetting, Recommendation
 
 
@@ -147,13 +147,9 @@ def new(request, authority_slug: str, period_slug: str):
 def record(authority: Authority, period: Period, user, form) -> tuple[Recommendation, bool]:
     """Write the panel's item, unless the same person sent the same words moments ago."""
     with transaction.atomic():
-        same = Recommendation.objects.filter(
-            authority=authority,
-            period=period,
-            text=form.cleaned_data["text"],
-            created_by=user,
-            created_at__gte=timezone.now() - RESUBMITTED_WITHIN,
-        ).first()
+        same = sent_moments_ago(
+            Recommendation, user, authority=authority, period=period, text=form.cleaned_data["text"]
+        )
         if same:
             return same, False
         item = form.save(commit=False)

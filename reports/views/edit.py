@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -19,6 +20,7 @@ from indicators.lookups import period_or_404
 from indicators.models import Indicator, Target, Value
 from indicators.rules import (
     PeriodKind,
+    PeriodParseError,
     Polarity,
     TargetError,
     implausible_value,
@@ -126,11 +128,14 @@ def set_target(request, authority_slug: str, code: str, year_slug: str):
     authority = get_object_or_404(Authority.objects.select_related("region"), slug=authority_slug)
     _writer(request, authority)
     indicator = get_object_or_404(Indicator.objects.select_related("benchmark"), code=code)
-    year = parse_period(year_slug) if _is_year(year_slug) else None
-    if year is None:
-        raise PermissionDenied("Give a financial year, such as 2016-17.")
+    try:  # a year with no figures yet (next year's target) has no Period row: parse it
+        year = parse_period(year_slug)
+    except PeriodParseError as error:
+        raise Http404(str(error)) from error
+    if year.kind != PeriodKind.YEAR:
+        raise Http404("Give a financial year, such as 2016-17.")
     if indicator.polarity == Polarity.NONE:
-        raise PermissionDenied("A volumetric measure has no target.")
+        raise Http404("A volumetric measure has no target.")
     current = Target.objects.filter(
         indicator=indicator, authority=authority, fiscal_year=year.fiscal_year
     ).first()
@@ -160,10 +165,3 @@ def set_target(request, authority_slug: str, code: str, year_slug: str):
             "current": current,
         },
     )
-
-
-def _is_year(slug: str) -> bool:
-    try:
-        return parse_period(slug).kind == PeriodKind.YEAR
-    except ValueError:
-        return False

@@ -38,7 +38,7 @@ def test_an_officer_sets_their_authoritys_targets_and_statuses_follow(
 @pytest.mark.parametrize(
     ("row", "said"),
     [
-        ("A2,2016-17,80,75,", "a default target for every authority is a performance admin's"),
+        ("A2,2016-17,80,75,", "a default for every authority is a performance admin's"),
         ("A2,2016-17,80,75,{other}", "is not an authority you work for"),
     ],
 )

@@ -88,3 +88,10 @@ def test_the_top_quartile_is_the_worst_figure_still_in_band_a(published):
     rows = rank(indicator, period, None).rows
     band_a = [row["value"] for row in rows if row["band"] == "A"]
     assert threshold == max(band_a)  # lower is better: the highest figure still in band A
+
+
+def test_next_years_target_can_be_set_and_a_non_year_is_not_found(officer, client):
+    assert client.get("/a/doncaster/m/A2/target/2017-18/").status_code == 200
+    assert client.get("/a/doncaster/m/A2/target/2016-17-q2/").status_code == 404
+    assert client.get("/a/doncaster/m/A2/target/9999-00/").status_code == 404
+    assert client.get("/a/doncaster/m/V-CIC/target/2016-17/").status_code == 404  # volumetric

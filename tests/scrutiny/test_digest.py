@@ -152,3 +152,25 @@ def test_the_real_beat_and_worker_deliver_the_digest(waiting, tmp_path):
     assert recipients == sorted(
         f"{name}@outturn.example" for name in ["admin", "chair", "officer", "panel", "trust"]
     )
+
+
+@pytest.mark.django_db
+def test_the_run_reads_the_same_for_any_number_of_people(waiting, django_assert_max_num_queries):
+    """Set-based: what waits is read once; per person only the claim on their day."""
+    from django.contrib.auth.models import Group
+
+    from authorities.models import OfficerAssignment
+
+    send_digests(TODAY - timedelta(days=1))  # settings exist, as on every day but the first
+    baseline = len(mail.outbox)
+    officers = Group.objects.get(name="Officers")
+    for number in range(20):
+        user = User.objects.create(username=f"extra{number}", email=f"extra{number}@x.example")
+        user.groups.add(officers)
+        OfficerAssignment.objects.create(user=user, authority=waiting, side="provider")
+    send_digests(TODAY - timedelta(days=2))
+    # people, assignments, groups, settings, bulk create, four reads of what waits, and for
+    # each of the 25 people sent to: a savepoint, the claim, its release
+    with django_assert_max_num_queries(10 + 3 * 25):
+        assert send_digests(TODAY) == 25
+    assert len(mail.outbox) == baseline + 25 * 2
