@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import VersionedAdmin
+
 from .models import Authority, OfficerAssignment, StatisticalNeighbour
 
 
@@ -11,7 +13,7 @@ class NeighbourInline(admin.TabularInline):
 
 
 @admin.register(Authority)
-class AuthorityAdmin(admin.ModelAdmin):
+class AuthorityAdmin(VersionedAdmin, admin.ModelAdmin):
     list_display = ["name", "code", "dfe_code", "kind", "region"]
     list_filter = ["kind", "region"]
     search_fields = ["name", "code", "dfe_code"]

@@ -4,12 +4,14 @@ polarity or a corrected figure is judged by the same rules as an import, at once
 
 from django.contrib import admin
 
+from core.admin import VersionedAdmin
+
 from . import writes
 from .models import Category, Indicator, Period, Rebase, Target, Value
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(VersionedAdmin, admin.ModelAdmin):
     list_display = ["name", "order"]
     list_editable = ["order"]
 
@@ -21,7 +23,7 @@ class TargetInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(VersionedAdmin, admin.ModelAdmin):
     list_display = ["code", "name", "category", "unit", "polarity"]
     list_filter = ["category", "polarity", "unit"]
     search_fields = ["code", "name"]
@@ -61,7 +63,7 @@ class TargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Period)
-class PeriodAdmin(admin.ModelAdmin):
+class PeriodAdmin(VersionedAdmin, admin.ModelAdmin):
     list_display = ["code", "kind", "start", "end"]
     list_filter = ["kind"]
     search_fields = ["code"]

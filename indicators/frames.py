@@ -36,3 +36,39 @@ def read_frame(queryset, fields: list[str], names: list[str], numeric: list[str]
         na_values={name: [""] for name in numeric},
         dtype=dict.fromkeys(numeric, "float64"),
     )
+
+
+def copy_into(cursor, table: str, frame: pd.DataFrame) -> None:
+    """Write a frame's rows into `table` (its column names) on PostgreSQL with one COPY.
+    Arrow writes the CSV: numbers in their shortest exact form (a float read back is the same
+    float), text always quoted, a missing value as an unquoted empty field, which COPY reads
+    as NULL — so an empty text stays an empty text."""
+    import pyarrow as pa
+    import pyarrow.csv as arrow_csv
+
+    buffer = io.BytesIO()
+    arrow_csv.write_csv(
+        pa.Table.from_pandas(frame, preserve_index=False),
+        buffer,
+        arrow_csv.WriteOptions(include_header=False, batch_size=1 << 16),
+    )
+    buffer.seek(0)
+    columns = ", ".join(frame.columns)
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+        while chunk := buffer.read(1 << 20):
+            copy.write(chunk)
+
+
+def insert_many(cursor, table: str, frame: pd.DataFrame) -> None:
+    """The same on SQLite: one prepared INSERT run for every row."""
+    names = ", ".join(frame.columns)
+    marks = ", ".join(["%s"] * len(frame.columns))
+    cursor.executemany(
+        f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
+        list(python_rows(frame)),
+    )
+
+
+def python_rows(frame: pd.DataFrame):
+    """Rows as tuples of plain Python values, None for missing."""
+    return frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)

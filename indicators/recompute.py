@@ -17,6 +17,8 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core import versions
+
 from . import spc
 from .frames import read_frame
 from .models import DERIVED_FIELDS, Rebase, Target, Value
@@ -36,6 +38,7 @@ _VALUE_COLUMNS = [
     "id",
     "authority_id",
     "indicator_id",
+    "period_id",
     "period__kind",
     "period__sequence",
     "period__fiscal_year",
@@ -56,6 +59,7 @@ _NAMES = [
     "id",
     "authority_id",
     "indicator_id",
+    "period_id",
     "kind",
     "sequence",
     "fiscal_year",
@@ -361,6 +365,13 @@ def spc_columns(frame: pd.DataFrame, rebases: pd.DataFrame | None = None) -> pd.
     return frame
 
 
+def derive(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every derived field of the series in `frame` (load_series' columns), against the
+    stored targets and rebases: what the recompute writes, and what a write of figures
+    computes before it writes them (indicators.writes), so both arrive at the same result."""
+    return compute(attach_targets(frame), load_rebases(frame["indicator_id"].unique().tolist()))
+
+
 def recompute(
     authority_ids: Iterable[int] | None = None, indicator_ids: Iterable[int] | None = None
 ) -> int:
@@ -368,26 +379,32 @@ def recompute(
     frame = load_series(authority_ids, indicator_ids)
     if frame.empty:
         return 0
-    frame = compute(attach_targets(frame), load_rebases(frame["indicator_id"].unique().tolist()))
-    changed = frame[_changed(frame)]
+    frame = derive(frame)
+    changed = frame[changed_rows(frame)]
     if changed.empty:
         log.info("recompute: %d values read, none changed", len(frame))
         return 0
-    # A changed status is a change to the figure's record: "data as of" moves with it.
-    now = timezone.now()
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            _copy_update(changed, now)
-        else:
-            _executemany_update(changed, now)
+        versions.take()
+        write_derived(changed, timezone.now())
     log.info("recompute: %d values read, %d changed", len(frame), len(changed))
     return len(changed)
+
+
+def write_derived(changed: pd.DataFrame, now) -> None:
+    """Store the derived fields of these rows (`id` and DERIVED columns). A changed status is
+    a change to the figure's record: "data as of" moves with it."""
+    if connection.vendor == "postgresql":
+        _copy_update(changed, now)
+    else:
+        _executemany_update(changed, now)
 
 
 DERIVED = DERIVED_FIELDS  # every field the recompute owns, in one list
 
 
-def _changed(frame: pd.DataFrame) -> pd.Series:
+def changed_rows(frame: pd.DataFrame) -> pd.Series:
+    """Where a derived field differs from the stored one (the `old_` columns)."""
     changed = pd.Series(False, index=frame.index)
     for column in DERIVED:
         new, old = frame[column], frame[f"old_{column}"]

@@ -12,18 +12,20 @@ and that nothing outside this module (and the recompute) writes these models."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from authorities.models import Authority
+from core import versions
 
-from . import rules
-from .models import Category, Indicator, Period, Rebase, Target, Value
+from . import recompute, rules
+from .frames import copy_into, insert_many
+from .models import DERIVED_FIELDS, Category, Indicator, Period, Rebase, Target, Value
 
 Scheduler = Callable[[Iterable[int] | None, Iterable[int] | None], None]
 
@@ -59,6 +61,7 @@ def save_indicators(frame: pd.DataFrame, scheduler: Scheduler | None = None) -> 
     polarity, decimals, description and optional benchmark columns. Every indicator in the
     frame is recomputed for every authority, since its polarity may have changed. Returns
     their ids."""
+    versions.take()
     names = list(dict.fromkeys(frame["category"]))
     Category.objects.bulk_create(
         [Category(name=name, order=i) for i, name in enumerate(names)], ignore_conflicts=True
@@ -114,6 +117,7 @@ def link_benchmarks() -> int:
 def save_indicator(indicator: Indicator) -> None:
     """One indicator edited by hand (the admin): its statuses follow its polarity."""
     with transaction.atomic():
+        versions.take()
         indicator.save()
         _schedule(None, None, [indicator.pk])
 
@@ -138,6 +142,7 @@ def save_target_rows(
     """Create or replace the target for each (indicator, authority or default, year) in the
     frame (columns indicator_id, authority_id, fiscal_year, target, tolerance; validated by
     the caller), with a history row for each. Returns the ids of the indicators touched."""
+    versions.take()
     incoming = [
         Target(
             indicator_id=int(row.indicator_id),
@@ -182,6 +187,7 @@ def save_target_rows(
 def save_target(target: Target, user=None, reason: str = "") -> None:
     """One target set by hand (the admin, its inline on the indicator, the target form)."""
     with transaction.atomic():
+        versions.take()
         if reason:
             target._change_reason = reason[:100]
         target.save()
@@ -195,6 +201,7 @@ def delete_targets(targets) -> None:
     if not targets:
         return
     with transaction.atomic():
+        versions.take()
         affected = _affected(targets)
         Target.objects.filter(pk__in=[t.pk for t in targets]).delete()
         _schedule(None, *affected)
@@ -235,94 +242,189 @@ def save_value_rows(
     reason: str = "",
     scheduler: Scheduler | None = None,
 ) -> tuple[set[int], set[int]]:
-    """Insert or update many values (columns VALUE_COLUMNS; ids resolved by the caller) in
-    one statement, write one history row for each in one more, and schedule the recompute
-    of the series touched. Must run inside the caller's transaction, so the values commit or
-    roll back with whatever else the caller writes (an import's batch record)."""
+    """Insert or update many values (columns VALUE_COLUMNS; ids resolved by the caller), each
+    with its history row, and every derived field (status, direction, hard to shift, control
+    limits) of every series they touch computed before anything is written: new figures are
+    inserted once, complete; changed ones updated once; later periods whose direction or
+    limits move with them updated too. The recompute scheduled after commit then confirms
+    and finds nothing to change. Must run inside the caller's transaction, so the values
+    commit or roll back with whatever else the caller writes (an import's batch record)."""
     assert connection.in_atomic_block, "save_value_rows must run inside a transaction"
     if rows.empty:
         return set(), set()
-    rows = rows.copy()
-    for column, default in [("reported_status", ""), ("provisional", False)]:
-        if column not in rows:
-            rows[column] = default
-    # Sorted by key, so two writers running at once take row locks in the same order and
-    # cannot deadlock each other.
-    rows = rows.sort_values(KEYS)
+    versions.take()
+    incoming = _incoming(rows)
+    if incoming.duplicated(KEYS).any():
+        raise ValueError("Two figures for the same authority, indicator and period")
+    authority_ids = {int(a) for a in incoming["authority_id"].unique()}
+    indicator_ids = {int(i) for i in incoming["indicator_id"].unique()}
+    series = _series_with(incoming, recompute.load_series(authority_ids, indicator_ids))
+    series = recompute.derive(series)
     now = timezone.now()
+    written = series[series["_incoming"]].copy()
+    written["value"] = written["_as_given"]  # the rules judge it rounded; it is stored as given
+    written["updated_at"] = now
+    written["import_batch_id"] = import_batch_id
+    new = written["id"].isna()
+    written.loc[new, "id"] = _new_ids(int(new.sum()))
+    written["id"] = written["id"].astype("int64")
+    # Sorted by key, so two writers take row locks in one order (they queue on the data
+    # version first in any case).
+    written = written.sort_values(KEYS)
     with connection.cursor() as cursor:
-        _stage(cursor, rows)
-        names = ", ".join(VALUE_COLUMNS)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in VALUE_COLUMNS[3:])
-        # "WHERE true" lets SQLite tell the ON CONFLICT clause from a join.
-        cursor.execute(
-            f"INSERT INTO {Value._meta.db_table} ({names}, status, direction, hard_to_shift, "
-            f"updated_at, import_batch_id) SELECT {names}, 'no_value', '', false, %s, %s "
-            "FROM incoming_values WHERE true "
-            f"ON CONFLICT (authority_id, indicator_id, period_id) DO UPDATE SET {updates}, "
-            "updated_at = excluded.updated_at, import_batch_id = excluded.import_batch_id",
-            [now, import_batch_id],
-        )
-        _record_history(cursor, now, user_id, reason or "Figures saved")
-        cursor.execute("DROP TABLE incoming_values")
-    authority_ids = {int(a) for a in rows["authority_id"].unique()}
-    indicator_ids = {int(i) for i in rows["indicator_id"].unique()}
+        _insert(cursor, written[new.loc[written.index]])
+        _update(cursor, written[~new.loc[written.index]])
+        _record_history(cursor, written, new.loc[written.index], now, user_id, reason)
+    rest = series[~series["_incoming"]]
+    moved = rest[recompute.changed_rows(rest)]
+    if not moved.empty:
+        recompute.write_derived(moved, now)
     _schedule(scheduler, authority_ids, indicator_ids)
     return authority_ids, indicator_ids
 
 
-def _stage(cursor, rows: pd.DataFrame) -> None:
-    """The rows into a temporary table: COPY on PostgreSQL, one prepared INSERT elsewhere."""
-    cursor.execute(
-        "CREATE TEMPORARY TABLE incoming_values (authority_id bigint, indicator_id bigint, "
-        "period_id bigint, value double precision, no_value_reason varchar(60), "
-        "reported_status varchar(20), numerator double precision, "
-        "denominator double precision, note text, provisional boolean)"
-    )
-    out = rows[VALUE_COLUMNS].copy()
+STORED_COLUMNS = ["id", *VALUE_COLUMNS, *DERIVED_FIELDS, "updated_at", "import_batch_id"]
+
+
+def _incoming(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows to write, with defaults, plain types, and their period's and indicator's
+    facts the rules need (the same columns recompute.load_series reads)."""
+    rows = rows[[c for c in VALUE_COLUMNS if c in rows]].copy()
+    for column, default in [("reported_status", ""), ("provisional", False)]:
+        if column not in rows:
+            rows[column] = default
     for column in KEYS:
-        out[column] = out[column].astype("int64")
+        rows[column] = rows[column].astype("int64")
+    for column in ["value", "numerator", "denominator"]:
+        rows[column] = pd.to_numeric(rows[column]).astype("float64")
     for column in ["no_value_reason", "reported_status", "note"]:
-        out[column] = out[column].fillna("").astype(str)
-    out["provisional"] = out["provisional"].fillna(False).astype(bool)
-    if connection.vendor == "postgresql":
-        buffer = io.StringIO()
-        out["provisional"] = out["provisional"].map({True: "t", False: "f"})
-        out.to_csv(buffer, index=False, header=False, na_rep="\\N", float_format="%.17g")
-        buffer.seek(0)
-        with cursor.copy(
-            f"COPY incoming_values ({', '.join(VALUE_COLUMNS)}) FROM STDIN "
-            "WITH (FORMAT csv, NULL '\\N')"
-        ) as copy:
-            while chunk := buffer.read(1 << 20):
-                copy.write(chunk)
-        return
-    params = out.astype(object).where(out.notna(), None).itertuples(index=False, name=None)
-    cursor.executemany(
-        f"INSERT INTO incoming_values ({', '.join(VALUE_COLUMNS)}) "
-        f"VALUES ({', '.join(['%s'] * len(VALUE_COLUMNS))})",
-        list(params),
+        rows[column] = rows[column].fillna("").astype(str)
+    rows["provisional"] = rows["provisional"].fillna(False).astype(bool)
+    rows["_as_given"] = rows["value"]
+    periods = pd.DataFrame.from_records(
+        Period.objects.filter(id__in=rows["period_id"].unique().tolist()).values_list(
+            "id", "kind", "sequence", "fiscal_year"
+        ),
+        columns=["period_id", "kind", "sequence", "fiscal_year"],
     )
+    indicators = pd.DataFrame.from_records(
+        Indicator.objects.filter(id__in=rows["indicator_id"].unique().tolist()).values_list(
+            "id", "polarity", "decimals"
+        ),
+        columns=["indicator_id", "polarity", "decimals"],
+    ).astype({"decimals": "float64"})
+    return rows.merge(periods, on="period_id").merge(indicators, on="indicator_id")
 
 
-def _record_history(cursor, now, user_id: int | None, reason: str) -> None:
-    """One history row for every value just written, in a single INSERT … SELECT:
-    simple-history's signals do not see bulk writes, and a save per row would be slow."""
+def _series_with(incoming: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
+    """The stored series with the incoming figures in place of (or beside) the stored ones:
+    the series as they will stand once written. Incoming rows keep the stored row's id and
+    derived fields (so a figure whose status does not move is still written: it changed)."""
+    stored = stored.astype(dict.fromkeys(KEYS, "int64"))
+    kept = stored.merge(incoming[KEYS], on=KEYS, how="left", indicator=True)
+    kept = kept[kept["_merge"] == "left_only"].drop(columns="_merge")
+    kept["_incoming"] = False
+    old = ["id", *KEYS, *(c for c in stored.columns if c.startswith("old_"))]
+    arriving = incoming.merge(stored[old], on=KEYS, how="left")
+    arriving["_incoming"] = True
+    return pd.concat([kept, arriving], ignore_index=True)
+
+
+def _new_ids(count: int) -> np.ndarray:
+    """Ids for rows about to be inserted, so their history rows can be written from the same
+    frame. PostgreSQL: from the table's own sequence. SQLite: after the largest in use (the
+    caller holds the database's write lock, so nobody else is inserting)."""
+    table = Value._meta.db_table
+    if count == 0:
+        return np.empty(0, dtype="int64")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return np.fromiter((row[0] for row in cursor.fetchall()), dtype="int64", count=count)
+        cursor.execute(
+            "SELECT max(n) FROM (SELECT max(id) AS n FROM " + table + " UNION ALL "
+            "SELECT seq FROM sqlite_sequence WHERE name = %s)",
+            [table],
+        )
+        largest = cursor.fetchone()[0] or 0
+    return np.arange(largest + 1, largest + 1 + count, dtype="int64")
+
+
+def _when(moment):
+    """A time as the database is given it: text PostgreSQL parses, or Django's SQLite form."""
+    if connection.vendor == "postgresql":
+        return moment.isoformat()
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def _stored_frame(written: pd.DataFrame) -> pd.DataFrame:
+    out = written[STORED_COLUMNS].copy()
+    out["updated_at"] = _when(written["updated_at"].iloc[0])
+    out["hard_to_shift"] = out["hard_to_shift"].astype(bool)
+    for column in ["status", "direction", "variation", "assurance"]:
+        out[column] = out[column].astype(str)
+    out["import_batch_id"] = out["import_batch_id"].astype("Int64")
+    return out
+
+
+def _insert(cursor, written: pd.DataFrame) -> None:
+    if written.empty:
+        return
+    out = _stored_frame(written)
+    if connection.vendor == "postgresql":
+        copy_into(cursor, Value._meta.db_table, out)
+    else:
+        insert_many(cursor, Value._meta.db_table, out)
+
+
+def _update(cursor, written: pd.DataFrame) -> None:
+    """Changed figures: every stored column rewritten, through a temporary table."""
+    if written.empty:
+        return
+    out = _stored_frame(written)
+    table = Value._meta.db_table
+    columns = [c for c in STORED_COLUMNS if c != "id"]
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE changed_values AS SELECT {', '.join(STORED_COLUMNS)} "  # noqa: S608
+        f"FROM {table} WHERE false"
+    )
+    if connection.vendor == "postgresql":
+        copy_into(cursor, "changed_values", out)
+    else:
+        insert_many(cursor, "changed_values", out)
+    # UPDATE … FROM: PostgreSQL, and SQLite since 3.33.
+    assignments = ", ".join(f"{c} = n.{c}" for c in columns)
+    cursor.execute(
+        f"UPDATE {table} SET {assignments} FROM changed_values AS n "  # noqa: S608
+        f"WHERE {table}.id = n.id"
+    )
+    cursor.execute("DROP TABLE changed_values")
+
+
+def _record_history(cursor, written, new, now, user_id: int | None, reason: str) -> None:
+    """One history row for every value written, from the same frame (simple-history's
+    signals do not see bulk writes, and a save per row would be slow): "+" for a new figure,
+    "~" for a changed one."""
     history = Value.history.model
     columns = [f.column for f in history._meta.concrete_fields if not f.name.startswith("history_")]
-    join = " AND ".join(f"v.{key} = i.{key}" for key in KEYS)
-    cursor.execute(
-        f"INSERT INTO {history._meta.db_table} ({', '.join(columns)}, history_date, "
-        "history_change_reason, history_type, history_user_id) "
-        f"SELECT {', '.join('v.' + c for c in columns)}, %s, %s, '~', %s "
-        f"FROM {Value._meta.db_table} v JOIN incoming_values i ON {join}",
-        [now, reason[:100], user_id],
-    )
+    out = _stored_frame(written)[columns].copy()
+    out["history_date"] = _when(now)
+    out["history_change_reason"] = (reason or "Figures saved")[:100]
+    out["history_type"] = np.where(new.to_numpy(), "+", "~")
+    out["history_user_id"] = pd.array([user_id] * len(out), dtype="Int64")
+    if connection.vendor == "postgresql":
+        copy_into(cursor, history._meta.db_table, out)
+    else:
+        insert_many(cursor, history._meta.db_table, out)
 
 
 def save_value(value: Value, user=None, reason: str = "") -> None:
     """One figure corrected by hand (the admin, the correction form), with its reason."""
     with transaction.atomic():
+        versions.take()
         if reason:
             value._change_reason = reason[:100]
         value.save()
@@ -335,6 +437,7 @@ def delete_values(values) -> None:
     if not values:
         return
     with transaction.atomic():
+        versions.take()
         Value.objects.filter(pk__in=[v.pk for v in values]).delete()
         _schedule(None, {v.authority_id for v in values}, {v.indicator_id for v in values})
 
@@ -385,6 +488,7 @@ def save_rebase(rebase: Rebase) -> None:
     """A rebase recorded or changed (the admin): every chart of its measure is recomputed (an
     edit may have moved it from one authority to another)."""
     with transaction.atomic():
+        versions.take()
         before = Rebase.objects.filter(pk=rebase.pk).values_list("indicator_id", flat=True)
         indicators = {rebase.indicator_id, *before}
         rebase.save()
@@ -396,5 +500,6 @@ def delete_rebases(rebases) -> None:
     if not rebases:
         return
     with transaction.atomic():
+        versions.take()
         Rebase.objects.filter(pk__in=[r.pk for r in rebases]).delete()
         _schedule(None, None, {r.indicator_id for r in rebases})
