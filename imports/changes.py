@@ -99,6 +99,38 @@ def apply_returns(frame: pd.DataFrame, import_batch, scheduler) -> Diff:
     return diff
 
 
+# What a plan keeps of each row to write (imports.plans): the diff's new and changed rows.
+PLANNED_COLUMNS = [
+    "authority_id",
+    "indicator_id",
+    "period",
+    *COMPARED,
+]
+
+
+@dataclass
+class Planned:
+    """Rows to write from a plan: checked and diffed when the file was staged, and nothing
+    either read has changed since."""
+
+    frame: pd.DataFrame
+    problems: tuple = ()
+
+
+def write_planned(frame: pd.DataFrame, import_batch, scheduler) -> None:
+    """Write a plan's rows through the one write path (the caller owns the transaction)."""
+    assert connection.in_atomic_block, "write_planned must run inside a transaction"
+    periods = Period.ensure(parse_period(code) for code in frame["period"].unique())
+    rows = frame.assign(period_id=frame["period"].map({c: p.id for c, p in periods.items()}))
+    writes.save_value_rows(
+        rows,
+        import_batch_id=import_batch.id,
+        user_id=import_batch.created_by_id,
+        reason=f"Import {import_batch.id}: {import_batch.file_name}",
+        scheduler=scheduler,
+    )
+
+
 def describe_changes(changed: pd.DataFrame) -> list[dict]:
     """New and changed rows as a person reads them: where, the old and new figure, and the
     status the new figure would have (indicators.rules, against the stored target)."""

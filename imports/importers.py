@@ -11,8 +11,15 @@ import pandas as pd
 from core.access import is_performance_admin, writable_authority_ids
 from indicators import writes
 
-from . import challenges, definitions, ees, targets
-from .changes import apply_returns, describe_changes, diff_returns
+from . import challenges, definitions, ees, plans, targets
+from .changes import (
+    PLANNED_COLUMNS,
+    Planned,
+    apply_returns,
+    describe_changes,
+    diff_returns,
+    write_planned,
+)
 from .files import read_table
 from .models import ImportBatch
 from .problems import FileProblem
@@ -43,6 +50,15 @@ class Importer:
         """Write inside the caller's transaction; return the counts written."""
         raise NotImplementedError
 
+    def plan(self, checked) -> bytes | None:
+        """What to keep of a checked file so the confirm need not check it again
+        (imports.plans); None: the confirm checks the file again (small files)."""
+        return None
+
+    def planned(self, plan: bytes, batch, user):
+        """The checked rows back from a plan, or None if the confirm must check again."""
+        return None
+
     @property
     def label(self) -> str:
         return ImportBatch.Kind(self.kind).label
@@ -72,12 +88,29 @@ class ReturnsImporter(Importer):
         return checked, notes
 
     def preview(self, checked):
-        diff = diff_returns(checked.frame)
+        diff = checked.diff = diff_returns(checked.frame)
         shown = diff.rows[diff.rows["state"].isin(["changed", "new"])].head(MAX_SHOWN_CHANGES)
         return diff.counts, describe_changes(shown)
 
     def apply(self, checked, batch):
+        if isinstance(checked, Planned):
+            write_planned(checked.frame, batch, scheduler_for(batch))
+            return dict(batch.counts)
         return apply_returns(checked.frame, batch, scheduler_for(batch)).counts
+
+    def plan(self, checked):
+        diff = getattr(checked, "diff", None) or diff_returns(checked.frame)
+        to_write = diff.to_write
+        return plans.dump(to_write[PLANNED_COLUMNS])
+
+    def planned(self, plan, batch, user):
+        frame = plans.load(plan)
+        allowed = writable_authority_ids(user)
+        if not self.allowed(user) or (
+            allowed is not None and not frame["authority_id"].isin(allowed).all()
+        ):
+            return None  # their rights changed since: the full check says what is refused
+        return Planned(frame)
 
 
 class EesImporter(ReturnsImporter):

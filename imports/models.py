@@ -54,6 +54,18 @@ class ImportBatch(models.Model):
     changes = models.JSONField(default=list, blank=True, help_text="Changed values, old and new.")
     notes = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
+    checked_at_version = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The data version (core.versions) when the file was checked: if it has not "
+        "moved by the confirm, the checked plan is written as it is.",
+    )
+    plan = models.FileField(
+        upload_to="plans/%Y/%m/",
+        blank=True,
+        help_text="The checked rows to write (imports.plans), kept until the draft is "
+        "confirmed or dropped.",
+    )
     recompute_state = models.CharField(
         max_length=10, choices=Recompute.choices, blank=True, default=Recompute.NOT_NEEDED
     )

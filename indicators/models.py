@@ -205,8 +205,10 @@ class Target(models.Model):
 
 
 class Value(models.Model):
-    authority = models.ForeignKey("authorities.Authority", on_delete=models.CASCADE)
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE)
+    # No index of their own: the unique constraint and value_indicator_period lead with them,
+    # and every index is paid for by every figure an import writes.
+    authority = models.ForeignKey("authorities.Authority", on_delete=models.CASCADE, db_index=False)
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, db_index=False)
     period = models.ForeignKey(Period, on_delete=models.PROTECT)
     value = models.FloatField(null=True, blank=True)
     no_value_reason = models.CharField(
@@ -246,7 +248,14 @@ class Value(models.Model):
         related_name="values",
     )
     # Derived fields change with every recompute; history keeps what people changed.
-    history = HistoricalRecords(excluded_fields=DERIVED_FIELDS)
+    # History is read by figure (its id) and by authority and measure (reports.history); a
+    # national import writes 440,000 rows of it, so it keeps only the indexes those need, and
+    # its user is checked by Django (SET_NULL) rather than a deferred trigger per row.
+    history = HistoricalRecords(
+        excluded_fields=DERIVED_FIELDS,
+        no_db_index=["indicator", "period", "import_batch"],
+        user_db_constraint=False,
+    )
 
     class Meta:
         constraints = [

@@ -258,11 +258,14 @@ def save_value_rows(
         raise ValueError("Two figures for the same authority, indicator and period")
     authority_ids = {int(a) for a in incoming["authority_id"].unique()}
     indicator_ids = {int(i) for i in incoming["indicator_id"].unique()}
-    series = _series_with(incoming, recompute.load_series(authority_ids, indicator_ids))
-    series = recompute.derive(series)
+    series = recompute.derive(
+        _series_with(incoming, recompute.load_series(authority_ids, indicator_ids))
+    )
+    arrived = series[series["_row"] >= 0].sort_values("_row")
     now = timezone.now()
-    written = series[series["_incoming"]].copy()
-    written["value"] = written["_as_given"]  # the rules judge it rounded; it is stored as given
+    written = incoming.drop(columns=["kind", "sequence", "fiscal_year", "polarity", "decimals"])
+    for column in ["id", *DERIVED_FIELDS]:
+        written[column] = arrived[column].to_numpy()
     written["updated_at"] = now
     written["import_batch_id"] = import_batch_id
     new = written["id"].isna()
@@ -275,10 +278,11 @@ def save_value_rows(
         _insert(cursor, written[new.loc[written.index]])
         _update(cursor, written[~new.loc[written.index]])
         _record_history(cursor, written, new.loc[written.index], now, user_id, reason)
-    rest = series[~series["_incoming"]]
-    moved = rest[recompute.changed_rows(rest)]
-    if not moved.empty:
-        recompute.write_derived(moved, now)
+    rest = series[series["_row"] < 0]
+    if not rest.empty:  # later figures whose direction or limits moved with the new ones
+        moved = rest[recompute.changed_rows(rest)]
+        if not moved.empty:
+            recompute.write_derived(moved, now)
     _schedule(scheduler, authority_ids, indicator_ids)
     return authority_ids, indicator_ids
 
@@ -300,7 +304,6 @@ def _incoming(rows: pd.DataFrame) -> pd.DataFrame:
     for column in ["no_value_reason", "reported_status", "note"]:
         rows[column] = rows[column].fillna("").astype(str)
     rows["provisional"] = rows["provisional"].fillna(False).astype(bool)
-    rows["_as_given"] = rows["value"]
     periods = pd.DataFrame.from_records(
         Period.objects.filter(id__in=rows["period_id"].unique().tolist()).values_list(
             "id", "kind", "sequence", "fiscal_year"
@@ -313,37 +316,50 @@ def _incoming(rows: pd.DataFrame) -> pd.DataFrame:
         ),
         columns=["indicator_id", "polarity", "decimals"],
     ).astype({"decimals": "float64"})
-    return rows.merge(periods, on="period_id").merge(indicators, on="indicator_id")
+    known = rows.merge(periods, on="period_id").merge(indicators, on="indicator_id")
+    if len(known) != len(rows):
+        raise ValueError("A figure names a period or an indicator that is not stored")
+    return known.reset_index(drop=True)
+
+
+# What the rules read of each figure (recompute.load_series reads the same of stored ones).
+RULE_COLUMNS = [*KEYS, "value", "reported_status", "kind", "sequence", "fiscal_year"]
+RULE_COLUMNS += ["polarity", "decimals"]
 
 
 def _series_with(incoming: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
     """The stored series with the incoming figures in place of (or beside) the stored ones:
-    the series as they will stand once written. Incoming rows keep the stored row's id and
-    derived fields (so a figure whose status does not move is still written: it changed)."""
+    the series as they will stand once written, with only what the rules read. `_row` is
+    each incoming figure's position in `incoming` (-1 for a stored figure kept as it is);
+    incoming figures carry the stored row's id and derived fields where there is one."""
+    arriving = incoming[RULE_COLUMNS].assign(_row=np.arange(len(incoming)))
+    if stored.empty:
+        return arriving.assign(id=np.nan)
     stored = stored.astype(dict.fromkeys(KEYS, "int64"))
-    kept = stored.merge(incoming[KEYS], on=KEYS, how="left", indicator=True)
-    kept = kept[kept["_merge"] == "left_only"].drop(columns="_merge")
-    kept["_incoming"] = False
     old = ["id", *KEYS, *(c for c in stored.columns if c.startswith("old_"))]
-    arriving = incoming.merge(stored[old], on=KEYS, how="left")
-    arriving["_incoming"] = True
+    arriving = arriving.merge(stored[old], on=KEYS, how="left")
+    kept = stored.merge(incoming[KEYS], on=KEYS, how="left", indicator=True)
+    kept = kept[kept["_merge"] == "left_only"].drop(columns="_merge").assign(_row=-1)
     return pd.concat([kept, arriving], ignore_index=True)
 
 
 def _new_ids(count: int) -> np.ndarray:
     """Ids for rows about to be inserted, so their history rows can be written from the same
-    frame. PostgreSQL: from the table's own sequence. SQLite: after the largest in use (the
-    caller holds the database's write lock, so nobody else is inserting)."""
+    frame. PostgreSQL: a block of the table's own sequence, reserved in one statement (every
+    writer of values holds the data version meanwhile; anything else that inserted in that
+    instant would collide on the primary key and fail, never overwrite). SQLite: after the
+    largest in use (the caller holds the database's write lock)."""
     table = Value._meta.db_table
     if count == 0:
         return np.empty(0, dtype="int64")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
+                "SELECT setval(s, nextval(s) + %s - 1) FROM pg_get_serial_sequence(%s, 'id') s",
+                [count, table],
             )
-            return np.fromiter((row[0] for row in cursor.fetchall()), dtype="int64", count=count)
+            last = cursor.fetchone()[0]
+            return np.arange(last - count + 1, last + 1, dtype="int64")
         cursor.execute(
             "SELECT max(n) FROM (SELECT max(id) AS n FROM " + table + " UNION ALL "
             "SELECT seq FROM sqlite_sequence WHERE name = %s)",
