@@ -418,6 +418,7 @@ def changed_rows(frame: pd.DataFrame) -> pd.Series:
 
 def _rows(changed: pd.DataFrame) -> pd.DataFrame:
     out = changed[["id", *DERIVED]].copy()
+    out["id"] = out["id"].astype("int64")
     for column in ["spc_mean", "spc_lower", "spc_upper"]:
         out[column] = out[column].astype(object).where(out[column].notna(), None)
     out["hard_to_shift"] = [bool(flag) for flag in out["hard_to_shift"]]
