@@ -278,3 +278,9 @@ FILE_UPLOAD_HANDLERS = [
 ]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Pages cache what they build against the data version (core.versions), so an entry is never
+# stale; by default each process keeps its own in memory. CACHE_URL may name a shared one
+# (redis://…), e.g. for many web processes.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://outturn")}
+CACHES["default"].setdefault("OPTIONS", {})["MAX_ENTRIES"] = 1000

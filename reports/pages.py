@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.utils import timezone
 from django_tables2 import RequestConfig
 
@@ -74,6 +76,9 @@ def quarter_page(quarter: Quarter, request, table: MeasuresTable) -> dict:
         "today": today,
         "table": table,
         "volumetric_table": volumetric,
+        # What the tables' rendered HTML varies with besides the quarter (its sorting and
+        # filters), for their fragment cache.
+        "table_query": urlencode(sorted(request.GET.lists()), doseq=True),
         "filter": table.filter,
         "authorities": Authority.objects.current_local().only("name", "slug"),
         "quarters": Period.objects.filter(

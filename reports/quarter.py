@@ -4,12 +4,15 @@ of indicators (tests/reports/test_quarter_page.py counts them)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.core.cache import cache
 from django.db.models import F
 
 from authorities.models import Authority
+from core import versions
 from indicators.models import Category, Indicator, Period, Target, Value
 from indicators.rules import (
     PeriodKind,
@@ -142,6 +145,7 @@ class Quarter:
     volumetric: list[MeasureRow]
     previous_period: Period | None
     next_period: Period | None
+    cache_key: str = ""  # this state of figures and challenge (build_quarter)
 
     @cached_property
     def statuses(self) -> list[Status]:
@@ -198,7 +202,41 @@ class Quarter:
         return [row for row in self.measures if row.is_concern]
 
 
+QUARTER_CACHE_SECONDS = 6 * 60 * 60
+
+
 def build_quarter(authority: Authority, period: Period, comparisons: bool = True) -> Quarter:
+    """The quarter: its figures (rows, comparisons, cards) from the cache when nothing they
+    are made from has changed since they were built — the key carries the data version
+    (core.versions), which every write of figures, targets, indicators, authorities and
+    neighbours moves — and its challenge records, read fresh every time. `cache_key` names
+    this exact state, for the page's rendered fragments: figures and challenge text."""
+    key = f"quarter:{authority.pk}:{period.pk}:{int(comparisons)}:{versions.current()}"
+    quarter = cache.get(key)
+    if quarter is None:
+        quarter = _figures(authority, period, comparisons)
+        cache.set(key, quarter, QUARTER_CACHE_SECONDS)
+    challenges = records_for(authority, period)
+    for row in [*quarter.measures, *quarter.volumetric]:
+        row.challenge = challenges.get(row.indicator.id)
+    quarter.cache_key = f"{key}:{challenge_stamp(challenges.values())}"
+    return quarter
+
+
+def challenge_stamp(records) -> str:
+    """A digest of every field of the quarter's challenge records and their actions: any
+    edit, however made, gives another."""
+    parts = []
+    for record in sorted(records, key=lambda r: r.pk):
+        parts.append([getattr(record, f.attname) for f in record._meta.concrete_fields])
+        parts.extend(
+            [getattr(action, f.attname) for f in action._meta.concrete_fields]
+            for action in sorted(record.actions.all(), key=lambda a: a.pk)
+        )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
+
+
+def _figures(authority: Authority, period: Period, comparisons: bool) -> Quarter:
     parsed = period.parsed
     current = _values(authority, [period.id])
     neighbours = {
@@ -226,7 +264,6 @@ def build_quarter(authority: Authority, period: Period, comparisons: bool = True
         key=_display_order,
     )
     compared = compare(authority, indicators, period.end) if comparisons else {}
-    challenges = records_for(authority, period)
     rows = [
         MeasureRow(
             indicator=indicator,
@@ -239,7 +276,6 @@ def build_quarter(authority: Authority, period: Period, comparisons: bool = True
                 for s in range(period.sequence - TREND_QUARTERS + 1, period.sequence + 1)
             ],
             comparison=compared.get(indicator.id),
-            challenge=challenges.get(indicator.id),
         )
         for indicator in indicators
     ]

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.management import call_command
 
 from config.celery import app as celery_app
@@ -24,6 +25,9 @@ def _fast_and_eager(settings):
     }
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
+    # Each test's database starts from the same data version, so nothing cached by another
+    # test's pages may be read as this one's.
+    cache.clear()
     yield
     celery_app.conf.task_always_eager = eager
 

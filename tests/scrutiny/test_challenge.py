@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from imports import service
+from indicators import writes
 from indicators.models import Value
 from scrutiny.models import Action, ChallengeRecord, Publication
 
@@ -145,7 +146,9 @@ def test_a_presented_quarter_is_frozen_and_revisions_are_marked(demo, client):
     assert response.url == f"{QUARTER}?presented={publication.pk}"
     assert publication.snapshot["measures"]["A2"]["value"] == 82
 
-    Value.objects.filter(indicator__code="A2", period__code="2016-17 Q2").update(value=86)
+    a2 = Value.objects.get(indicator__code="A2", period__code="2016-17 Q2")
+    a2.value = 86
+    writes.save_value(a2, reason="Revised")
     login(client, "panel")
     presented = client.get(QUARTER, {"presented": publication.pk}).content.decode()
     assert "as presented on 6 December 2016" in presented
@@ -156,7 +159,7 @@ def test_a_presented_quarter_is_frozen_and_revisions_are_marked(demo, client):
 
 
 def test_the_presented_snapshot_keeps_units_and_the_summary_and_marks_a_changed_status(
-    demo, client
+    demo, client, django_capture_on_commit_callbacks
 ):
     login(client, "officer")
     client.post(f"{QUARTER}publish/", {"presented_on": "2016-12-06"})
@@ -171,8 +174,11 @@ def test_the_presented_snapshot_keeps_units_and_the_summary_and_marks_a_changed_
     # The figure stands; a new target moves its status: the panel saw another status.
     from indicators.models import Target
 
-    Target.objects.filter(indicator__code="A2", fiscal_year=2016).update(target=80, tolerance=75)
-    Value.objects.filter(indicator__code="A2", period__code="2016-17 Q2").update(status="on_target")
+    target = Target.objects.get(indicator__code="A2", fiscal_year=2016)
+    target.target, target.tolerance = 80, 75
+    with django_capture_on_commit_callbacks(execute=True):
+        writes.save_target(target, reason="Revised")
+    assert Value.objects.get(indicator__code="A2", period__code="2016-17 Q2").status == "on_target"
     current = " ".join(client.get(QUARTER).content.decode().split())
     assert "The panel saw 82%, outside tolerance" in current
 
