@@ -111,6 +111,7 @@ class MeasureStory:
         )
         return control_chart(self.values, self.indicator.polarity, rebases)
 
+    @cached_property
     def figure_json(self) -> str:
         series = {self.authority.name: self.values}
         if self.england:

@@ -8,11 +8,9 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.core.cache import cache
 from django.db.models import F
 
 from authorities.models import Authority
-from core import versions
 from indicators.models import Category, Indicator, Period, Target, Value
 from indicators.rules import (
     PeriodKind,
@@ -27,6 +25,7 @@ from scrutiny.challenge import records_for
 from scrutiny.models import ChallengeRecord
 
 from .benchmarks import Comparison, compare
+from .caching import cached, version_key
 
 TREND_QUARTERS = 8
 STATUS_ORDER = [
@@ -202,20 +201,14 @@ class Quarter:
         return [row for row in self.measures if row.is_concern]
 
 
-QUARTER_CACHE_SECONDS = 6 * 60 * 60
-
-
 def build_quarter(authority: Authority, period: Period, comparisons: bool = True) -> Quarter:
     """The quarter: its figures (rows, comparisons, cards) from the cache when nothing they
     are made from has changed since they were built — the key carries the data version
     (core.versions), which every write of figures, targets, indicators, authorities and
     neighbours moves — and its challenge records, read fresh every time. `cache_key` names
     this exact state, for the page's rendered fragments: figures and challenge text."""
-    key = f"quarter:{authority.pk}:{period.pk}:{int(comparisons)}:{versions.current()}"
-    quarter = cache.get(key)
-    if quarter is None:
-        quarter = _figures(authority, period, comparisons)
-        cache.set(key, quarter, QUARTER_CACHE_SECONDS)
+    key = version_key("quarter", authority.pk, period.pk, int(comparisons))
+    quarter = cached(key, lambda: _figures(authority, period, comparisons))
     challenges = records_for(authority, period)
     for row in [*quarter.measures, *quarter.volumetric]:
         row.challenge = challenges.get(row.indicator.id)

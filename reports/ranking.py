@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
 from statistics import mean, median
 
 from authorities.models import Authority, StatisticalNeighbour
@@ -51,6 +52,7 @@ class Ranking:
     def chosen_row(self) -> dict | None:
         return next((r for r in self.rows if r["role"] == "chosen"), None)
 
+    @cached_property
     def figure_json(self) -> str:
         return charts.figure_json(charts.compare_figure(self.rows, self.indicator))
 

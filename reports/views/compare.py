@@ -8,6 +8,7 @@ from authorities.models import Authority
 from indicators.lookups import period_or_404
 from indicators.models import Indicator, Period
 
+from ..caching import cached, version_key
 from ..ranking import rank
 
 
@@ -23,13 +24,17 @@ def compare(request, code: str, period_slug: str):
     )
     regions = Authority.objects.filter(kind=Authority.Kind.REGION).order_by("name")
     region = regions.filter(code=request.GET.get("region", "")).first()
-    ranking = rank(indicator, period, chosen, region)
+    key = version_key(
+        "compare", indicator.pk, period.pk, getattr(chosen, "pk", ""), getattr(region, "pk", "")
+    )
+    ranking = cached(key, lambda: _ranked(indicator, period, chosen, region))
     periods = Period.objects.filter(value__indicator=indicator).distinct().order_by("-end")[:40]
     return render(
         request,
         "reports/compare.html",
         {
             "ranking": ranking,
+            "figures_key": key,
             "indicator": indicator,
             "period": period,
             "chosen": chosen,
@@ -39,3 +44,9 @@ def compare(request, code: str, period_slug: str):
             "authorities": Authority.objects.current_local().only("name", "slug"),
         },
     )
+
+
+def _ranked(indicator, period, chosen, region):
+    ranking = rank(indicator, period, chosen, region)
+    ranking.figure_json  # noqa: B018 - worked out before caching
+    return ranking

@@ -10,6 +10,7 @@ from core.access import officer_side
 from indicators.models import Indicator, Period, Value
 from scrutiny.models import ChallengeRecord
 
+from ..caching import cached, version_key
 from ..history import timeline
 from ..measure import build_story
 from ..national import national_series
@@ -22,11 +23,8 @@ def measure(request, authority_slug: str, code: str):
     indicator = get_object_or_404(
         Indicator.objects.select_related("category", "benchmark"), code=code
     )
-    story = build_story(chosen, indicator)
-    latest = Value.objects.filter(indicator=story.comparator, authority__kind="local_authority")
-    latest_period = (
-        Period.objects.filter(id__in=latest.values("period_id")).order_by("-end").first()
-    )
+    key = version_key("measure", chosen.pk, indicator.pk)
+    story, latest_period, national = cached(key, lambda: _figures(chosen, indicator))
     records = (
         ChallengeRecord.objects.filter(authority=chosen, indicator=indicator)
         .select_related("period", "council_by", "provider_by", "authority", "indicator")
@@ -46,9 +44,21 @@ def measure(request, authority_slug: str, code: str):
             "side": officer_side(request.user, chosen),
             "write_period": latest_quarter.period if latest_quarter else None,
             "history": timeline(chosen, indicator)[:200],
-            "national": national_series(chosen, indicator.benchmark)
-            if indicator.benchmark
-            else None,
+            "national": national,
+            "figures_key": key,
             "today": timezone.localdate(),
         },
     )
+
+
+def _figures(authority: Authority, indicator: Indicator):
+    """What the page draws from figures: the story (its chart and control chart worked out
+    now, so they are cached with it), the latest period to compare, the national series."""
+    story = build_story(authority, indicator)
+    story.figure_json  # noqa: B018 - worked out before caching
+    latest = Value.objects.filter(indicator=story.comparator, authority__kind="local_authority")
+    latest_period = (
+        Period.objects.filter(id__in=latest.values("period_id")).order_by("-end").first()
+    )
+    national = national_series(authority, indicator.benchmark) if indicator.benchmark else None
+    return story, latest_period, national

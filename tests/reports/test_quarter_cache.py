@@ -221,3 +221,35 @@ def test_the_measures_table_is_cached_per_sort_and_filter(panel_member, client):
 
     assert first_code({}) != first_code({"m-sort": "-code"})
     assert first_code({"status": "on_target"}) != first_code({"status": "outside_tolerance"})
+
+
+MEASURE = "/a/doncaster/m/A2/"
+COMPARE = "/compare/A2/2016-17-q2/"
+# What each page shows of each write, inside what it caches (None: only that it is rebuilt).
+SHOWN_ELSEWHERE = {
+    "an imported figure": {MEASURE: "93%", COMPARE: "93%"},
+    "a corrected figure": {MEASURE: "93%", COMPARE: "93%"},
+    "a target set by hand": {MEASURE: "77%", COMPARE: None},
+    "imported targets": {MEASURE: "77%", COMPARE: None},
+    "an indicator's name": {MEASURE: None, COMPARE: None},
+}
+
+
+@pytest.mark.parametrize("what", SHOWN_ELSEWHERE)
+@pytest.mark.parametrize("url", [MEASURE, COMPARE])
+def test_a_write_is_on_the_next_measure_and_compare_page(what, url, panel_member, client, tmp_path):
+    def get():
+        response = client.get(url, {"authority": "doncaster"} if url == COMPARE else {})
+        assert response.status_code == 200
+        return response.context["figures_key"], " ".join(response.content.decode().split())
+
+    shown = SHOWN_ELSEWHERE[what][url]
+    key, html = get()
+    assert get()[0] == key  # cached
+    if shown:
+        assert shown not in html
+    WRITES[what][0](tmp_path)
+    after, html = get()
+    assert after != key
+    if shown:
+        assert shown in html

@@ -1,0 +1,32 @@
+"""What pages build from figures is cached against the data version (core.versions): every
+write of figures, targets, indicators, rebases, authorities and neighbours — and every
+recompute that changes a status — moves the version, so a key that carries it is never
+read once what it was built from has changed. Nothing to invalidate by hand, and nothing
+stale. Scrutiny text (challenge records, actions) is read fresh, or digested into the key
+(reports.quarter.challenge_stamp)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+
+from core import versions
+
+SECONDS = 6 * 60 * 60  # an entry nobody asks for again goes; a changed one is never asked for
+T = TypeVar("T")
+
+
+def version_key(*parts) -> str:
+    """A key for these parts as the data stands now (one indexed read)."""
+    return ":".join(str(part) for part in [*parts, versions.current()])
+
+
+def cached(key: str, build: Callable[[], T]) -> T:
+    """What is cached under `key`, or `build()` stored there."""
+    found = cache.get(key)
+    if found is None:
+        found = build()
+        cache.set(key, found, SECONDS)
+    return found
