@@ -46,6 +46,9 @@ def diff_returns(frame: pd.DataFrame) -> Diff:
     rows = frame.copy()
     rows["period_id"] = rows["period"].map(period_ids)
     stored = _stored(rows)
+    if stored.empty:  # nothing stored for these authorities, measures and periods yet
+        rows = rows.assign(state="new", old_id=np.nan, **{f"old_{c}": np.nan for c in COMPARED})
+        return Diff(rows)
     rows = rows.merge(stored, how="left", on=KEYS)
     exists = rows["old_id"].notna()
     same = pd.Series(True, index=rows.index)

@@ -185,9 +185,14 @@ def _short_lines(data: bytes, separator: str, fields: int) -> list[tuple[int, in
         raw = np.frombuffer(chunk, dtype=np.uint8)
         begins = np.concatenate(([0], np.flatnonzero(raw == 10) + 1))
         begins = begins[begins < len(raw)]
-        counts = np.add.reduceat((raw == ord(separator)).astype(np.int32), begins)
-        quotes = np.add.reduceat((raw == 34).astype(np.int32), begins)
-        lengths = np.diff(np.concatenate((begins, [len(raw)])))
+        ends = np.append(begins[1:], len(raw))
+        # Separators and quotes in each line: where each line's bounds fall among their
+        # positions (no per-byte counts held).
+        separators = np.flatnonzero(raw == ord(separator))
+        counts = np.searchsorted(separators, ends) - np.searchsorted(separators, begins)
+        quote_marks = np.flatnonzero(raw == 34)
+        quotes = np.searchsorted(quote_marks, ends) - np.searchsorted(quote_marks, begins)
+        lengths = ends - begins
         # Blank lines ("", "\n" or "\r\n") are skipped by pandas, and so here; the header is
         # line 1.
         suspect = (counts < fields - 1) & (lengths > 2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from authorities.models import Authority
@@ -32,21 +33,38 @@ def indicators() -> pd.DataFrame:
     return frame.set_index("key")
 
 
+def by_distinct(texts: pd.Series, look_up, missing=np.nan) -> pd.Series:
+    """`look_up(text)` for each distinct text, spread back to every row: a national return
+    has 440,000 rows but a few hundred distinct authorities, measures and periods."""
+    codes, uniques = pd.factorize(texts)
+    found = np.array([look_up(text) for text in uniques] + [missing], dtype=object)
+    return pd.Series(found[codes], index=texts.index)
+
+
+def ids_by_distinct(texts: pd.Series, lookup: dict) -> pd.Series:
+    """The id each text names, case-insensitively (NaN for none), as floats."""
+    return by_distinct(texts, lambda text: lookup.get(text.casefold(), np.nan)).astype("float64")
+
+
 def parse_periods(texts: pd.Series) -> tuple[pd.Series, dict[str, str]]:
     """Canonical period code per row (NaN where unreadable) and the error for each bad text.
     Each distinct spelling is parsed once."""
-    codes: dict[str, str] = {}
     errors: dict[str, str] = {}
-    for text in texts.unique():
+
+    def code(text: str):
         try:
-            codes[text] = parse_period(text).code
+            return parse_period(text).code
         except PeriodParseError as error:
             errors[text] = str(error)
-    return texts.map(codes), errors
+            return np.nan
+
+    return by_distinct(texts, code), errors
 
 
 def numbers(texts: pd.Series) -> pd.Series:
     """Numbers written as people write them: "82%", "1,669", " 24 ". NaN where not a number."""
+    if (texts == "").all():  # an optional column left empty
+        return pd.Series(np.nan, index=texts.index)
     parsed = pd.to_numeric(texts, errors="coerce").astype("float64")
     # Most cells are plain numbers; only the rest are cleaned, which is the slow part.
     rest = parsed.isna() & (texts != "")
@@ -58,8 +76,12 @@ def numbers(texts: pd.Series) -> pd.Series:
 
 def suppression(texts: pd.Series) -> pd.Series:
     """DfE's no-value symbol ("c", "[x]", "low"…) in lower case, or "" if not one."""
-    symbols = texts.str.strip("[]").str.casefold()
-    return symbols.where(symbols.isin(SUPPRESSION_SYMBOLS), "")
+
+    def symbol(text: str) -> str:
+        folded = text.strip("[]").casefold()
+        return folded if folded in SUPPRESSION_SYMBOLS else ""
+
+    return by_distinct(texts, symbol, missing="")
 
 
 def check_authorities(
@@ -70,7 +92,7 @@ def check_authorities(
     default target), it is a performance admin's (`allowed` None) and nobody else's."""
     from .problems import problems_where
 
-    frame["authority_id"] = frame["authority"].str.casefold().map(authority_ids())
+    frame["authority_id"] = ids_by_distinct(frame["authority"], authority_ids())
     blank = frame["authority"] == ""
     problems = []
     if not blank_means_all:

@@ -45,9 +45,9 @@ def check_returns(
 
     problems += lookups.check_authorities(frame, allowed_authorities)
 
-    key = frame["indicator"].str.casefold()
-    frame["indicator_id"] = key.map(indicators["id"])
-    unit = key.map(indicators["unit"])
+    frame["indicator_id"] = lookups.ids_by_distinct(frame["indicator"], indicators["id"].to_dict())
+    units = indicators["unit"].to_dict()
+    unit = lookups.by_distinct(frame["indicator"], lambda code: units.get(code.casefold()))
     problems += problems_where(frame["indicator"] == "", frame, "indicator", "is empty")
     problems += problems_where(
         frame["indicator_id"].isna() & (frame["indicator"] != ""),
@@ -69,10 +69,13 @@ def check_returns(
             )
 
     raw = frame["value"]
-    frame["no_value_reason"] = lookups.suppression(raw)
+    frame["value"] = lookups.numbers(raw)
+    # Suppression symbols are looked for only where there is no number (most rows have one).
+    frame["no_value_reason"] = ""
+    unread = frame["value"].isna()
+    frame.loc[unread, "no_value_reason"] = lookups.suppression(raw[unread])
     blank = raw == ""
     frame.loc[blank, "no_value_reason"] = "blank"
-    frame["value"] = lookups.numbers(raw)
     not_number = frame["value"].isna() & (frame["no_value_reason"] == "")
     problems += problems_where(
         not_number,
@@ -81,7 +84,7 @@ def check_returns(
         "is not a number, a blank, or one of DfE's symbols (c, k, low, u, x, z)",
         text_column="_value_text",
     )
-    maximum = unit.map(PLAUSIBLE_MAXIMUM)
+    maximum = lookups.by_distinct(unit.fillna(""), PLAUSIBLE_MAXIMUM.get).astype("float64")
     implausible = frame["value"].notna() & (
         (frame["value"] < 0) | (frame["value"] > maximum.fillna(float("inf")))
     )
@@ -120,12 +123,14 @@ def check_returns(
         text = frame[column]
         frame[f"_{column}_text"] = text
         frame[column] = lookups.numbers(text)
-        bad = frame[column].isna() & (text != "") & (lookups.suppression(text) == "")
+        bad = frame[column].isna() & (text != "")
+        if bad.any():
+            bad &= lookups.suppression(text) == ""
         problems += problems_where(
             bad, frame, column, "is not a number", text_column=f"_{column}_text"
         )
 
-    flag = frame["provisional"].str.casefold()
+    flag = lookups.by_distinct(frame["provisional"], str.casefold)
     problems += problems_where(~flag.isin(YES | NO), frame, "provisional", "is not yes or no")
     frame["provisional"] = flag.isin(YES) | provisional
 
@@ -240,10 +245,10 @@ def _follow_changes_of_code(frame: pd.DataFrame, keys: list[str]):
     period (DfE's files sometimes give both) is left out. Returns the frame and notes saying
     what was done."""
     successors = Authority.successor_ids()
+    if not frame["authority_id"].isin(list(successors)).any():
+        return frame, []
     now = frame["authority_id"].map(successors)
     former = now.notna()
-    if not former.any():
-        return frame, []
     current = set(
         zip(
             frame.loc[~former, "authority_id"],
