@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from core import versions
@@ -372,23 +373,53 @@ def derive(frame: pd.DataFrame) -> pd.DataFrame:
     return compute(attach_targets(frame), load_rebases(frame["indicator_id"].unique().tolist()))
 
 
+ROWS_PER_SHARE = 60_000  # figures judged (and held in memory) at once
+
+
+def shares(rows_per_authority: pd.Series, most: int | None = None) -> list[list[int]]:
+    """Authority ids (the index) in groups of about `most` figures (the values; by default
+    ROWS_PER_SHARE): whole authorities, so every series is judged whole."""
+    most = most or ROWS_PER_SHARE
+    groups: list[list[int]] = [[]]
+    count = 0
+    for authority_id, rows in rows_per_authority.sort_index().items():
+        if groups[-1] and count + rows > most:
+            groups.append([])
+            count = 0
+        groups[-1].append(int(authority_id))
+        count += int(rows)
+    return [group for group in groups if group]
+
+
 def recompute(
     authority_ids: Iterable[int] | None = None, indicator_ids: Iterable[int] | None = None
 ) -> int:
-    """Recompute the given series (None means all) and return how many values changed."""
-    frame = load_series(authority_ids, indicator_ids)
-    if frame.empty:
-        return 0
-    frame = derive(frame)
-    changed = frame[changed_rows(frame)]
-    if changed.empty:
-        log.info("recompute: %d values read, none changed", len(frame))
-        return 0
-    with transaction.atomic():
-        versions.take()
-        write_derived(changed, timezone.now())
-    log.info("recompute: %d values read, %d changed", len(frame), len(changed))
-    return len(changed)
+    """Recompute the given series (None means all) and return how many values changed: a
+    share of authorities at a time (one query counts them), so memory stays bounded."""
+    values = Value.objects.all()
+    if authority_ids is not None:
+        values = values.filter(authority_id__in=list(authority_ids))
+    if indicator_ids is not None:
+        indicator_ids = list(indicator_ids)
+        values = values.filter(indicator_id__in=indicator_ids)
+    counts = pd.Series(
+        dict(values.order_by().values_list("authority_id").annotate(n=Count("id"))),
+        dtype="int64",
+    )
+    read = changed = 0
+    for share in shares(counts):
+        frame = derive(load_series(share, indicator_ids))
+        read += len(frame)
+        moved = frame[changed_rows(frame)]
+        del frame
+        if moved.empty:
+            continue
+        with transaction.atomic():
+            versions.take()
+            write_derived(moved, timezone.now())
+        changed += len(moved)
+    log.info("recompute: %d values read, %d changed", read, changed)
+    return changed
 
 
 def write_derived(changed: pd.DataFrame, now) -> None:

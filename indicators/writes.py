@@ -258,14 +258,25 @@ def save_value_rows(
         raise ValueError("Two figures for the same authority, indicator and period")
     authority_ids = {int(a) for a in incoming["authority_id"].unique()}
     indicator_ids = {int(i) for i in incoming["indicator_id"].unique()}
+    now = timezone.now()
+    # A few authorities at a time: every series of an authority is in one share, so each is
+    # judged whole, and a national file never holds more than a share's frames at once.
+    for share in recompute.shares(incoming["authority_id"].value_counts()):
+        part = incoming[incoming["authority_id"].isin(share)].reset_index(drop=True)
+        _write_share(part, share, indicator_ids, now, import_batch_id, user_id, reason)
+    _schedule(scheduler, authority_ids, indicator_ids)
+    return authority_ids, indicator_ids
+
+
+def _write_share(incoming, authority_ids, indicator_ids, now, import_batch_id, user_id, reason):
     series = recompute.derive(
         _series_with(incoming, recompute.load_series(authority_ids, indicator_ids))
     )
     arrived = series[series["_row"] >= 0].sort_values("_row")
-    now = timezone.now()
     written = incoming.drop(columns=["kind", "sequence", "fiscal_year", "polarity", "decimals"])
     for column in ["id", *DERIVED_FIELDS]:
         written[column] = arrived[column].to_numpy()
+    del arrived
     written["updated_at"] = now
     written["import_batch_id"] = import_batch_id
     new = written["id"].isna()
@@ -274,17 +285,17 @@ def save_value_rows(
     # Sorted by key, so two writers take row locks in one order (they queue on the data
     # version first in any case).
     written = written.sort_values(KEYS)
+    new = new.loc[written.index]
     with connection.cursor() as cursor:
-        _insert(cursor, written[new.loc[written.index]])
-        _update(cursor, written[~new.loc[written.index]])
-        _record_history(cursor, written, new.loc[written.index], now, user_id, reason)
+        _insert(cursor, written[new])
+        _update(cursor, written[~new])
+        _record_history(cursor, written, new, now, user_id, reason)
+    del written
     rest = series[series["_row"] < 0]
     if not rest.empty:  # later figures whose direction or limits moved with the new ones
         moved = rest[recompute.changed_rows(rest)]
         if not moved.empty:
             recompute.write_derived(moved, now)
-    _schedule(scheduler, authority_ids, indicator_ids)
-    return authority_ids, indicator_ids
 
 
 STORED_COLUMNS = ["id", *VALUE_COLUMNS, *DERIVED_FIELDS, "updated_at", "import_batch_id"]

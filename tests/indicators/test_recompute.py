@@ -159,12 +159,12 @@ def test_recompute_uses_the_same_queries_for_any_number_of_series(
         authority = AuthorityFactory()
         for indicator in indicators:
             ValueFactory(authority=authority, indicator=indicator)
-    # read values, targets and control-chart rebases, take the data version, then one UPDATE
-    # run for every changed row (on PostgreSQL: a temporary table, COPY, one UPDATE, DROP),
-    # inside a savepoint
-    with django_assert_max_num_queries(10):
+    # count the figures per authority (to share them out), read values, targets and
+    # control-chart rebases, take the data version, then one UPDATE run for every changed
+    # row (on PostgreSQL: a temporary table, COPY, one UPDATE, DROP), inside a savepoint
+    with django_assert_max_num_queries(11):
         assert recompute() == authorities * 3
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         assert recompute() == 0
 
 
@@ -258,3 +258,37 @@ def test_a_recomputed_status_moves_the_figures_data_as_of():
     value.refresh_from_db()
     assert value.status == "on_target"
     assert value.updated_at > before
+
+
+@pytest.mark.parametrize(
+    ("rows", "most", "expected"),
+    [
+        ({1: 10, 2: 10, 3: 10}, 20, [[1, 2], [3]]),
+        ({1: 30, 2: 5}, 20, [[1], [2]]),  # an authority larger than a share is one share
+        ({3: 5, 1: 5}, 100, [[1, 3]]),
+        ({}, 20, []),
+    ],
+)
+def test_shares_hold_whole_authorities(rows, most, expected):
+    from indicators.recompute import shares
+
+    assert shares(pd.Series(rows, dtype="int64"), most) == expected
+
+
+@pytest.mark.django_db
+def test_a_recompute_in_shares_equals_one_in_one_go(monkeypatch):
+    """Series never straddle shares: a share of one authority gives the same statuses."""
+    from indicators import recompute as module
+
+    indicators = [IndicatorFactory() for _ in range(2)]
+    for _ in range(4):
+        authority = AuthorityFactory()
+        for indicator in indicators:
+            ValueFactory(authority=authority, indicator=indicator)
+    monkeypatch.setattr(module, "ROWS_PER_SHARE", 1)
+    assert module.recompute() == 8
+    stored = list(Value.objects.order_by("id").values_list("status", "direction"))
+    Value.objects.update(status="no_value", direction="")
+    monkeypatch.setattr(module, "ROWS_PER_SHARE", 10_000)
+    assert module.recompute() == 8
+    assert list(Value.objects.order_by("id").values_list("status", "direction")) == stored
