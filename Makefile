@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 
 # `make quick` while working: the suite on SQLite without browsers or a real worker, on
 # both cores (pytest-xdist); about 40 s. `make test` runs everything, in order.
-.PHONY: install run test quick lint format check-static migrate demo clean requirements
+.PHONY: install run test quick bench lint format check-static migrate demo clean requirements
 
 install: $(VENV)/.installed $(STATIC_BUILD)/.built
 
@@ -57,6 +57,10 @@ test: install
 
 quick: install
 	$(BIN)/pytest -n 2 -q -m "not browser and not worker"
+
+# Issue 16's speed targets in one run (PostgreSQL and Redis as for .ci/run; about 10 minutes).
+bench: install
+	$(BIN)/python bench/speed.py
 
 lint: install
 	$(BIN)/ruff check .

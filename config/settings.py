@@ -283,4 +283,5 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # stale; by default each process keeps its own in memory. CACHE_URL may name a shared one
 # (redis://…), e.g. for many web processes.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://outturn")}
-CACHES["default"].setdefault("OPTIONS", {})["MAX_ENTRIES"] = 1000
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):  # a shared one manages its own size
+    CACHES["default"].setdefault("OPTIONS", {})["MAX_ENTRIES"] = 1000
