@@ -373,7 +373,7 @@ def derive(frame: pd.DataFrame) -> pd.DataFrame:
     return compute(attach_targets(frame), load_rebases(frame["indicator_id"].unique().tolist()))
 
 
-ROWS_PER_SHARE = 60_000  # figures judged (and held in memory) at once
+ROWS_PER_SHARE = 30_000  # figures judged (and held in memory) at once
 
 
 def shares(rows_per_authority: pd.Series, most: int | None = None) -> list[list[int]]:

@@ -1,8 +1,11 @@
 """Who changed what, when: the history of a measure's figures, targets, challenge records and
-actions for one authority, from django-simple-history, in a fixed number of queries."""
+actions for one authority, from django-simple-history, in a fixed number of queries. The
+figures' and targets' history is cached against the data version, which every write of them
+moves; the challenge records' and actions' is read fresh."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -10,6 +13,8 @@ from django.db.models import Q
 from indicators.models import Period, Target, Value
 from indicators.rules import fiscal_year_code
 from scrutiny.models import Action, ChallengeRecord
+
+from .caching import cached, version_key
 
 FIELDS = {
     "value": ["value", "no_value_reason", "numerator", "denominator", "note", "provisional"],
@@ -30,21 +35,49 @@ class Change:
     reason: str = ""
 
 
-def timeline(authority, indicator) -> list[Change]:
-    sources = [
-        ("value", Value.history.filter(authority=authority, indicator=indicator)),
-        (
-            "target",
-            Target.history.filter(
-                Q(authority=authority) | Q(authority__isnull=True), indicator=indicator
+def timeline(authority, indicator, key: str | None = None) -> list[Change]:
+    """Every change, newest first. `key`: the page's own key for this authority and measure
+    at the current data version, if it has one (saves reading the version again)."""
+    figures = cached(
+        (key or version_key("measure", authority.pk, indicator.pk)) + ":history",
+        lambda: _changes(
+            [
+                ("value", Value.history.filter(authority=authority, indicator=indicator)),
+                (
+                    "target",
+                    Target.history.filter(
+                        Q(authority=authority) | Q(authority__isnull=True), indicator=indicator
+                    ),
+                ),
+            ]
+        ),
+    )
+    scrutiny = _changes(
+        [
+            (
+                "challenge",
+                ChallengeRecord.history.filter(authority=authority, indicator=indicator),
             ),
-        ),
-        ("challenge", ChallengeRecord.history.filter(authority=authority, indicator=indicator)),
-        (
-            "action",
-            Action.history.filter(challenge__authority=authority, challenge__indicator=indicator),
-        ),
-    ]
+            (
+                "action",
+                Action.history.filter(
+                    challenge__authority=authority, challenge__indicator=indicator
+                ),
+            ),
+        ]
+    )
+    return sorted(figures + scrutiny, key=lambda c: c.when, reverse=True)
+
+
+def stamp(changes: list[Change]) -> str:
+    """A digest of exactly these changes, for the rendered history's fragment cache."""
+    text = repr(
+        [(c.when.isoformat(), c.who, c.what, c.field, c.before, c.after, c.reason) for c in changes]
+    )
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def _changes(sources) -> list[Change]:
     loaded = [
         (kind, list(entries.select_related("history_user").order_by("history_date", "history_id")))
         for kind, entries in sources
@@ -80,7 +113,7 @@ def timeline(authority, indicator) -> list[Change]:
                 for field, old, new in moved
             ]
             previous[entry.id] = entry
-    return sorted(changes, key=lambda c: c.when, reverse=True)
+    return changes
 
 
 def _label(kind: str, entry, periods) -> str:

@@ -11,7 +11,7 @@ from indicators.models import Indicator, Period, Value
 from scrutiny.models import ChallengeRecord
 
 from ..caching import cached, version_key
-from ..history import timeline
+from ..history import stamp, timeline
 from ..measure import build_story
 from ..national import national_series
 
@@ -32,6 +32,7 @@ def measure(request, authority_slug: str, code: str):
         .order_by("-period__sequence")
     )
     latest_quarter = story.quarters[-1] if story.quarters else None
+    history = timeline(chosen, indicator, key)[:200]
     return render(
         request,
         "reports/measure.html",
@@ -43,7 +44,8 @@ def measure(request, authority_slug: str, code: str):
             "records": records,
             "side": officer_side(request.user, chosen),
             "write_period": latest_quarter.period if latest_quarter else None,
-            "history": timeline(chosen, indicator)[:200],
+            "history": history,
+            "history_key": stamp(history),
             "national": national,
             "figures_key": key,
             "today": timezone.localdate(),

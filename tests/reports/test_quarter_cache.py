@@ -253,3 +253,44 @@ def test_a_write_is_on_the_next_measure_and_compare_page(what, url, panel_member
     assert after != key
     if shown:
         assert shown in html
+
+
+# What a measure's history gains from each write: (what the change is about, its new text).
+IN_THE_HISTORY = {
+    "an imported figure": ("Figure, Quarter 2 2016/17", "93"),
+    "a corrected figure": ("Figure, Quarter 2 2016/17", "93"),
+    "a target set by hand": ("Target 2016-17", "77"),
+    "imported targets": ("Target 2016-17", "77"),
+    "the council's comment": ("Challenge, Quarter 2 2016/17", "written after the page was cached"),
+    "an action": ("Action", "An action added after the page was cached"),
+}
+
+
+@pytest.mark.parametrize("what", IN_THE_HISTORY)
+def test_every_write_is_in_the_next_measure_history(what, panel_member, client, tmp_path):
+    """Figures' and targets' history is cached by the data version; challenge records' and
+    actions' is read fresh: each shows on the next page either way."""
+
+    def history():
+        response = client.get(MEASURE)
+        assert response.status_code == 200
+        rendered = response.content.decode().split('id="history"')[1]  # the rendered section
+        return [(c.what, c.after) for c in response.context["history"]], rendered
+
+    label, text = IN_THE_HISTORY[what]
+    before, rendered = history()
+    assert history() == (before, rendered)
+    WRITES[what][0](tmp_path)
+    after, rendered_after = history()
+    new = [(w, a) for w, a in after if (w, a) not in before]
+    assert any(w == label and text in a for w, a in new), new
+    assert rendered_after.count(text) > rendered.count(text)  # not a cached table from before
+
+
+def test_a_new_quarter_is_in_the_next_switcher(panel_member, client):
+    """The switchers are cached with the quarter: a quarter's first figure moves the key."""
+    _, html = page(client)
+    assert "Quarter 1 2017/18" not in html
+    import_figure("authority,indicator,period,value\nE08000017,A2,2017-18 Q1,88\n")
+    _, html = page(client)
+    assert '<option value="2017-18-q1">Quarter 1 2017/18</option>' in html
