@@ -8,7 +8,8 @@ STATIC_BUILD := build/static
 export UV_PYTHON_DOWNLOADS := never
 
 # `make quick` while working: the suite on SQLite without browsers or a real worker, on
-# both cores (pytest-xdist); about 40 s. `make test` runs everything, in order.
+# both cores (pytest-xdist); about a minute. `make test` runs everything on both cores too,
+# the tests that start real Celery workers one after another in one process (tests/conftest.py).
 .PHONY: install run test quick bench lint format check-static migrate demo clean requirements
 
 install: $(VENV)/.installed $(STATIC_BUILD)/.built
@@ -53,7 +54,7 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 quick: install
 	$(BIN)/pytest -n 2 -q -m "not browser and not worker"

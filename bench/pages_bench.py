@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from import_bench import (  # noqa: E402
     SHARED,
     add_synthetic_measures,
+    machine_speed,
     make_return,
     national_authority_codes,
     setup_database,
@@ -117,6 +118,7 @@ def measure(requests: int, profiling: str | None = None) -> None:
     client = Client()
     client.force_login(user)
     print(f"values stored: {Value.objects.count():,}")
+    print(machine_speed())
     pages = {
         "quarter view (Doncaster, 2022-23 Q4, 60 measures)": "/a/doncaster/q/2022-23-q4/",
         "measure detail (Doncaster, SYN-07)": "/a/doncaster/m/SYN-07/",
