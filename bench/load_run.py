@@ -43,6 +43,9 @@ def main() -> None:
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=90)
+    parser.add_argument(
+        "--without-import", action="store_true", help="the same browsing with no import running"
+    )
     args = parser.parse_args()
     database_url, cleanup = setup_database("postgres", args.url)
     os.environ.update(
@@ -136,7 +139,9 @@ def run(args, database_url: str) -> None:
         )
         time.sleep(3)  # the users are browsing before the import starts
         importer = subprocess.run(
-            [sys.executable, "manage.py", "import_returns", str(path)],
+            [sys.executable, "manage.py", "import_returns", str(path)]
+            if not args.without_import
+            else ["true"],
             cwd=ROOT,
             env={**os.environ, **env},
             capture_output=True,
@@ -150,8 +155,10 @@ def run(args, database_url: str) -> None:
                 break
             time.sleep(1)
         stored = Value.objects.filter(indicator__code__startswith="SYN-").count()
+        rows = rows if not args.without_import else 0
         with (Path(folder) / "locust_stats.csv").open() as stats:
-            total = next(r for r in csv.DictReader(stats) if r["Name"] == "Aggregated")
+            table = list(csv.DictReader(stats))
+        total = next(r for r in table if r["Name"] == "Aggregated")
         requests, failures = int(total["Request Count"]), int(total["Failure Count"])
         p95 = float(total["95%"])
         print(
@@ -162,6 +169,11 @@ def run(args, database_url: str) -> None:
         label = "p95 while importing (Locust)"
         print(f"{label:40} {p95:8.0f}ms {TARGET_P95:6}ms {p95 / TARGET_P95:6.2f}")
         print(f"{'errors':40} {failures:10} {0:8}   ({requests:,} requests, {args.users} users)")
+        for row in table:
+            print(
+                f"  {row['Name']:38} p50 {float(row['50%']):5.0f}ms  p95 {float(row['95%']):5.0f}ms"
+                f"  p99 {float(row['99%']):5.0f}ms  ({int(row['Request Count']):,} requests)"
+            )
         states = list(ImportBatch.objects.values_list("state", "recompute_state"))
         print(f"imports: {states}")
         print(

@@ -14,6 +14,7 @@ from ..caching import cached, version_key
 from ..history import stamp, timeline
 from ..measure import build_story
 from ..national import national_series
+from ..quarter import challenge_stamp
 
 
 @login_required
@@ -31,6 +32,7 @@ def measure(request, authority_slug: str, code: str):
         .prefetch_related("actions")
         .order_by("-period__sequence")
     )
+    records = list(records)
     latest_quarter = story.quarters[-1] if story.quarters else None
     history = timeline(chosen, indicator, key)[:200]
     return render(
@@ -42,6 +44,7 @@ def measure(request, authority_slug: str, code: str):
             "indicator": indicator,
             "compare_period": latest_period,
             "records": records,
+            "records_key": challenge_stamp(records),
             "side": officer_side(request.user, chosen),
             "write_period": latest_quarter.period if latest_quarter else None,
             "history": history,

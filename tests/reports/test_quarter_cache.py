@@ -294,3 +294,54 @@ def test_a_new_quarter_is_in_the_next_switcher(panel_member, client):
     import_figure("authority,indicator,period,value\nE08000017,A2,2017-18 Q1,88\n")
     _, html = page(client)
     assert '<option value="2017-18-q1">Quarter 1 2017/18</option>' in html
+
+
+def test_a_new_period_is_in_the_next_compare_switchers(panel_member, client):
+    """The compare page's switchers are cached with its figures: a new period moves the key."""
+
+    def html():
+        response = client.get(COMPARE, {"authority": "doncaster"})
+        assert response.status_code == 200
+        return response.content.decode()
+
+    assert "Quarter 1 2017/18" not in html()
+    import_figure("authority,indicator,period,value\nE08000017,A2,2017-18 Q1,88\n")
+    assert "/compare/A2/2017-18-q1/?authority=doncaster" in html()
+
+
+@pytest.mark.parametrize("what", ["the council's comment", "an action"])
+def test_challenge_text_is_in_the_next_measure_page(what, panel_member, client, tmp_path):
+    """The measure page's challenge section is cached against a digest of its records and
+    their actions: an edit, however made, is on the next page."""
+
+    def section():
+        response = client.get(MEASURE)
+        assert response.status_code == 200
+        html = " ".join(response.content.decode().split())
+        return html.split('id="challenge"')[1].split('id="history"')[0]
+
+    write, shown = WRITES[what]
+    assert shown not in section()
+    write(tmp_path)
+    assert shown in section()
+
+
+def test_an_overdue_action_says_so_on_the_next_day(panel_member, client, tmp_path, monkeypatch):
+    """The challenge sections vary with the day: an action due yesterday reads as overdue."""
+    import datetime
+
+    from django.utils import timezone
+
+    record = ChallengeRecord.objects.get(
+        authority__code="E08000017", indicator__code="A2", period__code="2016-17 Q2"
+    )
+    today = timezone.localdate()
+    Action.objects.create(challenge=record, text="Due today", due_date=today)
+
+    def section():
+        html = client.get(URL).content.decode()
+        return html.split('id="challenge"')[1].split('id="actions"')[0]
+
+    before = section()
+    monkeypatch.setattr(timezone, "localdate", lambda *a: today + datetime.timedelta(days=1))
+    assert section().count("Overdue") > before.count("Overdue")
