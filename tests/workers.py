@@ -37,9 +37,22 @@ def database_url() -> str:
     return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+QUEUES = ["celery", "briefings"]
+
+
+def purge_broker() -> None:
+    """Empty the shared broker's queues: a task left by an earlier test (a beat's sweep, a
+    digest, a killed worker's unacknowledged message) must never run in a later test's
+    workers, where it would work on that test's database."""
+    client = redis.Redis.from_url(require_redis(), socket_connect_timeout=2)
+    client.delete(*QUEUES, "unacked", "unacked_index")
+
+
 @contextmanager
 def celery_worker(*arguments: str, env: dict | None = None):
-    """A `celery worker` on the test database and the real broker; stopped on exit."""
+    """A `celery worker` on the test database and the real broker, on empty queues; stopped
+    (and the queues emptied again) on exit."""
+    purge_broker()
     environment = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -72,3 +85,4 @@ def celery_worker(*arguments: str, env: dict | None = None):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+        purge_broker()
