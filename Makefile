@@ -8,8 +8,8 @@ STATIC_BUILD := build/static
 export UV_PYTHON_DOWNLOADS := never
 
 # `make quick` while working: the suite on SQLite without browsers or a real worker, on
-# both cores (pytest-xdist); about a minute. `make test` runs everything on both cores too,
-# the tests that start real Celery workers one after another in one process (tests/conftest.py).
+# both cores (pytest-xdist); about a minute. `make test` runs everything: on both cores too,
+# then the tests that start real Celery workers on the shared broker, one after another.
 .PHONY: install run test quick bench lint format check-static migrate demo clean requirements
 
 install: $(VENV)/.installed $(STATIC_BUILD)/.built
@@ -54,7 +54,8 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 -m "not worker"
+	$(BIN)/pytest -m worker
 
 quick: install
 	$(BIN)/pytest -n 2 -q -m "not browser and not worker"

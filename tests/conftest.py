@@ -15,15 +15,6 @@ from .snapshot import load_once
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dfe"
 
 
-def pytest_collection_modifyitems(items):
-    """`make test` runs two pytest processes (pytest-xdist, --dist loadgroup): tests that start
-    real Celery workers on the shared broker run in one of them, one after another, so no
-    worker takes another test's tasks."""
-    for item in items:
-        if item.get_closest_marker("worker"):
-            item.add_marker(pytest.mark.xdist_group("broker"))
-
-
 @pytest.fixture(autouse=True)
 def _fast_and_eager(settings):
     """Quick hashing, plain static storage, and Celery in-process unless a test says not."""

@@ -38,6 +38,6 @@ def test_two_workers_share_a_national_recompute():
     done = [a for share in shares for a in share["authorities"]]
     assert sorted(done) == sorted(done_set := set(done))  # no authority twice
     assert {a.id for a in authorities} <= done_set  # none missed
-    assert sum(share["changed"] for share in shares) == Value.objects.count()
+    assert sum(share["changed"] for share in shares) == Value.objects.count(), shares
     assert len({share["worker"] for share in shares}) == 2  # both workers took a share
     assert not Value.objects.filter(status="no_value").exists()
