@@ -46,6 +46,12 @@ def main() -> None:
     parser.add_argument(
         "--without-import", action="store_true", help="the same browsing with no import running"
     )
+    parser.add_argument(
+        "--import-nice",
+        type=int,
+        default=0,
+        help="run the importer at this lower CPU priority (nice), to see what priority does",
+    )
     args = parser.parse_args()
     database_url, cleanup = setup_database("postgres", args.url)
     os.environ.update(
@@ -139,7 +145,8 @@ def run(args, database_url: str) -> None:
         )
         time.sleep(3)  # the users are browsing before the import starts
         importer = subprocess.run(
-            [sys.executable, "manage.py", "import_returns", str(path)]
+            ["nice", "-n", str(args.import_nice), sys.executable, "manage.py", "import_returns"]
+            + [str(path)]
             if not args.without_import
             else ["true"],
             cwd=ROOT,
