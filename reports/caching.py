@@ -3,10 +3,11 @@ write of figures, targets, indicators, rebases, authorities and neighbours — a
 recompute that changes a status — moves the version, so a key that carries it is never
 read once what it was built from has changed. Nothing to invalidate by hand, and nothing
 stale. Scrutiny text (challenge records, actions) is read fresh, or digested into the key
-(reports.quarter.challenge_stamp)."""
+(challenge_stamp)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -30,3 +31,17 @@ def cached(key: str, build: Callable[[], T]) -> T:
         found = build()
         cache.set(key, found, SECONDS)
     return found
+
+
+def challenge_stamp(records) -> str:
+    """A digest of every field of these challenge records and their actions (prefetched):
+    any edit, however made, gives another. Keys what is rendered from them, and from their
+    history, which an edit always adds to."""
+    parts = []
+    for record in sorted(records, key=lambda r: r.pk):
+        parts.append([getattr(record, f.attname) for f in record._meta.concrete_fields])
+        parts.extend(
+            [getattr(action, f.attname) for f in action._meta.concrete_fields]
+            for action in sorted(record.actions.all(), key=lambda a: a.pk)
+        )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]

@@ -5,7 +5,6 @@ moves; the challenge records' and actions' is read fresh."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -14,7 +13,7 @@ from indicators.models import Period, Target, Value
 from indicators.rules import fiscal_year_code
 from scrutiny.models import Action, ChallengeRecord
 
-from .caching import cached, version_key
+from .caching import cached
 
 FIELDS = {
     "value": ["value", "no_value_reason", "numerator", "denominator", "note", "provisional"],
@@ -35,11 +34,11 @@ class Change:
     reason: str = ""
 
 
-def timeline(authority, indicator, key: str | None = None) -> list[Change]:
-    """Every change, newest first. `key`: the page's own key for this authority and measure
-    at the current data version, if it has one (saves reading the version again)."""
+def timeline(authority, indicator, key: str) -> list[Change]:
+    """Every change, newest first. `key`: the caller's cache key for this authority and
+    measure at the current data version (reports.caching.version_key)."""
     figures = cached(
-        (key or version_key("measure", authority.pk, indicator.pk)) + ":history",
+        f"{key}:history",
         lambda: _changes(
             [
                 ("value", Value.history.filter(authority=authority, indicator=indicator)),
@@ -67,14 +66,6 @@ def timeline(authority, indicator, key: str | None = None) -> list[Change]:
         ]
     )
     return sorted(figures + scrutiny, key=lambda c: c.when, reverse=True)
-
-
-def stamp(changes: list[Change]) -> str:
-    """A digest of exactly these changes, for the rendered history's fragment cache."""
-    text = repr(
-        [(c.when.isoformat(), c.who, c.what, c.field, c.before, c.after, c.reason) for c in changes]
-    )
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
 def _changes(sources) -> list[Change]:

@@ -4,7 +4,6 @@ of indicators (tests/reports/test_quarter_page.py counts them)."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -25,7 +24,7 @@ from scrutiny.challenge import records_for
 from scrutiny.models import ChallengeRecord
 
 from .benchmarks import Comparison, compare
-from .caching import cached, version_key
+from .caching import cached, challenge_stamp, version_key
 
 TREND_QUARTERS = 8
 STATUS_ORDER = [
@@ -214,19 +213,6 @@ def build_quarter(authority: Authority, period: Period, comparisons: bool = True
         row.challenge = challenges.get(row.indicator.id)
     quarter.cache_key = f"{key}:{challenge_stamp(challenges.values())}"
     return quarter
-
-
-def challenge_stamp(records) -> str:
-    """A digest of every field of the quarter's challenge records and their actions: any
-    edit, however made, gives another."""
-    parts = []
-    for record in sorted(records, key=lambda r: r.pk):
-        parts.append([getattr(record, f.attname) for f in record._meta.concrete_fields])
-        parts.extend(
-            [getattr(action, f.attname) for f in action._meta.concrete_fields]
-            for action in sorted(record.actions.all(), key=lambda a: a.pk)
-        )
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
 
 
 def _figures(authority: Authority, period: Period, comparisons: bool) -> Quarter:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
 from authorities.models import Authority
@@ -10,11 +11,10 @@ from core.access import officer_side
 from indicators.models import Indicator, Period, Value
 from scrutiny.models import ChallengeRecord
 
-from ..caching import cached, version_key
-from ..history import stamp, timeline
+from ..caching import cached, challenge_stamp, version_key
+from ..history import timeline
 from ..measure import build_story
 from ..national import national_series
-from ..quarter import challenge_stamp
 
 
 @login_required
@@ -26,15 +26,13 @@ def measure(request, authority_slug: str, code: str):
     )
     key = version_key("measure", chosen.pk, indicator.pk)
     story, latest_period, national = cached(key, lambda: _figures(chosen, indicator))
-    records = (
+    records = list(
         ChallengeRecord.objects.filter(authority=chosen, indicator=indicator)
         .select_related("period", "council_by", "provider_by", "authority", "indicator")
         .prefetch_related("actions")
         .order_by("-period__sequence")
     )
-    records = list(records)
     latest_quarter = story.quarters[-1] if story.quarters else None
-    history = timeline(chosen, indicator, key)[:200]
     return render(
         request,
         "reports/measure.html",
@@ -47,8 +45,9 @@ def measure(request, authority_slug: str, code: str):
             "records_key": challenge_stamp(records),
             "side": officer_side(request.user, chosen),
             "write_period": latest_quarter.period if latest_quarter else None,
-            "history": history,
-            "history_key": stamp(history),
+            # Read only when its fragment is not cached: the fragment's key is the figures'
+            # (the version) and the challenge records' (an edit of either always adds to it).
+            "history": SimpleLazyObject(lambda: timeline(chosen, indicator, key)[:200]),
             "national": national,
             "figures_key": key,
             "today": timezone.localdate(),
