@@ -37,15 +37,16 @@ def database_url() -> str:
     return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-QUEUES = ["celery", "briefings"]
-
-
 def purge_broker() -> None:
-    """Empty the shared broker's queues: a task left by an earlier test (a beat's sweep, a
-    digest, a killed worker's unacknowledged message) must never run in a later test's
-    workers, where it would work on that test's database."""
+    """Empty the shared broker's queues (the default one and every routed one): a task left
+    by an earlier test (a beat's sweep, a digest, a killed worker's unacknowledged message)
+    must never run in a later test's workers, where it would work on that test's database."""
+    from config.celery import app
+
+    queues = {app.conf.task_default_queue}
+    queues |= {route["queue"] for route in (app.conf.task_routes or {}).values()}
     client = redis.Redis.from_url(require_redis(), socket_connect_timeout=2)
-    client.delete(*QUEUES, "unacked", "unacked_index")
+    client.delete(*queues, "unacked", "unacked_index")
 
 
 @contextmanager

@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.workers import require_redis
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +47,6 @@ def test_default_cache_is_bounded_process_memory():
     assert answer == "42"
 
 
-@pytest.mark.worker
 def test_a_shared_redis_cache_works():
     url = require_redis().rsplit("/", 1)[0] + "/3"
     backend, answer = run_with(url)
