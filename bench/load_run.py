@@ -1,12 +1,12 @@
 """Load run (issue: keeping every figure safe under load).
 
-gunicorn (2 workers), the Celery workers and beat on loopback, PostgreSQL and Redis; 50
+gunicorn (3 workers), the Celery workers and beat on loopback, PostgreSQL and Redis; 50
 concurrent panel members, driven by Locust headless (bench/locustfile.py), browse quarter
 views and a measure page while an officer imports a 440,640-row national return. Prints the
-p95 and errors beside their targets (issue 16: p95 <= 250 ms, 0 errors), then checks every
-imported value is present.
+p95 of the requests made while the import ran and of the whole run, and the errors, beside
+their targets (issue 16: p95 <= 250 ms, 0 errors), then checks every imported value is present.
 
-    .venv/bin/python bench/load_run.py [--seconds 90] [--users 50]
+    .venv/bin/python bench/load_run.py [--seconds 90] [--users 50] [--web-workers 3]
 """
 
 from __future__ import annotations
@@ -43,6 +43,12 @@ def main() -> None:
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=90)
+    parser.add_argument(
+        "--web-workers",
+        type=int,
+        default=3,
+        help="gunicorn's synchronous workers (3, as the Dockerfile and docs/deploy.md run it)",
+    )
     parser.add_argument(
         "--without-import", action="store_true", help="the same browsing with no import running"
     )
@@ -114,10 +120,14 @@ def run(args, database_url: str) -> None:
         "LOG_LEVEL": "WARNING",
     }
     cookie = session_cookie("panel")
-    with tempfile.TemporaryDirectory() as folder, running_stack(env) as base:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        running_stack(env, web_workers=args.web_workers) as base,
+    ):
         path = Path(folder) / "national.csv"
         rows = make_return(path, national_authority_codes(), 60, 48)
         connections.close_all()
+        timings = Path(folder) / "timings.csv"
         started = time.perf_counter()
         # Locust (a well-kept load tool) drives the panel members, headless, for the run.
         locust = subprocess.Popen(
@@ -139,11 +149,12 @@ def run(args, database_url: str) -> None:
                 "--only-summary",
             ],
             cwd=ROOT,
-            env={**os.environ, "OUTTURN_SESSION": cookie},
+            env={**os.environ, "OUTTURN_SESSION": cookie, "OUTTURN_TIMINGS": str(timings)},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         time.sleep(3)  # the users are browsing before the import starts
+        import_began = time.time()
         importer = subprocess.run(
             ["nice", "-n", str(args.import_nice), sys.executable, "manage.py", "import_returns"]
             + [str(path)]
@@ -154,6 +165,7 @@ def run(args, database_url: str) -> None:
             capture_output=True,
             text=True,
         )
+        import_ended = time.time()
         import_seconds = time.perf_counter() - started
         locust.wait(timeout=args.seconds + 120)
         deadline = time.monotonic() + 300
@@ -168,12 +180,21 @@ def run(args, database_url: str) -> None:
         total = next(r for r in table if r["Name"] == "Aggregated")
         requests, failures = int(total["Request Count"]), int(total["Failure Count"])
         p95 = float(total["95%"])
+        during = window(timings, import_began, import_ended)
         print(
             f"import: {rows:,} rows in {import_seconds:.1f} s, exit {importer.returncode}: "
             f"{importer.stdout.strip() or importer.stderr.strip()[-300:]}"
         )
         print(f"{'measure':40} {'figure':>10} {'target':>8} {'ratio':>6}")
-        label = "p95 while importing (Locust)"
+        if during["count"] and not args.without_import:
+            label = "p95 while the import ran"
+            print(
+                f"{label:40} {during['p95']:8.0f}ms {TARGET_P95:6}ms "
+                f"{during['p95'] / TARGET_P95:6.2f}   ({during['count']:,} requests in its "
+                f"{import_ended - import_began:.0f} s; p50 {during['p50']:.0f}ms, p99 "
+                f"{during['p99']:.0f}ms, {during['errors']} errors)"
+            )
+        label = "p95, the whole run (Locust)"
         print(f"{label:40} {p95:8.0f}ms {TARGET_P95:6}ms {p95 / TARGET_P95:6.2f}")
         print(f"{'errors':40} {failures:10} {0:8}   ({requests:,} requests, {args.users} users)")
         for row in table:
@@ -187,6 +208,24 @@ def run(args, database_url: str) -> None:
             f"values present afterwards: {stored:,} of {rows:,}"
             f" {'(all)' if stored == rows else '(MISSING SOME)'}"
         )
+
+
+def window(timings: Path, began: float, ended: float) -> dict:
+    """Percentiles of the requests that started while the import ran (Locust's own table
+    covers the whole run, before and after the import too)."""
+    import numpy as np
+
+    times, errors = [], 0
+    with timings.open() as lines:
+        for line in lines:
+            start, milliseconds, failed = line.split(",")
+            if began <= float(start) <= ended:
+                times.append(float(milliseconds))
+                errors += int(failed)
+    if not times:
+        return {"count": 0}
+    p50, p95, p99 = np.percentile(times, [50, 95, 99])
+    return {"count": len(times), "p50": p50, "p95": p95, "p99": p99, "errors": errors}
 
 
 if __name__ == "__main__":

@@ -345,3 +345,25 @@ def test_an_overdue_action_says_so_on_the_next_day(panel_member, client, tmp_pat
     before = section()
     monkeypatch.setattr(timezone, "localdate", lambda *a: today + datetime.timedelta(days=1))
     assert section().count("Overdue") > before.count("Overdue")
+
+
+def filter_form(client, params=None) -> str:
+    html = client.get(URL, params or {}).content.decode()
+    start = html.index('class="outturn-filter')
+    return html[start : html.index("</form>", start)]
+
+
+def test_the_filter_follows_categories_and_the_query(panel_member, client, admin_client):
+    assert "Leaving care (a new category)" not in filter_form(client)
+    response = admin_client.post(
+        "/admin/indicators/category/add/", {"name": "Leaving care (a new category)", "order": 1}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert "Leaving care (a new category)" in filter_form(client)
+    # Cached per query: the chosen status stays chosen, and "show all" is offered.
+    chosen = filter_form(client, {"status": "outside_tolerance"})
+    assert re.search(r'<option value="outside_tolerance" selected>', chosen)
+    assert "Show all measures" in chosen
+    plain = filter_form(client)
+    assert not re.search(r'<option value="outside_tolerance" selected>', plain)
+    assert "Show all measures" not in plain

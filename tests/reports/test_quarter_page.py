@@ -113,11 +113,11 @@ def test_the_quarter_page_query_count_is_constant(admin_client, indicators, auth
     # the same for 2 measures in 2 authorities or 20 in 8
     assert len(queries) == 24
     # Again, nothing changed: the figures, comparisons and rendered tables come from the
-    # cache (reports.quarter.build_quarter), and the switchers too; the count is still the
-    # same for both.
+    # cache (reports.quarter.build_quarter), and the switchers and the filter too; the count
+    # is still the same for both.
     with CaptureQueriesContext(connection) as again:
         assert admin_client.get(url).status_code == 200
-    assert len(again) == 10
+    assert len(again) == 9
 
 
 def test_the_switcher_lists_each_current_authority_once(panel_member, client):
