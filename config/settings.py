@@ -212,6 +212,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "imports.tasks.sweep_stuck_recomputes",
         "schedule": 60,
     },
+    "stuck-import-sweep": {"task": "imports.tasks.sweep_stuck_imports", "schedule": 60},
     "expire-drafts": {"task": "imports.tasks.expire_drafts", "schedule": 24 * 60 * 60},
     # At 07:00 each day (London), or every DIGEST_EVERY_SECONDS where that is set (tests).
     "daily-digest": {
@@ -221,6 +222,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 # An import's recompute that has not moved for this long is run again (and /healthz says so).
 RECOMPUTE_STUCK_AFTER = env.int("RECOMPUTE_STUCK_AFTER", default=5 * 60)
+# A confirmed import not saved this long after it was handed to the worker is handed over
+# again (and /healthz says so after twice as long): longer than a task may run (660 s).
+IMPORT_STUCK_AFTER = env.int("IMPORT_STUCK_AFTER", default=15 * 60)
 # Fault injection for the reliability tests only: seconds a recompute waits before it starts.
 FAULT_RECOMPUTE_DELAY = env.float("FAULT_RECOMPUTE_DELAY", default=0)
 

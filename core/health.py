@@ -36,16 +36,22 @@ def _redis_client():
 
 @dataclasses.dataclass
 class Recomputes(HealthCheck):
-    """Fails while an import's recompute has not moved for twice RECOMPUTE_STUCK_AFTER: the
-    sweep runs a stuck one again after one period, so a second means it is not recovering
-    (no worker, or none that finishes). The model is looked up by name: core imports no app."""
+    """Fails while an import's recompute has not moved for twice RECOMPUTE_STUCK_AFTER, or a
+    confirmed import is not saved after twice IMPORT_STUCK_AFTER: the sweeps run a stuck one
+    again after one period, so a second means it is not recovering (no worker, or none that
+    finishes). The model is looked up by name: core imports no app."""
 
     def run(self):
         batches = apps.get_model("imports", "ImportBatch")
-        cutoff = timezone.now() - timedelta(seconds=2 * settings.RECOMPUTE_STUCK_AFTER)
+        now = timezone.now()
+        cutoff = now - timedelta(seconds=2 * settings.RECOMPUTE_STUCK_AFTER)
         try:
             stuck = batches.objects.filter(
                 recompute_state__in=["queued", "running"], recompute_changed_at__lt=cutoff
+            ).count()
+            unsaved = batches.objects.filter(
+                state="applying",
+                apply_sent_at__lt=now - timedelta(seconds=2 * settings.IMPORT_STUCK_AFTER),
             ).count()
         finally:
             # The library runs a check on a thread of its own: close that thread's
@@ -56,6 +62,11 @@ class Recomputes(HealthCheck):
             raise ServiceUnavailable(
                 f"{stuck} import{'s' if stuck != 1 else ''} waiting for a recompute for over "
                 f"{2 * settings.RECOMPUTE_STUCK_AFTER // 60} minutes"
+            )
+        if unsaved:
+            raise ServiceUnavailable(
+                f"{unsaved} confirmed import{'s' if unsaved != 1 else ''} not saved after "
+                f"{2 * settings.IMPORT_STUCK_AFTER // 60} minutes (is a worker running?)"
             )
 
 

@@ -12,6 +12,7 @@ class ImportBatch(models.Model):
 
     class State(models.TextChoices):
         CHECKED = "checked", "Checked, waiting for confirmation"
+        APPLYING = "applying", "Confirmed, being saved"
         APPLIED = "applied", "Applied"
         FAILED = "failed", "Failed"
         REJECTED = "rejected", "Rejected: problems in the file"
@@ -65,6 +66,12 @@ class ImportBatch(models.Model):
         blank=True,
         help_text="The checked rows to write (imports.plans), kept until the draft is "
         "confirmed or dropped.",
+    )
+    apply_sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the confirmed import was last handed to the worker to save: the "
+        "sweep's clock (imports.tasks.sweep_stuck_imports).",
     )
     recompute_state = models.CharField(
         max_length=10, choices=Recompute.choices, blank=True, default=Recompute.NOT_NEEDED

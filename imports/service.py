@@ -1,5 +1,6 @@
 """One path for every import, from the web or the command line:
-stage (read, check, record, keep the file) -> preview -> apply (one transaction) -> recompute."""
+stage (read, check, record, keep the file) -> preview -> confirm (the web: handed to the
+worker) -> apply (one transaction) -> recompute."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core import versions
+from core.tasks import send_or_run
 
 from .importers import KINDS, importer_for
 from .models import ImportBatch
@@ -132,15 +134,39 @@ def preview(kind: str, checked) -> tuple[dict[str, int], list[dict]]:
     return importer_for(kind).preview(checked)
 
 
+# A draft that may still be applied: checked, or confirmed and waiting for the worker.
+PENDING = [ImportBatch.State.CHECKED, ImportBatch.State.APPLYING]
+
+
+def confirm(batch: ImportBatch) -> tuple[ImportBatch, bool]:
+    """The officer confirms a checked draft from the web: it is marked being saved and handed
+    to the worker (imports.tasks.apply_import), so a national file's half a minute of writing
+    holds no web process and no browser waits on it. Confirming twice (a double click, a
+    second tab) hands it over once. Where tasks run in-process (`make run`) or the broker
+    cannot be reached, it is applied here and now. Returns the batch as it stands after, and
+    whether this call confirmed it."""
+    from .tasks import apply_import
+
+    with transaction.atomic():
+        confirmed = ImportBatch.objects.filter(pk=batch.pk, state=ImportBatch.State.CHECKED).update(
+            state=ImportBatch.State.APPLYING, apply_sent_at=timezone.now()
+        )
+        if confirmed:
+            transaction.on_commit(lambda: send_or_run(apply_import, batch.pk))
+    batch.refresh_from_db()
+    return batch, bool(confirmed)
+
+
 def apply(batch: ImportBatch) -> ImportBatch:
-    """Apply a checked batch in one transaction. What is written is exactly what the file
-    says against the database as it is now: if nothing a check reads has changed since the
-    file was checked (the data version, taken here so nothing can change while this runs)
-    and the kept file is the file checked, the checked plan is written; otherwise the file
-    is checked again from the start. A failure, or a process killed part-way, leaves the
-    database as it was; a failure also marks the batch failed with the reason."""
-    if not ImportBatch.objects.filter(pk=batch.pk, state=ImportBatch.State.CHECKED).exists():
-        batch.refresh_from_db()  # applied, cancelled or expired already: nothing to do
+    """Apply a checked (or confirmed) batch in one transaction. What is written is exactly
+    what the file says against the database as it is now: if nothing a check reads has
+    changed since the file was checked (the data version, taken here so nothing can change
+    while this runs) and the kept file is the file checked, the checked plan is written;
+    otherwise the file is checked again from the start. A failure, or a process killed
+    part-way, leaves the database as it was; a failure also marks the batch failed with the
+    reason."""
+    if not ImportBatch.objects.filter(pk=batch.pk, state__in=PENDING).exists():
+        batch.refresh_from_db()  # applied, failed, cancelled or expired already: nothing to do
         return batch
     try:
         with batch.file.open("rb") as stream:
@@ -150,9 +176,9 @@ def apply(batch: ImportBatch) -> ImportBatch:
             # Claim the batch: if no row changed, it was applied or cancelled already. The
             # time is taken once this import holds the lock, so the later `applied_at` is
             # always the import whose figures are stored.
-            claimed = ImportBatch.objects.filter(
-                pk=batch.pk, state=ImportBatch.State.CHECKED
-            ).update(state=ImportBatch.State.APPLIED, applied_at=timezone.now())
+            claimed = ImportBatch.objects.filter(pk=batch.pk, state__in=PENDING).update(
+                state=ImportBatch.State.APPLIED, applied_at=timezone.now()
+            )
             if claimed:
                 unchanged = versions.take() == batch.checked_at_version
                 checked = _planned(batch, data) if unchanged else None

@@ -1,4 +1,5 @@
-"""The recompute that follows an import, with its progress on the import's row."""
+"""An import confirmed from the web, saved by the worker; the recompute that follows an import,
+with its progress on the import's row; and the sweeps that run either again when stuck."""
 
 from __future__ import annotations
 
@@ -16,6 +17,39 @@ from indicators.tasks import RECOMPUTE_OPTIONS, recompute_now, send_after_commit
 from .models import ImportBatch
 
 log = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def apply_import(batch_id: int) -> str:
+    """Save a confirmed import (imports.service.apply): one transaction, so a worker killed
+    part-way leaves nothing written and the batch still being saved, to be delivered again
+    or swept. Idempotent: a batch applied already is left as it is."""
+    from .service import apply
+
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return "gone"
+    return apply(batch).state
+
+
+def stuck_imports():
+    """Confirmed imports not saved IMPORT_STUCK_AFTER after they were handed to the worker:
+    longer than a task may run, so none is still being written (a lost message, or no worker)."""
+    cutoff = timezone.now() - timedelta(seconds=settings.IMPORT_STUCK_AFTER)
+    return ImportBatch.objects.filter(state=ImportBatch.State.APPLYING, apply_sent_at__lt=cutoff)
+
+
+@shared_task(acks_late=True)
+def sweep_stuck_imports() -> int:
+    """Every minute (the beat): hand each stuck confirmed import to the worker again. Safe
+    if the first is somehow still running: imports are applied one at a time, and a batch
+    is claimed once."""
+    stuck = list(stuck_imports().values_list("pk", flat=True))
+    for batch_id in stuck:
+        log.warning("import %s: confirmed but not saved, handing it to the worker again", batch_id)
+        ImportBatch.objects.filter(pk=batch_id).update(apply_sent_at=timezone.now())
+        send_or_run(apply_import, batch_id)
+    return len(stuck)
 
 
 @shared_task(**RECOMPUTE_OPTIONS)

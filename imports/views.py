@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import is_performance_admin, officer_required
@@ -88,10 +90,17 @@ def _own_batch(request, pk: int) -> ImportBatch:
 @require_GET
 def detail(request, pk: int):
     batch = _own_batch(request, pk)
+    saving = batch.state == ImportBatch.State.APPLYING
+    # Saving longer than a task may run: the sweep hands it over again; the page stops
+    # refreshing itself and says so.
+    late = saving and batch.apply_sent_at < timezone.now() - timedelta(
+        seconds=settings.IMPORT_STUCK_AFTER
+    )
     context = {
         "batch": batch,
-        "working": batch.recompute_state
-        in (ImportBatch.Recompute.QUEUED, ImportBatch.Recompute.RUNNING),
+        "late": late,
+        "working": (saving and not late)
+        or batch.recompute_state in (ImportBatch.Recompute.QUEUED, ImportBatch.Recompute.RUNNING),
         "quarters": _quarters_changed(batch) if batch.state == ImportBatch.State.APPLIED else [],
     }
     return render(request, "imports/detail.html", context)
@@ -115,9 +124,16 @@ def _quarters_changed(batch: ImportBatch, most: int = 6) -> list[dict]:
 @officer_required
 @require_POST
 def confirm(request, pk: int):
-    batch = service.apply(_own_batch(request, pk))
-    if batch.state == ImportBatch.State.APPLIED:
+    batch, confirmed = service.confirm(_own_batch(request, pk))
+    # (A second click or tab confirms nothing: the page says where the import stands.)
+    if confirmed and batch.state == ImportBatch.State.APPLIED:
         messages.success(request, f"Saved: {batch.file_name} is imported.")
+    elif confirmed and batch.state == ImportBatch.State.APPLYING:
+        messages.info(
+            request,
+            f"Confirmed: {batch.file_name} is being saved. Nothing shows on any page until "
+            "every row is saved; this page says when it is done.",
+        )
     return redirect("imports:detail", pk=pk)
 
 
