@@ -189,7 +189,7 @@ def _period_reason(error: str) -> str:
 def _to_long(table: pd.DataFrame) -> tuple[str, pd.DataFrame, list[str]]:
     columns = [c for c in table.columns if c != "row_number"]
     if all(c in columns for c in REQUIRED):
-        frame = table.copy()
+        frame = table.copy(deep=False)  # pandas copies on write: the file's table is untouched
         for column in OPTIONAL:
             if column not in frame:
                 frame[column] = ""
