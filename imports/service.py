@@ -12,6 +12,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
@@ -193,6 +195,12 @@ def apply(batch: ImportBatch) -> ImportBatch:
             transaction.on_commit(lambda: _forget_plan(batch))
     except Exception as error:
         log.exception("import %s failed", batch.pk)
+        if isinstance(error, SoftTimeLimitExceeded):  # the worker's limit on one task
+            error = (
+                f"saving took longer than the {settings.CELERY_TASK_SOFT_TIME_LIMIT // 60} "
+                "minutes a save may take. Try again when the system is quieter, or split the "
+                "file into smaller ones."
+            )
         ImportBatch.objects.filter(pk=batch.pk).update(
             state=ImportBatch.State.FAILED,
             message=f"Nothing was saved: {error}"[:2000],

@@ -139,6 +139,23 @@ def test_a_failed_save_says_why_and_keeps_nothing(officer, client, handed_over):
     assert "Nothing was saved" in page(client, batch)
 
 
+def test_a_save_stopped_by_the_worker_s_time_limit_says_so(
+    officer, client, handed_over, monkeypatch
+):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    def too_long(*args):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(service, "_write", too_long)
+    batch = staged(officer)
+    service.confirm(batch)
+    assert tasks.apply_import(batch.pk) == "failed"
+    assert not q3_stored()
+    html = page(client, batch)
+    assert "Nothing was saved: saving took longer than the 10 minutes a save may take." in html
+
+
 def test_an_import_gone_before_the_worker_reaches_it(officer):
     assert tasks.apply_import(987_654) == "gone"
 
