@@ -51,8 +51,13 @@ def main() -> None:
     os.environ.update(DATABASE_URL=database_url, LOG_LEVEL="WARNING", DEBUG="false")
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import warnings
+
     import django
 
+    # The test client serves no static files: whitenoise's note that collectstatic never ran
+    # is not the bench's business.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
