@@ -42,3 +42,38 @@ def test_an_officer_uploads_a_return_fixes_it_and_confirms(
 
     page.goto(f"{live_server.url}/a/doncaster/q/2016-17-q3/")
     expect(page.locator("tr[data-indicator=A2]")).to_contain_text("Within tolerance")
+
+
+def test_a_confirmed_import_s_page_follows_the_worker_without_reloading(
+    demo, live_server, page, axe, screenshot
+):
+    """While the worker saves an import, its page asks again every two seconds and swaps in
+    what it says (static/js/outturn.js): no meta refresh, so nothing reloads under the
+    reader, and the outcome is read out through a live region."""
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from imports import service
+    from imports.models import ImportBatch
+
+    data = b"authority,indicator,period,value\nE08000017,A2,2016-17 Q3,91\n"
+    officer = User.objects.get(username="officer")
+    batch = service.stage("returns", data, "q3.csv", user=officer).batch
+    # Confirmed, and not yet taken up by a worker (none runs in this test).
+    ImportBatch.objects.filter(pk=batch.pk).update(state="applying", apply_sent_at=timezone.now())
+
+    outturn = Outturn(page, live_server.url)
+    outturn.sign_in("officer", "outturn-officer-2016")
+    page.goto(f"{live_server.url}/imports/{batch.pk}/")
+    expect(page.locator("#save-status")).to_contain_text("being saved")
+    expect(page.get_by_role("heading", name="What will change")).to_be_visible()
+    assert axe(page) == []  # no meta refresh
+    screenshot(page, "import-being-saved")
+    page.evaluate("window.__notReloaded = true")
+
+    service.apply(batch)  # the worker's part
+    expect(page.locator(".govuk-panel")).to_contain_text("1 new", timeout=10_000)
+    expect(page.locator("#recompute-status")).to_contain_text("Statuses are up to date")
+    expect(page.locator("#outturn-progress-announcer")).to_contain_text("Statuses are up to date")
+    assert page.evaluate("window.__notReloaded") is True  # swapped in place, not reloaded
+    assert axe(page) == []

@@ -58,7 +58,8 @@ def test_confirming_hands_the_import_to_the_worker(
     html = " ".join(unescape(response.content.decode()).split())
     assert "Confirmed: q3.csv is being saved." in html
     assert "and being saved. Nothing shows on any page until every row is saved." in html
-    assert '<meta http-equiv="refresh" content="2">' in html  # it updates itself
+    assert 'id="save-status" data-progress>' in html  # it updates itself (static/js/outturn.js)
+    assert "What will change" in html
     assert "Confirm and import" not in html
 
     # A second confirm (another tab) sends nothing more; a cancel no longer applies.
@@ -118,7 +119,7 @@ def test_a_lost_hand_over_is_swept_and_saved(officer, client, handed_over, setti
     ImportBatch.objects.filter(pk=batch.pk).update(apply_sent_at=long_ago)
     html = page(client, batch)
     assert "Saving is taking longer than it should. Nothing is half-saved" in html
-    assert 'http-equiv="refresh"' not in html  # it stops refreshing and says why
+    assert "data-progress" not in html  # it stops asking and says why
 
     assert tasks.sweep_stuck_imports() == 1
     assert handed_over == [(tasks.apply_import, (batch.pk,))]
