@@ -14,8 +14,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from authorities.models import Authority
 from core.access import is_performance_admin, officer_required
 from core.csv import csv_response
+from indicators.models import Period
 from indicators.rules import PeriodKind, parse_period
 
 from . import service
@@ -107,16 +109,31 @@ def detail(request, pk: int):
 
 
 def _quarters_changed(batch: ImportBatch, most: int = 6) -> list[dict]:
-    """The quarters (newest first) whose figures this import wrote, to go and look at."""
-    written = (
-        batch.values.filter(period__kind__in=[PeriodKind.QUARTER, PeriodKind.MONTH])
-        .values_list("authority__slug", "authority__name", "period__code")
-        .distinct()
-    )
+    """The quarters (newest first) whose figures this import wrote, to go and look at. The
+    batch's rows are grouped on their ids alone, then the few authorities and periods named
+    are read: grouped on names and codes through joins, a national import's 367,200 rows
+    took 2.3-3.7 s to sort on PostgreSQL, on every refresh of this page; on ids, 0.25 s."""
+    pairs = set(batch.values.values_list("authority_id", "period_id").distinct())
+    periods = {
+        pk: parse_period(code)
+        for pk, code in Period.objects.filter(
+            id__in={period for _, period in pairs},
+            kind__in=[PeriodKind.QUARTER, PeriodKind.MONTH],
+        ).values_list("id", "code")
+    }
+    places = {
+        pk: (slug, name)
+        for pk, slug, name in Authority.objects.filter(
+            id__in={authority for authority, _ in pairs}
+        ).values_list("id", "slug", "name")
+    }
     quarters = {}
-    for slug, name, code in written:
-        parsed = parse_period(code)
+    for authority_id, period_id in pairs:
+        if period_id not in periods:
+            continue
+        parsed = periods[period_id]
         quarter = parsed if parsed.kind == PeriodKind.QUARTER else parsed.quarter()
+        slug, name = places[authority_id]
         quarters[(slug, quarter.code)] = {"slug": slug, "name": name, "quarter": quarter}
     return sorted(quarters.values(), key=lambda q: (-q["quarter"].sequence, q["name"]))[:most]
 

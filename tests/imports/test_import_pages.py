@@ -143,3 +143,30 @@ def test_the_preview_shows_new_figures_with_their_status_and_the_import_links_to
     page = unescape(client.get(done.url).content.decode())
     assert "Imported" in page
     assert 'href="/a/doncaster/q/2016-17-q3/">Doncaster, Quarter 3 2016/17</a>' in page
+
+
+def test_an_import_links_to_the_quarters_it_wrote_newest_first(officer, client):
+    """A month is shown as its quarter; a year has no quarter to link to; each authority and
+    quarter once, whatever the number of rows (three reads: rows by ids, periods, places)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from imports import service
+    from imports.views import _quarters_changed
+
+    data = (
+        b"authority,indicator,period,value\n"
+        b"E08000017,A2,2016-17 Q3,91\nE08000017,A2,2016-10,90\nE08000017,A2,2016-11,92\n"
+        b"E08000017,A2,2013-05,80\nE08000017,A2,2014-15,70\n"
+    )
+    staged = service.stage("returns", data, "mixed.csv")
+    assert not staged.problems, staged.problems
+    batch = service.apply(staged.batch)
+    assert batch.state == "applied", batch.message
+    with CaptureQueriesContext(connection) as queries:
+        quarters = _quarters_changed(batch)
+    assert len(queries) == 3
+    assert [(q["slug"], q["quarter"].code) for q in quarters] == [
+        ("doncaster", "2016-17 Q3"),
+        ("doncaster", "2013-14 Q1"),
+    ]
