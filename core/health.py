@@ -13,7 +13,6 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 from health_check.base import HealthCheck
 from health_check.checks import Database
 from health_check.contrib.celery import Ping
@@ -43,16 +42,11 @@ class Recomputes(HealthCheck):
 
     def run(self):
         batches = apps.get_model("imports", "ImportBatch")
-        now = timezone.now()
-        cutoff = now - timedelta(seconds=2 * settings.RECOMPUTE_STUCK_AFTER)
         try:
-            stuck = batches.objects.filter(
-                recompute_state__in=["queued", "running"], recompute_changed_at__lt=cutoff
+            stuck = batches.objects.recompute_still_for_over(
+                2 * settings.RECOMPUTE_STUCK_AFTER
             ).count()
-            unsaved = batches.objects.filter(
-                state="applying",
-                apply_sent_at__lt=now - timedelta(seconds=2 * settings.IMPORT_STUCK_AFTER),
-            ).count()
+            unsaved = batches.objects.saving_for_over(2 * settings.IMPORT_STUCK_AFTER).count()
         finally:
             # The library runs a check on a thread of its own: close that thread's
             # connection, or every probe would leave one open.

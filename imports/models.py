@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+
+class ImportBatchQuerySet(models.QuerySet):
+    """Imports whose work has stalled, by one definition each: the sweeps, the import's page
+    and the health check all ask here."""
+
+    def saving_for_over(self, seconds: float):
+        """Confirmed, and not saved this long after being handed to the worker."""
+        cutoff = timezone.now() - timedelta(seconds=seconds)
+        return self.filter(state=ImportBatch.State.APPLYING, apply_sent_at__lt=cutoff)
+
+    def recompute_still_for_over(self, seconds: float):
+        """Waiting for a recompute that has not moved this long."""
+        cutoff = timezone.now() - timedelta(seconds=seconds)
+        return self.filter(
+            recompute_state__in=[ImportBatch.Recompute.QUEUED, ImportBatch.Recompute.RUNNING],
+            recompute_changed_at__lt=cutoff,
+        )
 
 
 class ImportBatch(models.Model):
@@ -80,6 +101,8 @@ class ImportBatch(models.Model):
     recompute_changed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the recompute last moved: the sweep's clock."
     )
+
+    objects = ImportBatchQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -4,7 +4,6 @@ with its progress on the import's row; and the sweeps that run either again when
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from functools import partial
 
 from celery import shared_task
@@ -35,8 +34,7 @@ def apply_import(batch_id: int) -> str:
 def stuck_imports():
     """Confirmed imports not saved IMPORT_STUCK_AFTER after they were handed to the worker:
     longer than a task may run, so none is still being written (a lost message, or no worker)."""
-    cutoff = timezone.now() - timedelta(seconds=settings.IMPORT_STUCK_AFTER)
-    return ImportBatch.objects.filter(state=ImportBatch.State.APPLYING, apply_sent_at__lt=cutoff)
+    return ImportBatch.objects.saving_for_over(settings.IMPORT_STUCK_AFTER)
 
 
 @shared_task(acks_late=True)
@@ -89,14 +87,10 @@ def _mark(batches, state: str, **fields) -> None:
     batches.update(recompute_state=state, recompute_changed_at=timezone.now(), **fields)
 
 
-WAITING = [ImportBatch.Recompute.QUEUED, ImportBatch.Recompute.RUNNING]
-
-
 def stuck_recomputes():
     """Imports whose recompute has not moved for RECOMPUTE_STUCK_AFTER: a worker killed
     mid-task whose message Redis will not redeliver for an hour, or a lost message."""
-    cutoff = timezone.now() - timedelta(seconds=settings.RECOMPUTE_STUCK_AFTER)
-    return ImportBatch.objects.filter(recompute_state__in=WAITING, recompute_changed_at__lt=cutoff)
+    return ImportBatch.objects.recompute_still_for_over(settings.RECOMPUTE_STUCK_AFTER)
 
 
 @shared_task(acks_late=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from authorities.models import Authority
@@ -24,6 +22,7 @@ from . import service
 from .forms import UploadForm
 from .importers import IMPORTERS, KINDS
 from .models import ImportBatch
+from .tasks import stuck_imports
 
 
 @officer_required
@@ -93,11 +92,9 @@ def _own_batch(request, pk: int) -> ImportBatch:
 def detail(request, pk: int):
     batch = _own_batch(request, pk)
     saving = batch.state == ImportBatch.State.APPLYING
-    # Saving longer than a task may run: the sweep hands it over again; the page stops
-    # refreshing itself and says so.
-    late = saving and batch.apply_sent_at < timezone.now() - timedelta(
-        seconds=settings.IMPORT_STUCK_AFTER
-    )
+    # Saving longer than a task may run (what the sweep hands over again): the page stops
+    # updating itself and says so.
+    late = saving and stuck_imports().filter(pk=batch.pk).exists()
     context = {
         "batch": batch,
         "late": late,
