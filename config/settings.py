@@ -88,10 +88,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 else:
-    # Each web process keeps its PostgreSQL connection between requests (a new one costs a
-    # server process and a sign-in every request), checked before reuse after an error.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=300)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Each process keeps its PostgreSQL connection between requests (a new one costs a
+    # server process and a sign-in every request), checked before reuse after an error —
+    # unless DATABASE_URL says otherwise (django-environ reads ?conn_max_age=0 there).
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 300)
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Authentication: django-axes locks out a username after repeated failures from one address.
