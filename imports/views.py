@@ -22,7 +22,7 @@ from . import service
 from .forms import UploadForm
 from .importers import IMPORTERS, KINDS
 from .models import ImportBatch
-from .tasks import stuck_imports
+from .tasks import stuck_imports, stuck_recomputes
 
 
 @officer_required
@@ -92,14 +92,19 @@ def _own_batch(request, pk: int) -> ImportBatch:
 def detail(request, pk: int):
     batch = _own_batch(request, pk)
     saving = batch.state == ImportBatch.State.APPLYING
-    # Saving longer than a task may run (what the sweep hands over again): the page stops
-    # updating itself and says so.
+    recomputing = batch.recompute_state in (
+        ImportBatch.Recompute.QUEUED,
+        ImportBatch.Recompute.RUNNING,
+    )
+    # Stalled as long as the sweeps wait before running it again: the page stops updating
+    # itself and says so (nothing on a page waits for ever).
     late = saving and stuck_imports().filter(pk=batch.pk).exists()
+    recompute_late = recomputing and stuck_recomputes().filter(pk=batch.pk).exists()
     context = {
         "batch": batch,
         "late": late,
-        "working": (saving and not late)
-        or batch.recompute_state in (ImportBatch.Recompute.QUEUED, ImportBatch.Recompute.RUNNING),
+        "recompute_late": recompute_late,
+        "working": (saving and not late) or (recomputing and not recompute_late),
         "quarters": _quarters_changed(batch) if batch.state == ImportBatch.State.APPLIED else [],
     }
     return render(request, "imports/detail.html", context)

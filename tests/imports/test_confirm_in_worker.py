@@ -130,6 +130,23 @@ def test_a_lost_hand_over_is_swept_and_saved(officer, client, handed_over, setti
     assert q3_stored()
 
 
+def test_a_stalled_recompute_stops_the_page_asking_and_says_why(officer, client, settings):
+    settings.RECOMPUTE_STUCK_AFTER = 300
+    batch = service.apply(staged(officer))
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        recompute_state="queued", recompute_changed_at=timezone.now()
+    )
+    html = page(client, batch)
+    assert 'id="recompute-status" data-progress>' in html
+    assert "Statuses are being recomputed" in html
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        recompute_changed_at=timezone.now() - timedelta(seconds=301)
+    )
+    html = page(client, batch)
+    assert "data-progress" not in html
+    assert "Recomputing statuses is taking longer than it should. The figures are saved" in html
+
+
 def test_a_failed_save_says_why_and_keeps_nothing(officer, client, handed_over):
     batch = staged(officer)
     service.confirm(batch)
