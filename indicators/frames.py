@@ -54,9 +54,12 @@ def copy_into(cursor, table: str, frame: pd.DataFrame) -> None:
     )
     buffer.seek(0)
     columns = ", ".join(frame.columns)
-    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
-        while chunk := buffer.read(1 << 20):
-            copy.write(chunk)
+    # COPY goes to psycopg's own cursor: its errors (a figure that refers to nothing, say)
+    # come out as Django's, as they do from every other statement.
+    with connection.wrap_database_errors:
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+            while chunk := buffer.read(1 << 20):
+                copy.write(chunk)
 
 
 def insert_many(cursor, table: str, frame: pd.DataFrame) -> None:
