@@ -145,6 +145,11 @@ TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
 
+# History is read by the record it belongs to (its id, or a figure's authority), then put
+# in date order in memory: no index on its date, which a national import would write
+# 440,640 entries of.
+SIMPLE_HISTORY_DATE_INDEX = False
+
 # Static files: our own in static/, third-party ones built by `make install` into build/static.
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

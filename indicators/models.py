@@ -217,7 +217,11 @@ class Value(models.Model):
     indicator = models.ForeignKey(
         Indicator, on_delete=models.CASCADE, db_index=False, db_constraint=False
     )
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, db_constraint=False)
+    # Nothing reads figures by period alone (quarter pages go by authority and period,
+    # compare pages by indicator and period): no index of its own either (migration 0011).
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, db_index=False, db_constraint=False
+    )
     value = models.FloatField(null=True, blank=True)
     no_value_reason = models.CharField(
         max_length=60, blank=True, help_text="Why there is no figure, e.g. DfE's 'c'."

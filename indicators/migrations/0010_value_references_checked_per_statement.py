@@ -111,10 +111,12 @@ def _triggers(values: str) -> list[str]:
 def _alter(apps, schema_editor, constraint: bool) -> None:
     value = apps.get_model("indicators", "Value")
     for name in FIELDS:
-        stored = value._meta.get_field(name)
-        changed = copy.copy(stored)
-        changed.db_constraint = constraint
-        schema_editor.alter_field(value, stored, changed)
+        before, after = (
+            copy.copy(value._meta.get_field(name)),
+            copy.copy(value._meta.get_field(name)),
+        )
+        before.db_constraint, after.db_constraint = not constraint, constraint
+        schema_editor.alter_field(value, before, after)
 
 
 def forwards(apps, schema_editor):
