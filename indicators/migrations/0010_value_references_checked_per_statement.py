@@ -9,8 +9,8 @@ and later), which check the same things set-based, in one join per reference per
 - a statement that writes figures takes KEY SHARE locks on the rows they refer to (as a
   foreign key's check does, so they cannot be deleted until it commits) and fails with
   foreign_key_violation, naming one, if any is not stored;
-- a statement that deletes (or renumbers) authorities, indicators, periods or imports fails
-  the same way while any stored figure still refers to one. Django's on_delete (CASCADE,
+- a statement that deletes, renumbers or truncates authorities, indicators, periods or
+  imports fails the same way while any stored figure still refers to one. Django's on_delete (CASCADE,
   PROTECT, SET_NULL) runs first, as it did with the constraints.
 
 They are not deferred (PostgreSQL defers only row-level constraint triggers): whatever a
@@ -66,11 +66,16 @@ END $$;
 
 CREATE FUNCTION outturn_not_referenced() RETURNS trigger LANGUAGE plpgsql AS $$
 -- TG_ARGV: the figures' table, its column. `gone` (and on UPDATE `kept`): the rows before
--- (and after) the statement; an id in gone but not in kept must not be referred to.
+-- (and after) the statement; an id in gone but not in kept must not be referred to. After
+-- a TRUNCATE (no transition tables) every row is gone: no stored figure may refer to one
+-- (a TRUNCATE of the figures' table too, in the same statement, empties it first).
 DECLARE
     still bigint;
 BEGIN
-    IF TG_OP = 'DELETE' THEN
+    IF TG_OP = 'TRUNCATE' THEN
+        EXECUTE format('SELECT %2$I FROM %1$I WHERE %2$I IS NOT NULL LIMIT 1',
+            TG_ARGV[0], TG_ARGV[1]) INTO still;
+    ELSIF TG_OP = 'DELETE' THEN
         EXECUTE format(
             'SELECT g.id FROM gone g WHERE EXISTS (SELECT 1 FROM %1$I v WHERE v.%2$I = g.id) '
             'LIMIT 1', TG_ARGV[0], TG_ARGV[1]) INTO still;
@@ -98,11 +103,14 @@ def _triggers(values: str) -> list[str]:
         for event in ("INSERT", "UPDATE")
     ]
     for field, table in FIELDS.items():
-        for event in ("DELETE", "UPDATE"):
-            transitions = "OLD TABLE AS gone" + (" NEW TABLE AS kept" if event == "UPDATE" else "")
+        for event, transitions in [
+            ("DELETE", "REFERENCING OLD TABLE AS gone "),
+            ("UPDATE", "REFERENCING OLD TABLE AS gone NEW TABLE AS kept "),
+            ("TRUNCATE", ""),
+        ]:
             statements.append(
                 f"CREATE TRIGGER {table}_kept_by_{values}_{event.lower()} AFTER {event} ON "
-                f"{table} REFERENCING {transitions} FOR EACH STATEMENT "
+                f"{table} {transitions}FOR EACH STATEMENT "
                 f"EXECUTE FUNCTION outturn_not_referenced('{values}', '{field}_id')"
             )
     return statements

@@ -68,7 +68,7 @@ def test_each_database_holds_the_references_in_its_own_way():
             )
             triggers = cursor.fetchall()
             assert {t for t, _ in triggers} == {table, *REFERENCES.values()}
-            assert len(triggers) == 2 + 2 * len(REFERENCES)
+            assert len(triggers) == 2 + 3 * len(REFERENCES)
         else:
             cursor.execute(f"PRAGMA foreign_key_list({table})")
             found = {(row[3], row[2]) for row in cursor.fetchall()}
@@ -124,6 +124,16 @@ def test_deleting_what_a_figure_refers_to_behind_django_s_back_is_refused(refere
     with pytest.raises(IntegrityError):
         raw(f"DELETE FROM {REFERENCES[reference]} WHERE id = %s", getattr(value, reference))
     assert Value.objects.filter(pk=value.pk).exists()
+
+
+def test_emptying_a_table_that_figures_refer_to_is_refused_but_emptying_both_is_not():
+    postgresql_only()  # SQLite has no TRUNCATE
+    ValueFactory()
+    with pytest.raises(IntegrityError, match="still referred to"):
+        raw("TRUNCATE indicators_period CASCADE")  # CASCADE: the tables with real keys
+    assert Value.objects.count() == 1
+    raw("TRUNCATE indicators_value, indicators_period CASCADE")
+    assert not Value.objects.exists()
 
 
 def test_renumbering_what_a_figure_refers_to_is_refused():
