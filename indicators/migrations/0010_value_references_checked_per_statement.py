@@ -10,8 +10,8 @@ and later), which check the same things set-based, in one join per reference per
   foreign key's check does, so they cannot be deleted until it commits) and fails with
   foreign_key_violation, naming one, if any is not stored;
 - a statement that deletes, renumbers or truncates authorities, indicators, periods or
-  imports fails the same way while any stored figure still refers to one. Django's on_delete (CASCADE,
-  PROTECT, SET_NULL) runs first, as it did with the constraints.
+  imports fails the same way while any stored figure still refers to one. Django's
+  on_delete (CASCADE, PROTECT, SET_NULL) runs first, as it did with the constraints.
 
 They are not deferred (PostgreSQL defers only row-level constraint triggers): whatever a
 transaction writes, it writes what a figure refers to first, as the one write path does.
@@ -94,26 +94,36 @@ END $$;
 """
 
 
-def _triggers(values: str) -> list[str]:
+def _triggers(values: str) -> list[tuple[str, str, str]]:
+    """Every trigger as (name, table, the statement that creates it)."""
     pairs = ", ".join(f"'{field}_id', '{table}'" for field, table in FIELDS.items())
-    statements = [
-        f"CREATE TRIGGER {values}_references_exist_{event.lower()} AFTER {event} ON {values} "
-        f"REFERENCING NEW TABLE AS arrived FOR EACH STATEMENT "
-        f"EXECUTE FUNCTION outturn_references_exist({pairs})"
-        for event in ("INSERT", "UPDATE")
-    ]
+    triggers = []
+    for event in ("INSERT", "UPDATE"):
+        name = f"{values}_references_exist_{event.lower()}"
+        triggers.append(
+            (
+                name,
+                values,
+                f"CREATE TRIGGER {name} AFTER {event} ON {values} REFERENCING NEW TABLE AS "
+                f"arrived FOR EACH STATEMENT EXECUTE FUNCTION outturn_references_exist({pairs})",
+            )
+        )
     for field, table in FIELDS.items():
         for event, transitions in [
             ("DELETE", "REFERENCING OLD TABLE AS gone "),
             ("UPDATE", "REFERENCING OLD TABLE AS gone NEW TABLE AS kept "),
             ("TRUNCATE", ""),
         ]:
-            statements.append(
-                f"CREATE TRIGGER {table}_kept_by_{values}_{event.lower()} AFTER {event} ON "
-                f"{table} {transitions}FOR EACH STATEMENT "
-                f"EXECUTE FUNCTION outturn_not_referenced('{values}', '{field}_id')"
+            name = f"{table}_kept_by_{values}_{event.lower()}"
+            triggers.append(
+                (
+                    name,
+                    table,
+                    f"CREATE TRIGGER {name} AFTER {event} ON {table} {transitions}FOR EACH "
+                    f"STATEMENT EXECUTE FUNCTION outturn_not_referenced('{values}', '{field}_id')",
+                )
             )
-    return statements
+    return triggers
 
 
 def _alter(apps, schema_editor, constraint: bool) -> None:
@@ -132,7 +142,7 @@ def forwards(apps, schema_editor):
         return
     _alter(apps, schema_editor, constraint=False)
     schema_editor.execute(FUNCTIONS, params=None)
-    for statement in _triggers(apps.get_model("indicators", "Value")._meta.db_table):
+    for _, _, statement in _triggers(apps.get_model("indicators", "Value")._meta.db_table):
         schema_editor.execute(statement, params=None)
 
 
@@ -140,8 +150,7 @@ def backwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     values = apps.get_model("indicators", "Value")._meta.db_table
-    for statement in _triggers(values):
-        name, table = statement.split()[2], statement.split()[6]
+    for name, table, _ in _triggers(values):
         schema_editor.execute(f"DROP TRIGGER {name} ON {table}", params=None)
     schema_editor.execute("DROP FUNCTION outturn_references_exist(), outturn_not_referenced()")
     _alter(apps, schema_editor, constraint=True)

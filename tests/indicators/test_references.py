@@ -202,14 +202,6 @@ def test_a_delete_that_races_a_write_waits_for_it_and_is_then_refused():
 
     # The other way round: the delete commits first, the write then refers to nothing.
     other = AuthorityFactory()
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM authorities_authority WHERE id = %s", [other.id])
+    raw("DELETE FROM authorities_authority WHERE id = %s", other.id)
     with pytest.raises(IntegrityError, match="not stored"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO indicators_value (authority_id, indicator_id, period_id, value, "
-                "no_value_reason, reported_status, note, provisional, status, direction, "
-                "hard_to_shift, updated_at) VALUES (%s, %s, %s, 1, '', '', '', false, "
-                "'no_target', '', false, now())",
-                [other.id, IndicatorFactory().id, period("2016-17 Q3").id],
-            )
+        writes.save_value_rows(_row(authority_id=other.id))
