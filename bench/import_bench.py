@@ -410,9 +410,18 @@ def run_child(step: str, arguments: list[str]) -> None:
             return outcome
 
         tasks.run_recompute = timed_recompute
+        profiler = None
+        if os.environ.get("OUTTURN_PROFILE"):
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         started = time.perf_counter()
         batch = service.apply(ImportBatch.objects.get(pk=int(arguments[0])))
         total = time.perf_counter() - started
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(os.environ["OUTTURN_PROFILE"])
         assert batch.state == "applied", batch.message
         batch.refresh_from_db()
         result.update(seconds=total - sum(timed), recompute=sum(timed), recomputed=batch.recomputed)

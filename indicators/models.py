@@ -27,6 +27,18 @@ DERIVED_FIELDS = [
 ]
 
 
+class HistoryNotIndexedByUser(HistoricalRecords):
+    """simple-history's records, with the user who made each change stored but not indexed:
+    nothing reads a figure's history by user, and a national import writes 440,000 rows of
+    it. Deleting a user (SET_NULL, done by Django) then scans the history once: rare, and
+    seconds at most."""
+
+    def _get_history_user_fields(self):
+        fields = super()._get_history_user_fields()
+        fields["history_user"].db_index = False
+        return fields
+
+
 class Category(models.Model):
     name = models.CharField(max_length=80, unique=True)
     order = models.PositiveSmallIntegerField(default=100, help_text="Position in summaries.")
@@ -252,6 +264,9 @@ class Value(models.Model):
     spc_lower = models.FloatField(null=True, blank=True)
     spc_upper = models.FloatField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Which import last wrote the figure. Not indexed: nothing reads figures by import, and
+    # an import batch is never deleted by Outturn (deleting one in the admin sets its figures'
+    # import to NULL in one scan of the table).
     import_batch = models.ForeignKey(
         "imports.ImportBatch",
         null=True,
@@ -259,12 +274,13 @@ class Value(models.Model):
         on_delete=models.SET_NULL,
         related_name="values",
         db_constraint=False,
+        db_index=False,
     )
     # Derived fields change with every recompute; history keeps what people changed.
     # History is read by figure (its id) and by authority and measure (reports.history); a
     # national import writes 440,000 rows of it, so it keeps only the indexes those need, and
     # its user is checked by Django (SET_NULL) rather than a deferred trigger per row.
-    history = HistoricalRecords(
+    history = HistoryNotIndexedByUser(
         excluded_fields=DERIVED_FIELDS,
         no_db_index=["indicator", "period", "import_batch"],
         user_db_constraint=False,
@@ -276,9 +292,10 @@ class Value(models.Model):
                 fields=["authority", "indicator", "period"], name="one_value_per_period"
             )
         ]
+        # The unique key serves every read by authority: a measure's series (authority and
+        # indicator) and the quarter page's figures (authority and period, read from the
+        # authority's entries in the key: a few thousand at most).
         indexes = [
-            # Serves the quarter page: every value for one authority in one period.
-            models.Index(fields=["authority", "period"], name="value_authority_period"),
             # Serves compare pages and recompute by indicator.
             models.Index(fields=["indicator", "period"], name="value_indicator_period"),
         ]

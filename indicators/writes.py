@@ -190,6 +190,8 @@ def save_target(target: Target, user=None, reason: str = "") -> None:
         versions.take()
         if reason:
             target._change_reason = reason[:100]
+        if user is not None:  # a request's user is simple-history's own default
+            target._history_user = user
         target.save()
         _schedule(None, *_affected([target]))
 
@@ -454,6 +456,8 @@ def save_value(value: Value, user=None, reason: str = "") -> None:
         versions.take()
         if reason:
             value._change_reason = reason[:100]
+        if user is not None:  # a request's user is simple-history's own default
+            value._history_user = user
         value.save()
         _schedule(None, [value.authority_id], [value.indicator_id])
 

@@ -166,17 +166,23 @@ def test_a_returns_import_recomputes(demo, commits):
 
 
 def test_the_write_functions_recompute(demo, commits):
+    officer = User.objects.get(username="officer")
     value = a2()
     value.value = 91
     with commits():
-        writes.save_value(value, reason="Corrected after the audit")
+        writes.save_value(value, user=officer, reason="Corrected after the audit")
     assert a2().status == "within_tolerance"
-    assert a2().history.first().history_change_reason == "Corrected after the audit"
+    entry = a2().history.first()
+    assert (entry.history_change_reason, entry.history_user) == (
+        "Corrected after the audit",
+        officer,
+    )
     target = Target.objects.get(indicator__code="A2", fiscal_year=2016)
     target.target, target.tolerance = 95, 93
     with commits():
-        writes.save_target(target, reason="New contract year")
+        writes.save_target(target, user=officer, reason="New contract year")
     assert a2().status == "outside_tolerance"
+    assert target.history.first().history_user == officer  # outside a request too
 
 
 WRITES = re.compile(
