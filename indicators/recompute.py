@@ -101,16 +101,22 @@ def load_series(
     return frame
 
 
-def attach_targets(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add target and tolerance columns: the authority's own target for the year, else the
-    default for all authorities. Target and tolerance always come from the same row."""
-    indicator_ids = frame["indicator_id"].unique().tolist()
-    targets = pd.DataFrame.from_records(
+def load_targets(indicator_ids: list[int]) -> pd.DataFrame:
+    """Every target of these measures, each authority's own and the defaults."""
+    return pd.DataFrame.from_records(
         Target.objects.filter(indicator_id__in=indicator_ids).values_list(
             "indicator_id", "authority_id", "fiscal_year", "target", "tolerance"
         ),
         columns=["indicator_id", "authority_id", "fiscal_year", "target", "tolerance"],
     )
+
+
+def attach_targets(frame: pd.DataFrame, targets: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Add target and tolerance columns: the authority's own target for the year, else the
+    default for all authorities. Target and tolerance always come from the same row.
+    `targets`: load_targets for (at least) the frame's measures; read here if not given."""
+    if targets is None:
+        targets = load_targets(frame["indicator_id"].unique().tolist())
     keys = ["indicator_id", "fiscal_year"]
     own = targets[targets["authority_id"].notna()].astype({"authority_id": "int64"})
     default = targets[targets["authority_id"].isna()].drop(columns="authority_id")
@@ -366,14 +372,23 @@ def spc_columns(frame: pd.DataFrame, rebases: pd.DataFrame | None = None) -> pd.
     return frame
 
 
-def derive(frame: pd.DataFrame) -> pd.DataFrame:
+def derive(
+    frame: pd.DataFrame,
+    targets: pd.DataFrame | None = None,
+    rebases: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Every derived field of the series in `frame` (load_series' columns), against the
     stored targets and rebases: what the recompute writes, and what a write of figures
-    computes before it writes them (indicators.writes), so both arrive at the same result."""
-    return compute(attach_targets(frame), load_rebases(frame["indicator_id"].unique().tolist()))
+    computes before it writes them (indicators.writes), so both arrive at the same result.
+    Given `targets` (load_targets) and `rebases` (load_rebases) of at least the frame's
+    measures, it reads nothing from the database: pure, so it may run on another thread."""
+    indicator_ids = frame["indicator_id"].unique().tolist()
+    if rebases is None:
+        rebases = load_rebases(indicator_ids)
+    return compute(attach_targets(frame, targets), rebases)
 
 
-ROWS_PER_SHARE = 30_000  # figures judged (and held in memory) at once
+ROWS_PER_SHARE = 20_000  # figures judged (and held in memory) at once
 
 
 def shares(rows_per_authority: pd.Series, most: int | None = None) -> list[list[int]]:

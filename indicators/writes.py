@@ -13,6 +13,7 @@ and that nothing outside this module (and the recompute) writes these models."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -261,19 +262,37 @@ def save_value_rows(
     authority_ids = {int(a) for a in incoming["authority_id"].unique()}
     indicator_ids = {int(i) for i in incoming["indicator_id"].unique()}
     now = timezone.now()
+    measures = sorted(indicator_ids)
+    targets, rebases = recompute.load_targets(measures), recompute.load_rebases(measures)
     # A few authorities at a time: every series of an authority is in one share, so each is
-    # judged whole, and a national file never holds more than a share's frames at once.
-    for share in recompute.shares(incoming["authority_id"].value_counts()):
+    # judged whole, and a national file holds no more than two shares' frames at once. The
+    # next share is judged on a second thread while this one is written: judging reads
+    # nothing (its stored series, targets and rebases are read here first, inside this
+    # transaction), and the write spends its time waiting for the database.
+    pending = recompute.shares(incoming["authority_id"].value_counts())
+
+    def judge_next(pool):
+        share = pending.pop(0)
         part = incoming[incoming["authority_id"].isin(share)].reset_index(drop=True)
-        _write_share(part, share, indicator_ids, now, import_batch_id, user_id, reason)
+        stored = recompute.load_series(share, indicator_ids)
+        return pool.submit(_judge_share, part, stored, targets, rebases, now, import_batch_id)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outturn-judge") as pool:
+        ahead = judge_next(pool)
+        while ahead is not None:
+            judged = ahead.result()
+            ahead = judge_next(pool) if pending else None
+            _write_share(*judged, now, user_id, reason)
+            del judged
     _schedule(scheduler, authority_ids, indicator_ids)
     return authority_ids, indicator_ids
 
 
-def _write_share(incoming, authority_ids, indicator_ids, now, import_batch_id, user_id, reason):
-    series = recompute.derive(
-        _series_with(incoming, recompute.load_series(authority_ids, indicator_ids))
-    )
+def _judge_share(incoming, stored, targets, rebases, now, import_batch_id):
+    """A share's figures as they will be written, every derived field computed with the
+    stored series they join, and the stored figures whose direction or limits move with
+    them. Pure pandas: no database."""
+    series = recompute.derive(_series_with(incoming, stored), targets, rebases)
     arrived = series[series["_row"] >= 0].sort_values("_row")
     written = incoming.drop(columns=["kind", "sequence", "fiscal_year", "polarity", "decimals"])
     for column in ["id", *DERIVED_FIELDS]:
@@ -281,6 +300,12 @@ def _write_share(incoming, authority_ids, indicator_ids, now, import_batch_id, u
     del arrived
     written["updated_at"] = now
     written["import_batch_id"] = import_batch_id
+    rest = series[series["_row"] < 0]
+    moved = rest[recompute.changed_rows(rest)] if not rest.empty else rest
+    return written, moved
+
+
+def _write_share(written, moved, now, user_id, reason):
     new = written["id"].isna()
     written.loc[new, "id"] = _new_ids(int(new.sum()))
     written["id"] = written["id"].astype("int64")
@@ -303,11 +328,8 @@ def _write_share(incoming, authority_ids, indicator_ids, now, import_batch_id, u
         )
         if changed:
             cursor.execute("DROP TABLE changed_values")
-    rest = series[series["_row"] < 0]
-    if not rest.empty:  # later figures whose direction or limits moved with the new ones
-        moved = rest[recompute.changed_rows(rest)]
-        if not moved.empty:
-            recompute.write_derived(moved, now)
+    if not moved.empty:  # later figures whose direction or limits moved with the new ones
+        recompute.write_derived(moved, now)
 
 
 STORED_COLUMNS = ["id", *VALUE_COLUMNS, *DERIVED_FIELDS, "updated_at", "import_batch_id"]

@@ -237,3 +237,41 @@ def test_every_write_of_what_figures_are_judged_by_moves_the_data_version(
         with django_capture_on_commit_callbacks(execute=True):
             write()
         assert versions.current() > before, what
+
+
+def test_the_next_share_is_judged_beside_the_write_and_reads_nothing(
+    demo, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Judging runs on a second thread while the share before it is written (indicators.
+    writes): it must never touch the database, which would be another connection, outside the
+    import's transaction. Every connection used during the import is the importing thread's."""
+    import threading
+
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    from indicators import recompute as module
+
+    monkeypatch.setattr(module, "ROWS_PER_SHARE", 1)  # one authority a share: several shares
+    AuthorityFactory(code="E06000099", name="Another Place", slug="another-place")
+    judged_on, connected_on = set(), set()
+    real_judge, real_connect = writes._judge_share, BaseDatabaseWrapper.ensure_connection
+
+    def judge(*args):
+        judged_on.add(threading.current_thread().name)
+        return real_judge(*args)
+
+    def connect(self):
+        connected_on.add(threading.current_thread().name)
+        return real_connect(self)
+
+    monkeypatch.setattr(writes, "_judge_share", judge)
+    monkeypatch.setattr(BaseDatabaseWrapper, "ensure_connection", connect)
+    import_file(
+        HEADER + "E08000017,A2,2016-17 Q3,86\nE06000099,A2,2016-17 Q3,77\n",
+        django_capture_on_commit_callbacks,
+        user=User.objects.get(username="admin"),
+    )
+    assert len(judged_on) == 1
+    assert next(iter(judged_on)).startswith("outturn-judge")
+    assert connected_on == {threading.current_thread().name}
+    assert recompute() == 0
