@@ -9,13 +9,14 @@ import gzip
 import hashlib
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core import versions
@@ -195,18 +196,50 @@ def apply(batch: ImportBatch) -> ImportBatch:
             transaction.on_commit(lambda: _forget_plan(batch))
     except Exception as error:
         log.exception("import %s failed", batch.pk)
-        if isinstance(error, SoftTimeLimitExceeded):  # the worker's limit on one task
-            error = (
-                f"saving took longer than the {settings.CELERY_TASK_SOFT_TIME_LIMIT // 60} "
-                "minutes a save may take. Try again when the system is quieter, or split the "
-                "file into smaller ones."
-            )
         ImportBatch.objects.filter(pk=batch.pk).update(
             state=ImportBatch.State.FAILED,
-            message=f"Nothing was saved: {error}"[:2000],
+            message=f"Nothing was saved: {_why(error)}"[:2000],
         )
     batch.refresh_from_db()
     return batch
+
+
+# What a figure refers to, in the words of the message the database's reference check gives
+# (indicators migration 0010) when it is removed while an import is being saved.
+REFERRED_TO = {
+    "authorities_authority": "an authority",
+    "indicators_indicator": "a measure",
+    "indicators_period": "a period",
+    "imports_importbatch": "this import's own record",
+}
+AGAIN = "Upload the file again to check it against what is stored now."
+
+
+def _why(error: Exception) -> str:
+    """Why an import saved nothing, in words an officer can act on."""
+    if isinstance(error, SoftTimeLimitExceeded):  # the worker's limit on one task
+        return (
+            f"saving took longer than the {settings.CELERY_TASK_SOFT_TIME_LIMIT // 60} "
+            "minutes a save may take. Try again when the system is quieter, or split the "
+            "file into smaller ones."
+        )
+    if isinstance(error, IntegrityError):
+        # Something the file names was removed (or renumbered) behind Outturn's back while
+        # it was saved: the database refused the figures rather than store them referring
+        # to nothing. PostgreSQL says which; SQLite's foreign keys do not.
+        found = re.search(r"refers to (\w+)\.id = (\d+)", str(error))
+        if found:
+            what = REFERRED_TO.get(found.group(1), "something")
+            return (
+                f"{what} the file names (id {found.group(2)}) was removed while the file was "
+                f"being saved. {AGAIN}"
+            )
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        return (
+            "something the file names changed in the database while the file was being "
+            f"saved (the database said: {first_line or type(error).__name__}). {AGAIN}"
+        )
+    return str(error)
 
 
 # Any constant: the key of PostgreSQL's transaction-level advisory lock for applying imports.

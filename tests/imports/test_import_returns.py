@@ -288,3 +288,43 @@ def test_a_column_named_twice_is_refused(england):
     assert str(staged.problems[0]) == (
         "The column authority appears more than once in the header row."
     )
+
+
+@pytest.mark.django_db(transaction=True)  # SQLite checks its foreign keys at a real commit
+def test_a_place_removed_while_the_file_is_saved_is_said_in_words(monkeypatch):
+    """Something the file names removed behind Outturn's back (raw SQL: every Outturn write
+    of places moves the data version, so the file would be checked again and the place
+    reported as a problem) between the check and the write: the database refuses the figures,
+    and the officer reads what happened and what to do, not the database's own words."""
+    from django.db import connection
+
+    from authorities.models import Authority
+    from tests.factories import AuthorityFactory, IndicatorFactory
+
+    AuthorityFactory(code="E08000017", name="Doncaster", slug="doncaster")
+    IndicatorFactory(code="CIN-REFS", unit="count", polarity="none")
+    staged = stage(HEADER + "E08000017,CIN-REFS,2016-17,4479\n")
+    assert not staged.problems, staged.problems
+    real_write = service._write
+
+    def removed_meanwhile(batch, checked):
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM authorities_authority WHERE code = 'E08000017'")
+        return real_write(batch, checked)
+
+    monkeypatch.setattr(service, "_write", removed_meanwhile)
+    batch = service.apply(staged.batch)
+    assert batch.state == ImportBatch.State.FAILED
+    assert not Value.objects.exists()
+    assert Authority.objects.filter(code="E08000017").exists()  # rolled back with the rest
+    if connection.vendor == "postgresql":  # it says which
+        assert batch.message.startswith("Nothing was saved: an authority the file names (id ")
+        assert "was removed while the file was being saved." in batch.message
+    else:  # SQLite's foreign keys say only that one failed
+        assert batch.message.startswith(
+            "Nothing was saved: something the file names changed in the database while the "
+            "file was being saved (the database said: FOREIGN KEY constraint failed)."
+        )
+    assert batch.message.endswith(service.AGAIN)
+    assert "CONTEXT" not in batch.message
+    assert "\n" not in batch.message
