@@ -398,11 +398,21 @@ def run_child(step: str, arguments: list[str]) -> None:
     from imports.models import ImportBatch
 
     result: dict = {}
+    profiler = None
+    if os.environ.get("OUTTURN_PROFILE"):  # the stage's profile beside the confirm's
+        import cProfile
+
+        profiler = cProfile.Profile()
     if step == "stage":
         data = Path(arguments[0]).read_bytes()
         started = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
         staged = service.stage("returns", data, Path(arguments[0]).name)
         result["seconds"] = time.perf_counter() - started
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(os.environ["OUTTURN_PROFILE"] + ".stage")
         assert not staged.problems, staged.problems[:3]
         result["batch"] = staged.batch.pk
     elif step == "apply":
@@ -416,11 +426,7 @@ def run_child(step: str, arguments: list[str]) -> None:
             return outcome
 
         tasks.run_recompute = timed_recompute
-        profiler = None
-        if os.environ.get("OUTTURN_PROFILE"):
-            import cProfile
-
-            profiler = cProfile.Profile()
+        if profiler is not None:
             profiler.enable()
         started = time.perf_counter()
         batch = service.apply(ImportBatch.objects.get(pk=int(arguments[0])))
