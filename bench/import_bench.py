@@ -16,6 +16,7 @@ that is dropped afterwards). Figures are recorded in docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import resource
@@ -109,6 +110,7 @@ def schema_floor_seconds(rows: int) -> float:
     from indicators.frames import copy_into
     from indicators.models import Indicator, Period, Value
     from indicators.rules import PeriodKind, from_sequence
+    from indicators.writes import history_columns
 
     values, history = Value._meta.db_table, Value.history.model._meta.db_table
     periods = Period.ensure(from_sequence(PeriodKind.QUARTER, 2013 * 4 + i) for i in range(48))
@@ -171,11 +173,7 @@ def schema_floor_seconds(rows: int) -> float:
     with transaction.atomic(), connection.cursor() as cursor:
         copy_into(cursor, f"floor_{values}", frame)
         # History read back from the rows just stored, as the write path does.
-        kept = [
-            f.column
-            for f in Value.history.model._meta.concrete_fields
-            if not f.name.startswith("history_")
-        ]
+        kept = history_columns()
         cursor.execute(
             f"INSERT INTO floor_{history} ({', '.join(kept)}, history_date, history_type) "
             f"SELECT {', '.join(kept)}, %s, '+' FROM floor_{values}",
@@ -382,6 +380,20 @@ def child(step: str, *arguments: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@contextlib.contextmanager
+def profiled(suffix: str):
+    """With OUTTURN_PROFILE=PATH, a cProfile of the block written to PATH + suffix."""
+    path = os.environ.get("OUTTURN_PROFILE")
+    if not path:
+        yield
+        return
+    import cProfile
+
+    with cProfile.Profile() as profiler:
+        yield
+    profiler.dump_stats(path + suffix)
+
+
 def run_child(step: str, arguments: list[str]) -> None:
     """A fresh process's step: `baseline` (Django loaded), `stage PATH`, `apply BATCH_ID`
     (the recompute after commit runs in-process, as with no broker, and is timed apart)."""
@@ -398,21 +410,12 @@ def run_child(step: str, arguments: list[str]) -> None:
     from imports.models import ImportBatch
 
     result: dict = {}
-    profiler = None
-    if os.environ.get("OUTTURN_PROFILE"):  # the stage's profile beside the confirm's
-        import cProfile
-
-        profiler = cProfile.Profile()
     if step == "stage":
         data = Path(arguments[0]).read_bytes()
         started = time.perf_counter()
-        if profiler is not None:
-            profiler.enable()
-        staged = service.stage("returns", data, Path(arguments[0]).name)
+        with profiled(".stage"):
+            staged = service.stage("returns", data, Path(arguments[0]).name)
         result["seconds"] = time.perf_counter() - started
-        if profiler is not None:
-            profiler.disable()
-            profiler.dump_stats(os.environ["OUTTURN_PROFILE"] + ".stage")
         assert not staged.problems, staged.problems[:3]
         result["batch"] = staged.batch.pk
     elif step == "apply":
@@ -426,14 +429,10 @@ def run_child(step: str, arguments: list[str]) -> None:
             return outcome
 
         tasks.run_recompute = timed_recompute
-        if profiler is not None:
-            profiler.enable()
         started = time.perf_counter()
-        batch = service.apply(ImportBatch.objects.get(pk=int(arguments[0])))
+        with profiled(""):
+            batch = service.apply(ImportBatch.objects.get(pk=int(arguments[0])))
         total = time.perf_counter() - started
-        if profiler is not None:
-            profiler.disable()
-            profiler.dump_stats(os.environ["OUTTURN_PROFILE"])
         assert batch.state == "applied", batch.message
         batch.refresh_from_db()
         result.update(seconds=total - sum(timed), recompute=sum(timed), recomputed=batch.recomputed)

@@ -19,8 +19,10 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from authorities.models import Authority
 from core import versions
 from core.tasks import send_or_run
+from indicators.models import Indicator, Period
 
 from .importers import KINDS, importer_for
 from .models import ImportBatch
@@ -204,13 +206,14 @@ def apply(batch: ImportBatch) -> ImportBatch:
     return batch
 
 
-# What a figure refers to, in the words of the message the database's reference check gives
-# (indicators migration 0010) when it is removed while an import is being saved.
+# What a figure refers to, by the table the database's reference check names ("a figure
+# refers to <table>.id = <id>, which is not stored": indicators migration 0010) when one is
+# removed while an import is being saved.
 REFERRED_TO = {
-    "authorities_authority": "an authority",
-    "indicators_indicator": "a measure",
-    "indicators_period": "a period",
-    "imports_importbatch": "this import's own record",
+    Authority._meta.db_table: "an authority",
+    Indicator._meta.db_table: "a measure",
+    Period._meta.db_table: "a period",
+    ImportBatch._meta.db_table: "this import's own record",
 }
 AGAIN = "Upload the file again to check it against what is stored now."
 

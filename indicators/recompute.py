@@ -382,9 +382,8 @@ def derive(
     computes before it writes them (indicators.writes), so both arrive at the same result.
     Given `targets` (load_targets) and `rebases` (load_rebases) of at least the frame's
     measures, it reads nothing from the database: pure, so it may run on another thread."""
-    indicator_ids = frame["indicator_id"].unique().tolist()
     if rebases is None:
-        rebases = load_rebases(indicator_ids)
+        rebases = load_rebases(frame["indicator_id"].unique().tolist())
     return compute(attach_targets(frame, targets), rebases)
 
 

@@ -269,19 +269,19 @@ def save_value_rows(
     # next share is judged on a second thread while this one is written: judging reads
     # nothing (its stored series, targets and rebases are read here first, inside this
     # transaction), and the write spends its time waiting for the database.
-    pending = recompute.shares(incoming["authority_id"].value_counts())
+    shares = recompute.shares(incoming["authority_id"].value_counts())
 
-    def judge_next(pool):
-        share = pending.pop(0)
+    def judge(pool, share):
         part = incoming[incoming["authority_id"].isin(share)].reset_index(drop=True)
         stored = recompute.load_series(share, indicator_ids)
         return pool.submit(_judge_share, part, stored, targets, rebases, now, import_batch_id)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outturn-judge") as pool:
-        ahead = judge_next(pool)
-        while ahead is not None:
+        ahead = judge(pool, shares[0])
+        for following in [*shares[1:], None]:
             judged = ahead.result()
-            ahead = judge_next(pool) if pending else None
+            if following is not None:
+                ahead = judge(pool, following)
             _write_share(*judged, now, user_id, reason)
             del judged
     _schedule(scheduler, authority_ids, indicator_ids)
@@ -467,6 +467,15 @@ def _update(cursor, written: pd.DataFrame) -> bool:
     return True
 
 
+def history_columns() -> list[str]:
+    """The columns a figure's history row copies from the figure (all but history's own)."""
+    return [
+        f.column
+        for f in Value.history.model._meta.concrete_fields
+        if not f.name.startswith("history_")
+    ]
+
+
 def _record_history(
     cursor, inserted: tuple[int, int] | None, changed: bool, now, user_id, reason: str
 ) -> None:
@@ -477,11 +486,7 @@ def _record_history(
     travel twice (a quarter faster than a second COPY; on SQLite, than a second INSERT per
     row from Python)."""
     history = Value.history.model._meta.db_table
-    kept = [
-        f.column
-        for f in Value.history.model._meta.concrete_fields
-        if not f.name.startswith("history_")
-    ]
+    kept = history_columns()
     table = Value._meta.db_table
     statement = (
         f"INSERT INTO {history} ({', '.join(kept)}, history_date, history_change_reason, "  # noqa: S608
