@@ -13,6 +13,7 @@ from indicators.rules import (
     Polarity,
     TargetError,
     fiscal_year_code,
+    latest_target_year,
     parse_period,
     validate_target,
 )
@@ -39,6 +40,7 @@ def check_targets(table: pd.DataFrame, allowed_authorities: set[int] | None = No
     key = frame["indicator"].str.casefold()
     frame["indicator_id"] = key.map(indicators["id"])
     frame["polarity"] = key.map(indicators["polarity"])
+    frame["unit"] = key.map(indicators["unit"])
     problems += problems_where(
         frame["indicator_id"].isna(), frame, "indicator", "is not an indicator code Outturn knows"
     )
@@ -54,7 +56,7 @@ def check_targets(table: pd.DataFrame, allowed_authorities: set[int] | None = No
     problems += problems_where(
         frame["fiscal_year"].isna(), frame, "year", "is not a financial year such as 2016-17"
     )
-    latest = parse_period(timezone.localdate().strftime("%Y-%m")).fiscal_year + TARGET_YEARS_AHEAD
+    latest = latest_target_year(timezone.localdate())
     problems += problems_where(
         frame["fiscal_year"] > latest,
         frame,
@@ -79,9 +81,12 @@ def check_targets(table: pd.DataFrame, allowed_authorities: set[int] | None = No
     for row in frame[frame["indicator_id"].notna() & frame["target"].notna()].itertuples():
         tolerance = None if np.isnan(row.tolerance) else row.tolerance
         try:
-            validate_target(row.target, tolerance, Polarity(row.polarity))
+            validate_target(row.target, tolerance, Polarity(row.polarity), row.unit)
         except TargetError as error:
-            problems.append(Problem(str(error), row=int(row.row_number), column="tolerance"))
+            text = frame.at[row.Index, f"_{error.field}_text"]
+            problems.append(
+                Problem(str(error), row=int(row.row_number), column=error.field, text=text)
+            )
     keys = ["indicator_id", "authority_id", "fiscal_year"]
     repeated = frame.duplicated(keys, keep="first") & frame["indicator_id"].notna()
     problems += problems_where(

@@ -211,9 +211,11 @@ class Target(models.Model):
 
     def clean(self) -> None:
         try:
-            rules.validate_target(self.target, self.tolerance, self.indicator.polarity_rule)
+            rules.validate_target(
+                self.target, self.tolerance, self.indicator.polarity_rule, self.indicator.unit
+            )
         except rules.TargetError as error:
-            raise ValidationError({"tolerance": str(error)}) from error
+            raise ValidationError({error.field: str(error)}) from error
 
 
 class Value(models.Model):

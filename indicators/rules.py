@@ -10,7 +10,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 import numpy as np
@@ -81,19 +80,32 @@ class Direction(StrEnum):
 
 
 class TargetError(ValueError):
-    pass
+    """Why a target cannot be used, and which of its two numbers (`field`) to mend."""
+
+    def __init__(self, message: str, field: str = "tolerance"):
+        super().__init__(message)
+        self.field = field
 
 
-def validate_target(target: float | None, tolerance: float | None, polarity: Polarity) -> None:
-    """Raise TargetError with a sentence a person can act on if the pair cannot be used."""
+def validate_target(
+    target: float | None, tolerance: float | None, polarity: Polarity, unit: str
+) -> None:
+    """Raise TargetError with a sentence a person can act on if the pair cannot be used: each
+    number must be one a figure in `unit` can be (a target of 250% or -50 is a slip, and one
+    of 1e308 would be stored for every reader), and the two must face the polarity."""
+    for field, number in (("target", target), ("tolerance", tolerance)):
+        problem = None if number is None else implausible_value(number, unit)
+        if problem:
+            raise TargetError(f"The {field} {problem}.", field=field)
     if target is None:
         if tolerance is not None:
-            raise TargetError("A tolerance needs a target: enter the target as well.")
+            raise TargetError("A tolerance needs a target: enter the target as well.", "target")
         return
     if polarity == Polarity.NONE:
         raise TargetError(
             "This indicator has no polarity (it is a volumetric measure), so it cannot "
-            "have a target."
+            "have a target.",
+            field="target",
         )
     if tolerance is None:
         return
@@ -228,8 +240,11 @@ def what_it_takes(
     tolerance: float | None,
     polarity: Polarity,
 ) -> WhatItTakes | None:
-    """None where it cannot be said: no denominator, or no better direction."""
+    """None where it cannot be said: no denominator, no better direction, or a number out of
+    range."""
     if polarity == Polarity.NONE or not denominator or denominator <= 0:
+        return None
+    if not all(is_in_range(n) for n in (numerator, denominator, target)):
         return None
     points = 100 / denominator
     value = 100 * numerator / denominator
@@ -424,6 +439,11 @@ _UNIT_WORDS = {
 }
 
 
+def latest_target_year(today: date) -> int:
+    """The last financial year a target may be set for: TARGET_YEARS_AHEAD after today's."""
+    return month_period(today.year, today.month).fiscal_year + TARGET_YEARS_AHEAD
+
+
 def has_begun(period: ParsedPeriod, today: date) -> bool:
     """A figure can only describe a period that has begun (a month's figure is collected
     during it, a quarter's from its first day)."""
@@ -479,17 +499,41 @@ def natural_key(code: str) -> tuple:
     return tuple(int(part) if n % 2 else part.casefold() for n, part in enumerate(parts))
 
 
+# Below this size a figure rounds exactly at up to six decimals (the most an indicator has):
+# eight whole digits, six decimals and the digit that decides are the 15 digits a double
+# always keeps. No measure Outturn holds comes near it (PLAUSIBLE_MAXIMUM): a larger number,
+# left by an old release or written past the write path, is kept as it is and shown as out
+# of range, so that one stored number can never take a page down.
+ROUNDING_LIMIT = 1e8
+
+
+def is_in_range(value: float) -> bool:
+    """Whether a stored number can be shown as a figure (finite, below ROUNDING_LIMIT)."""
+    return math.isfinite(value) and abs(value) < ROUNDING_LIMIT
+
+
 def round_half_up(value: float, decimals: int) -> float:
     """A figure at its published precision, rounded as people and spreadsheets round (half
     away from zero), read through its shortest decimal form so float noise never tips it:
-    28.000000000000004 is 28, 0.30000000000000004 is 0.3, 59.999 to 0 places is 60."""
-    exact = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
-    return float(exact)
+    28.000000000000004 is 28, 0.30000000000000004 is 0.3, 59.999 to 0 places is 60, 2.675
+    to 2 is 2.68. A number out of range (see ROUNDING_LIMIT) comes back as it is. One figure
+    is rounded by the same code as a column of them."""
+    return float(round_half_up_array(np.array([float(value)]), np.array([float(decimals)]))[0])
 
 
 def round_half_up_array(values: np.ndarray, decimals: np.ndarray) -> np.ndarray:
-    """round_half_up over columns (NaN stays NaN): the recompute's judgement at precision.
-    Noise is removed first by rounding to ten places more than published."""
+    """round_half_up over columns (NaN stays NaN, a number out of range stays as it is): the
+    recompute's judgement at precision, exact without leaving floats. The nearest whole
+    number of steps is moved up one where the figure reaches the half-step above it, or down
+    one where it falls below the half-step beneath: a half-step (n + 0.5) / 10**decimals is
+    itself the double nearest the decimal tie, so a figure whose shortest form is a tie (2.675)
+    equals it and goes up, and one just short of a tie stays below."""
+    values = np.asarray(values, dtype=float)
+    in_range = np.abs(values) < ROUNDING_LIMIT
+    size = np.where(in_range, np.abs(values), 0.0)
     scale = np.power(10.0, decimals)
-    cleaned = np.round(values * scale, 10)
-    return np.sign(cleaned) * np.floor(np.abs(cleaned) + 0.5) / scale
+    steps = np.rint(size * scale)
+    steps = np.where(size >= (steps + 0.5) / scale, steps + 1, steps)
+    steps = np.where(size < (steps - 0.5) / scale, steps - 1, steps)
+    rounded = steps / scale
+    return np.where(in_range, np.where(values < 0, -rounded, rounded) + 0.0, values)

@@ -220,7 +220,8 @@ def save_targets_by_code(frame: pd.DataFrame, user=None) -> set[int]:
         target = float(row.target)
         tolerance = float(row.tolerance) if str(row.tolerance).strip() else None
         try:
-            rules.validate_target(target, tolerance, indicators[row.indicator].polarity_rule)
+            indicator = indicators[row.indicator]
+            rules.validate_target(target, tolerance, indicator.polarity_rule, indicator.unit)
         except rules.TargetError as error:
             raise ValueError(f"Row {number}, indicator {row.indicator}: {error}") from error
     rows = pd.DataFrame(

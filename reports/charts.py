@@ -8,7 +8,7 @@ from datetime import timedelta
 import plotly.graph_objects as go
 
 from indicators.models import Indicator, Target
-from indicators.rules import PeriodKind, fiscal_year_code
+from indicators.rules import PeriodKind, fiscal_year_code, is_in_range
 from indicators.spc import figure_interval
 
 # Colour-blind-safe, and each series also differs by marker or dash.
@@ -25,6 +25,21 @@ def _midpoint(period):
     return period.start + (period.end - period.start) / 2
 
 
+def plotted(value) -> bool:
+    """Whether a figure is drawn: it has a number, and one in range (a number out of range is
+    shown in the table beside the chart, never drawn: it would flatten every other point)."""
+    return value.value is not None and is_in_range(value.value)
+
+
+def plotted_targets(targets: list[Target]) -> list[Target]:
+    """The targets a chart draws: those whose target and tolerance are in range."""
+    return [
+        t
+        for t in targets
+        if is_in_range(t.target) and (t.tolerance is None or is_in_range(t.tolerance))
+    ]
+
+
 def measure_figure(
     indicator: Indicator, series: dict, targets: list[Target], control=None
 ) -> go.Figure:
@@ -32,6 +47,7 @@ def measure_figure(
     `control` (reports.measure.ControlChart) adds the XmR average, process limits and
     special-cause points, one legend group a reader can switch off."""
     fig = go.Figure()
+    targets = plotted_targets(targets)
     for target in targets:
         year = fiscal_year_code(target.fiscal_year)
         start = f"{target.fiscal_year}-04-01"
@@ -66,7 +82,7 @@ def measure_figure(
             (PeriodKind.MONTH, 6, "months"),
             (PeriodKind.YEAR, 10, "years"),
         ]:
-            points = [v for v in values if v.period.kind == kind and v.value is not None]
+            points = [v for v in values if v.period.kind == kind and plotted(v)]
             if not points:
                 continue
             # 95% intervals as whiskers, where a figure's numerator and denominator are known.
@@ -106,9 +122,7 @@ def measure_figure(
     if control is not None and control.enough:
         _control_traces(fig, control)
     _layout(fig, indicator)
-    _period_axis(
-        fig, [v.period for values in series.values() for v in values if v.value is not None]
-    )
+    _period_axis(fig, [v.period for values in series.values() for v in values if plotted(v)])
     return fig
 
 
@@ -191,7 +205,7 @@ def _period_axis(fig: go.Figure, periods: list) -> None:
 
 def has_figures(*series) -> bool:
     """A chart is drawn only where there is at least one figure to draw."""
-    return any(v.value is not None for values in series for v in values)
+    return any(plotted(v) for values in series for v in values)
 
 
 def compare_figure(rows: list[dict], indicator: Indicator) -> go.Figure:

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from indicators.models import Indicator, Target  # noqa: E402
 from indicators.rules import PeriodKind  # noqa: E402
 
-from .charts import AMBER_BAND, BLUE, GREY, INK, MAX_TICKS  # noqa: E402
+from .charts import AMBER_BAND, BLUE, GREY, INK, MAX_TICKS, plotted, plotted_targets  # noqa: E402
 
 SIZE_INCHES = (4.5, 2.5)  # drawn at about its printed size: 60% of the A4 text width
 STYLES = [(BLUE, "o", "-"), (GREY, "s", ":"), (INK, "^", "-.")]
@@ -46,7 +46,7 @@ def _midpoint(period) -> date:
 
 def measure_svg(indicator: Indicator, series: dict, targets: list[Target]) -> bytes | None:
     """An SVG chart of `series` (label -> Values with periods); None with no figure to draw."""
-    drawn = [v for values in series.values() for v in values if v.value is not None]
+    drawn = [v for values in series.values() for v in values if plotted(v)]
     if not drawn:
         return None
     figure = Figure(figsize=SIZE_INCHES, dpi=100)
@@ -54,7 +54,7 @@ def measure_svg(indicator: Indicator, series: dict, targets: list[Target]) -> by
     periods = {v.period.code: v.period for v in drawn}.values()
     start = min(p.start for p in periods) - timedelta(days=20)
     end = max(p.end for p in periods) + timedelta(days=20)
-    for number, target in enumerate(targets):
+    for number, target in enumerate(plotted_targets(targets)):
         year_start = date(target.fiscal_year, 4, 1)
         year_end = date(target.fiscal_year + 1, 3, 31)
         if year_end < start or year_start > end:
@@ -74,7 +74,7 @@ def measure_svg(indicator: Indicator, series: dict, targets: list[Target]) -> by
         )
     for (label, values), (colour, marker, dash) in zip(series.items(), STYLES, strict=False):
         for kind, size, suffix in KINDS:
-            points = [v for v in values if v.period.kind == kind and v.value is not None]
+            points = [v for v in values if v.period.kind == kind and plotted(v)]
             if not points:
                 continue
             axes.plot(

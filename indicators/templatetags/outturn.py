@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import logging
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from indicators.rules import Direction, Status, round_half_up
+from indicators.rules import Direction, Status, is_in_range, round_half_up
 from indicators.spc import Assurance, Variation
 
 register = template.Library()
+log = logging.getLogger(__name__)
+
+OUT_OF_RANGE = "out of range"
 
 _STATUS_COLOURS = {
     Status.ON_TARGET: "green",
@@ -20,9 +25,13 @@ _STATUS_COLOURS = {
 
 def _formatted(number, places: int, unit: str) -> str:
     """The one way a figure is written: rounded half up to `places`, thousands separated,
-    % for percentages; "–" for no figure."""
+    % for percentages; "–" for no figure; "out of range" (and a warning in the log) for a
+    stored number no measure can hold, so that it can be found and mended."""
     if number is None or number == "":
         return "–"
+    if not is_in_range(float(number)):
+        log.warning("a stored number out of range was shown as such: %r", float(number))
+        return OUT_OF_RANGE
     text = f"{round_half_up(float(number), places):,.{places}f}"
     return f"{text}%" if unit == "percent" else text
 
@@ -74,6 +83,8 @@ def signed_figure(number, indicator) -> str:
     points"), never "-11%", which would read as a relative change."""
     if number is None:
         return "–"
+    if not is_in_range(float(number)):
+        return figure(number, indicator)
     if indicator.unit == "percent":
         size = figure(abs(number), indicator).removesuffix("%")
         if float(size.replace(",", "")) == 0:

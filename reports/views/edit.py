@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from authorities.models import Authority
@@ -19,11 +20,14 @@ from indicators import writes
 from indicators.lookups import period_or_404
 from indicators.models import Indicator, Target, Value
 from indicators.rules import (
+    TARGET_YEARS_AHEAD,
     PeriodKind,
     PeriodParseError,
     Polarity,
     TargetError,
+    fiscal_year_code,
     implausible_value,
+    latest_target_year,
     parse_period,
     validate_target,
 )
@@ -76,10 +80,13 @@ class TargetForm(forms.Form):
         if data.get("target") is not None:
             try:
                 validate_target(
-                    data["target"], data.get("tolerance"), Polarity(self.indicator.polarity)
+                    data["target"],
+                    data.get("tolerance"),
+                    Polarity(self.indicator.polarity),
+                    self.indicator.unit,
                 )
             except TargetError as error:
-                self.add_error("tolerance", str(error))
+                self.add_error(error.field, str(error))
         return data
 
 
@@ -134,6 +141,11 @@ def set_target(request, authority_slug: str, code: str, year_slug: str):
         raise Http404(str(error)) from error
     if year.kind != PeriodKind.YEAR:
         raise Http404("Give a financial year, such as 2016-17.")
+    latest = latest_target_year(timezone.localdate())
+    if year.fiscal_year > latest:
+        raise Http404(
+            f"Targets go up to {fiscal_year_code(latest)}, {TARGET_YEARS_AHEAD} years ahead."
+        )
     if indicator.polarity == Polarity.NONE:
         raise Http404("A volumetric measure has no target.")
     current = Target.objects.filter(

@@ -38,8 +38,8 @@ def test_importing_targets_recomputes_the_statuses_they_affect(
 @pytest.mark.parametrize(
     ("row", "expected"),
     [
-        ("CIN-REREF,2016-17,24,20,", "Row 2, column tolerance: Lower is better for this indicator"),
-        ("CIN-REFS,2016-17,100,,", "Row 2, column tolerance: This indicator has no polarity"),
+        ("CIN-REREF,2016-17,24,20,", 'Row 2, column tolerance: "20" Lower is better for this'),
+        ("CIN-REFS,2016-17,100,,", 'Row 2, column target: "100" This indicator has no polarity'),
         ("NOPE,2016-17,24,28,", 'Row 2, column indicator: "NOPE" is not an indicator'),
         ("CIN-REREF,2016-17 Q1,24,28,", 'Row 2, column year: "2016-17 Q1" is not a financial'),
         ("CIN-REREF,2016-17,lots,28,", 'Row 2, column target: "lots" is not a number'),

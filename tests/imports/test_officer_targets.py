@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from imports.models import ImportBatch
+from imports.problems import Problem
 from indicators.models import Target, Value
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +62,30 @@ def test_every_file_an_officer_may_upload_has_a_template(officer, client):
         response = client.get(f"/imports/template/{kind}.csv")
         assert response.status_code == 200, kind
         assert response.content.decode().count("\n") >= 2, kind
+
+
+@pytest.mark.parametrize(
+    ("row", "said"),
+    [
+        ("A2,2016-17,1e308,,E08000017", 'Row 2, column target: "1e308" The target is above 100'),
+        ("A2,2016-17,250,240,E08000017", 'Row 2, column target: "250" The target is above 100'),
+        (
+            "A2,2016-17,90,250,E08000017",
+            'Row 2, column tolerance: "250" The tolerance is above 100',
+        ),
+        ("A2,2016-17,-5,,E08000017", 'Row 2, column target: "-5" The target is negative'),
+    ],
+)
+def test_an_implausible_target_in_a_file_is_a_problem_at_its_cell(officer, client, row, said):
+    """Issue 30, finding 1: the targets file took 1e308 and 250%."""
+    from html import unescape
+
+    response = upload(client, f"indicator,year,target,tolerance,authority\n{row}\n".encode())
+    page = " ".join(unescape(response.content.decode()).split())
+    text, message = said.split('"')[1], said.split('" ')[1]
+    assert f'<td class="govuk-table__cell"><code>{text}</code></td>' in page
+    assert message in page
+    assert str(Problem(**ImportBatch.objects.get().problems[0])).startswith(said)
+    assert ImportBatch.objects.get().state == "rejected"
+    stored = Target.objects.get(indicator__code="A2", authority__code="E08000017", fiscal_year=2016)
+    assert (stored.target, stored.tolerance) == (92, 90)

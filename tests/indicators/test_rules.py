@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from indicators.rules import (
+    ROUNDING_LIMIT,
     Direction,
     ParsedPeriod,
     PeriodKind,
@@ -19,7 +21,10 @@ from indicators.rules import (
     direction_of_travel,
     effective_status,
     is_hard_to_shift,
+    is_in_range,
+    latest_target_year,
     parse_period,
+    round_half_up,
     status_for,
     validate_target,
 )
@@ -143,7 +148,62 @@ def _neg(number):
 )
 def test_unusable_targets_are_rejected_with_a_reason(target, tolerance, polarity, message):
     with pytest.raises(TargetError, match=message):
-        validate_target(target, tolerance, polarity)
+        validate_target(target, tolerance, polarity, "percent")
+
+
+@pytest.mark.parametrize(
+    ("target", "tolerance", "unit", "field", "message"),
+    [
+        (250, 240, "percent", "target", "The target is above 100, the most a figure in per cent"),
+        (90, 250, "percent", "tolerance", "The tolerance is above 100"),
+        (-50, None, "count", "target", "The target is negative"),
+        (1e308, 1e308, "count", "target", "is above 10,000,000"),
+        (1e28, None, "weeks", "target", "is above 520"),
+        (float("nan"), None, "percent", "target", "is not a finite number"),
+        (12_000, None, "rate_per_10000", "target", "is above 10,000"),
+    ],
+)
+def test_implausible_targets_are_refused_per_unit(target, tolerance, unit, field, message):
+    with pytest.raises(TargetError, match=message) as refused:
+        validate_target(target, tolerance, HIGHER, unit)
+    assert refused.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        (59.999, 0, 60.0),
+        (28.000000000000004, 0, 28.0),
+        (1.55, 1, 1.6),
+        (99_999_999.4999995, 6, 99_999_999.5),
+        (100_000_000.4, 0, 100_000_000.4),  # just out of range: as it is
+        (2.675, 2, 2.68),
+        (-0.001, 1, 0.0),
+        (1e308, 1, 1e308),
+        (-1e308, 2, -1e308),
+        (float("inf"), 0, float("inf")),
+        (5e-324, 2, 0.0),
+    ],
+)
+def test_rounding_never_fails_on_a_stored_number(value, decimals, expected):
+    assert round_half_up(value, decimals) == expected
+
+
+def test_rounding_leaves_nan_as_nan():
+    assert math.isnan(round_half_up(float("nan"), 1))
+
+
+def test_only_finite_numbers_below_the_limit_are_in_range():
+    assert is_in_range(ROUNDING_LIMIT * 0.999)
+    assert not is_in_range(ROUNDING_LIMIT)
+    assert not is_in_range(float("-inf"))
+    assert not is_in_range(float("nan"))
+
+
+def test_targets_go_up_to_five_years_ahead():
+    assert latest_target_year(date(2026, 12, 4)) == 2031  # 2031-32
+    assert latest_target_year(date(2027, 3, 31)) == 2031
+    assert latest_target_year(date(2027, 4, 1)) == 2032
 
 
 @pytest.mark.parametrize(
@@ -151,7 +211,7 @@ def test_unusable_targets_are_rejected_with_a_reason(target, tolerance, polarity
     [(92, 90, HIGHER), (24, 28, LOWER), (90, None, HIGHER), (5, 5, LOWER), (None, None, NONE)],
 )
 def test_usable_targets_pass(target, tolerance, polarity):
-    validate_target(target, tolerance, polarity)
+    validate_target(target, tolerance, polarity, "percent")
 
 
 @pytest.mark.parametrize(

@@ -95,3 +95,43 @@ def test_next_years_target_can_be_set_and_a_non_year_is_not_found(officer, clien
     assert client.get("/a/doncaster/m/A2/target/2016-17-q2/").status_code == 404
     assert client.get("/a/doncaster/m/A2/target/9999-00/").status_code == 404
     assert client.get("/a/doncaster/m/V-CIC/target/2016-17/").status_code == 404  # volumetric
+
+
+@pytest.mark.parametrize(
+    ("target", "tolerance", "said"),
+    [
+        ("250", "240", "The target is above 100, the most a figure in per cent can be"),
+        ("-50", "", "The target is negative"),
+        ("90", "250", "The tolerance is above 100"),
+        ("1e308", "", "The target is above 100"),
+    ],
+)
+def test_an_implausible_target_is_refused_at_the_field_that_holds_it(
+    officer, client, target, tolerance, said
+):
+    """Issue 30, finding 1: the form took 250% and -50 for a percentage."""
+    data = {"target": target, "tolerance": tolerance, "rationale": "x"}
+    page = unescape(client.post(TARGET, data).content.decode())
+    assert "There is a problem" in page
+    assert said in page
+    field = "tolerance" if "tolerance" in said else "target"
+    assert f'href="#id_{field}"' in page
+    stored = Target.objects.get(indicator__code="A2", authority__slug="doncaster", fiscal_year=2016)
+    assert (stored.target, stored.tolerance) == (92, 90)
+
+
+def test_a_target_more_than_five_years_ahead_is_not_offered(officer, client):
+    """Issue 30, finding 1: the form took the year 2099-00."""
+    from django.utils import timezone
+
+    from indicators.rules import fiscal_year_code, latest_target_year
+
+    latest = latest_target_year(timezone.localdate())
+    after = fiscal_year_code(latest + 1)
+    assert client.get(f"/a/doncaster/m/A2/target/{fiscal_year_code(latest)}/").status_code == 200
+    assert client.get(f"/a/doncaster/m/A2/target/{after}/").status_code == 404
+    response = client.post(
+        "/a/doncaster/m/A2/target/2099-00/", {"target": "80", "tolerance": "", "rationale": "x"}
+    )
+    assert response.status_code == 404
+    assert not Target.objects.filter(fiscal_year=2099).exists()
