@@ -12,8 +12,9 @@ from django.db import connection
 from authorities.models import Authority
 from indicators import writes
 from indicators.frames import read_frame
-from indicators.models import Indicator, Period, Target, Value
-from indicators.rules import Polarity, parse_period, round_half_up, status_for
+from indicators.models import Indicator, Period, Value
+from indicators.recompute import attach_targets
+from indicators.rules import Status, parse_period, round_half_up_array, statuses
 
 COMPARED = ["value", "no_value_reason", "numerator", "denominator", "note", "provisional"]
 KEYS = ["authority_id", "indicator_id", "period_id"]
@@ -136,7 +137,10 @@ def write_planned(frame: pd.DataFrame, import_batch, scheduler) -> None:
 
 def describe_changes(changed: pd.DataFrame) -> list[dict]:
     """New and changed rows as a person reads them: where, the old and new figure, and the
-    status the new figure would have (indicators.rules, against the stored target)."""
+    status the new figure would have (judged as the recompute judges it, against the stored
+    target)."""
+    if changed.empty:
+        return []
     names = dict(
         Authority.objects.filter(id__in=changed["authority_id"].unique().tolist()).values_list(
             "id", "name"
@@ -145,42 +149,34 @@ def describe_changes(changed: pd.DataFrame) -> list[dict]:
     indicators = {
         i.id: i for i in Indicator.objects.filter(id__in=changed["indicator_id"].unique().tolist())
     }
-    targets = {
-        (t.indicator_id, t.authority_id, t.fiscal_year): t
-        for t in Target.objects.filter(indicator_id__in=list(indicators))
-    }
-    described = []
-    for row in changed.itertuples():
-        indicator = indicators.get(int(row.indicator_id))
-        year = parse_period(row.period).fiscal_year
-        target = targets.get((int(row.indicator_id), int(row.authority_id), year)) or targets.get(
-            (int(row.indicator_id), None, year)
-        )
-        value = row.value if row.value == row.value else None
-        status = (
-            status_for(
-                round_half_up(value, indicator.decimals) if value is not None else None,
-                target.target if target else None,
-                target.tolerance if target else None,
-                Polarity(indicator.polarity),
-            )
-            if indicator
-            else None
-        )
-        described.append(
-            {
-                "row": int(row.row_number),
-                "authority": names.get(int(row.authority_id), ""),
-                "indicator": indicator.code if indicator else "",
-                "period": row.period,
-                "old": "new"
-                if row.state == "new"
-                else _shown(row.old_value, row.old_no_value_reason),
-                "new": _shown(row.value, row.no_value_reason),
-                "status": status.label if status else "",
-            }
-        )
-    return described
+    return [
+        {
+            "row": int(row.row_number),
+            "authority": names.get(int(row.authority_id), ""),
+            "indicator": indicators[int(row.indicator_id)].code,
+            "period": row.period,
+            "old": "new" if row.state == "new" else _shown(row.old_value, row.old_no_value_reason),
+            "new": _shown(row.value, row.no_value_reason),
+            "status": Status(status).label,
+        }
+        for row, status in zip(changed.itertuples(), _judged(changed, indicators), strict=True)
+    ]
+
+
+def _judged(changed: pd.DataFrame, indicators: dict) -> np.ndarray:
+    """The status each row's figure would have, at its published precision."""
+    frame = pd.DataFrame(
+        {
+            "authority_id": changed["authority_id"].astype("int64").to_numpy(),
+            "indicator_id": changed["indicator_id"].astype("int64").to_numpy(),
+            "fiscal_year": [parse_period(text).fiscal_year for text in changed["period"]],
+        }
+    )
+    polarity = frame["indicator_id"].map(lambda i: indicators[i].polarity).to_numpy()
+    decimals = frame["indicator_id"].map(lambda i: indicators[i].decimals).to_numpy()
+    frame = attach_targets(frame)
+    value = round_half_up_array(changed["value"].to_numpy(dtype="float64"), decimals)
+    return statuses(value, frame["target"], frame["tolerance"], polarity)
 
 
 def _shown(value, reason) -> str:

@@ -1,10 +1,12 @@
-"""Set-based recompute of status, direction of travel and hard to shift.
+"""The set-based recompute of every derived field of a figure: status, direction of travel,
+hard to shift and the control chart's (indicators.models.DERIVED_FIELDS).
 
-One query reads every value of the affected series, one reads their targets; pandas applies
-the rules in indicators.rules to whole columns; the changed rows are written with one UPDATE
-per (status, direction, hard_to_shift) combination and chunk. Whole series are always read,
-so later periods whose direction or hard-to-shift flag depends on a changed value are
-recomputed too."""
+Whole series are read at once, a share of authorities at a time (`load_series`, with their
+targets and rebases), the rules in indicators.rules and indicators.spc are applied to whole
+columns (`derive`), and only the rows whose derived fields moved are written: through a
+temporary table and one UPDATE … FROM on PostgreSQL, one prepared UPDATE on SQLite
+(`write_derived`). Reading whole series means that later periods whose direction, hard-to-
+shift flag or control chart depends on a changed figure are recomputed too."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -24,17 +26,31 @@ from . import spc
 from .frames import read_frame
 from .models import DERIVED_FIELDS, Rebase, Target, Value
 from .rules import (
-    ANNUAL_SNAPSHOT_GAP,
     PeriodKind,
     Polarity,
-    Status,
+    comparable_previous,
+    directions,
+    hard_to_shift,
     round_half_up_array,
+    statuses,
 )
 
 log = logging.getLogger(__name__)
 
-UPDATE_CHUNK = 5000  # well inside SQLite's limit on bound parameters
 
+def _derived_fields() -> list:
+    """The model's fields for DERIVED_FIELDS: every list, cast and column type below is read
+    from them, so a derived field is added in one place (indicators.models)."""
+    return [Value._meta.get_field(name) for name in DERIVED_FIELDS]
+
+
+def _of_type(field_class) -> list[str]:
+    return [f.name for f in _derived_fields() if isinstance(f, field_class)]
+
+
+# What the recompute reads of each figure: its key, period, value, the derived fields as
+# stored (as `old_<field>`, to write only what moves) and its indicator's polarity and
+# decimals.
 _VALUE_COLUMNS = [
     "id",
     "authority_id",
@@ -45,14 +61,7 @@ _VALUE_COLUMNS = [
     "period__fiscal_year",
     "value",
     "reported_status",
-    "status",
-    "direction",
-    "hard_to_shift",
-    "variation",
-    "assurance",
-    "spc_mean",
-    "spc_lower",
-    "spc_upper",
+    *DERIVED_FIELDS,
     "indicator__polarity",
     "indicator__decimals",
 ]
@@ -66,14 +75,7 @@ _NAMES = [
     "fiscal_year",
     "value",
     "reported_status",
-    "old_status",
-    "old_direction",
-    "old_hard_to_shift",
-    "old_variation",
-    "old_assurance",
-    "old_spc_mean",
-    "old_spc_lower",
-    "old_spc_upper",
+    *(f"old_{name}" for name in DERIVED_FIELDS),
     "polarity",
     "decimals",
 ]
@@ -88,16 +90,13 @@ def load_series(
         values = values.filter(authority_id__in=list(authority_ids))
     if indicator_ids is not None:
         values = values.filter(indicator_id__in=list(indicator_ids))
-    frame = read_frame(
-        values,
-        _VALUE_COLUMNS,
-        _NAMES,
-        numeric=["value", "decimals", "old_spc_mean", "old_spc_lower", "old_spc_upper"],
-    )
-    for column in ["old_variation", "old_assurance"]:
-        frame[column] = frame[column].fillna("").astype(str)
+    floats = [f"old_{name}" for name in _of_type(models.FloatField)]
+    frame = read_frame(values, _VALUE_COLUMNS, _NAMES, numeric=["value", "decimals", *floats])
+    for name in _of_type(models.CharField):
+        frame[f"old_{name}"] = frame[f"old_{name}"].fillna("").astype(str)
     frame["reported_status"] = frame["reported_status"].fillna("").astype(str)
-    frame["old_hard_to_shift"] = frame["old_hard_to_shift"].isin([True, "t"])
+    for name in _of_type(models.BooleanField):
+        frame[f"old_{name}"] = frame[f"old_{name}"].isin([True, "t"])
     return frame
 
 
@@ -129,8 +128,9 @@ def attach_targets(frame: pd.DataFrame, targets: pd.DataFrame | None = None) -> 
 
 
 def compute(frame: pd.DataFrame, rebases: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Column-wise equivalent of rules.effective_status, direction_of_travel and
-    is_hard_to_shift (tests/indicators/test_recompute.py holds the two to each other)."""
+    """Every derived field of whole series, by the rules in indicators.rules applied to
+    columns: status, direction of travel against the comparable previous figure, hard to
+    shift against the quarter before, then the control chart's."""
     frame = frame.sort_values(["authority_id", "indicator_id", "kind", "sequence"])
     if "decimals" in frame:  # judged at the indicator's published precision, not hidden digits
         frame = frame.assign(
@@ -140,54 +140,26 @@ def compute(frame: pd.DataFrame, rebases: pd.DataFrame | None = None) -> pd.Data
             )
         )
     value = frame["value"].to_numpy(dtype="float64")
-    target = frame["target"].to_numpy(dtype="float64")
-    tolerance = frame["tolerance"].to_numpy(dtype="float64")
     polarity = frame["polarity"].to_numpy()
-    reported = frame["reported_status"].fillna("").to_numpy()
-    higher = polarity == Polarity.HIGHER_IS_BETTER
-    sign = np.where(higher, 1.0, -1.0)
-    no_value = np.isnan(value)
-    with np.errstate(invalid="ignore"):
-        on_target = sign * value >= sign * target
-        within = ~np.isnan(tolerance) & (sign * value >= sign * tolerance)
-    frame["status"] = np.select(
-        [
-            no_value & (reported != ""),
-            (polarity == Polarity.NONE) | np.isnan(target),
-            no_value,
-            on_target,
-            within,
-        ],
-        [reported, Status.NO_TARGET, Status.NO_VALUE, Status.ON_TARGET, Status.WITHIN_TOLERANCE],
-        default=Status.OUTSIDE_TOLERANCE,
-    ).astype(object)
-
+    kind = frame["kind"].to_numpy()
+    frame["status"] = statuses(
+        value,
+        frame["target"].to_numpy(dtype="float64"),
+        frame["tolerance"].to_numpy(dtype="float64"),
+        polarity,
+        frame["reported_status"].fillna("").to_numpy(),
+    )
     series = frame.groupby(["authority_id", "indicator_id", "kind"], sort=False)
-    previous_value = series["value"].shift(1).to_numpy(dtype="float64")
     previous_sequence = series["sequence"].shift(1).to_numpy(dtype="float64")
+    comparable = comparable_previous(kind, frame["sequence"].to_numpy(), previous_sequence)
+    previous_value = series["value"].shift(1).to_numpy(dtype="float64")
+    frame["direction"] = directions(value, np.where(comparable, previous_value, np.nan), polarity)
+    quarter_before = (kind == PeriodKind.QUARTER) & (
+        frame["sequence"].to_numpy() - previous_sequence == 1
+    )
     previous_status = series["status"].shift(1).to_numpy()
-    gap = frame["sequence"].to_numpy() - previous_sequence
-    consecutive = gap == 1
-    # rules.is_comparable_previous: the period before, or a month's annual snapshot.
-    annual_snapshot = (frame["kind"].to_numpy() == PeriodKind.MONTH) & (gap == ANNUAL_SNAPSHOT_GAP)
-    change = value - previous_value
-    comparable = (consecutive | annual_snapshot) & ~np.isnan(change)
-    frame["direction"] = np.select(
-        [
-            ~comparable,
-            change == 0,
-            (polarity == Polarity.NONE) & (change > 0),
-            polarity == Polarity.NONE,
-            (change > 0) == higher,
-        ],
-        ["", "unchanged", "up", "down", "better"],
-        default="worse",
-    ).astype(object)
-    frame["hard_to_shift"] = (
-        (frame["kind"].to_numpy() == "quarter")
-        & consecutive
-        & (frame["status"].to_numpy() == Status.OUTSIDE_TOLERANCE)
-        & (previous_status == Status.OUTSIDE_TOLERANCE)
+    frame["hard_to_shift"] = hard_to_shift(
+        frame["status"].to_numpy(), np.where(quarter_before, previous_status, "")
     )
     return spc_columns(frame, rebases)
 
@@ -451,9 +423,10 @@ DERIVED = DERIVED_FIELDS  # every field the recompute owns, in one list
 def changed_rows(frame: pd.DataFrame) -> pd.Series:
     """Where a derived field differs from the stored one (the `old_` columns)."""
     changed = pd.Series(False, index=frame.index)
+    floats = _of_type(models.FloatField)
     for column in DERIVED:
         new, old = frame[column], frame[f"old_{column}"]
-        if column.startswith("spc_"):
+        if column in floats:
             differs = ~((new == old) | (new.isna() & old.isna()))
         else:
             differs = new != old
@@ -462,13 +435,20 @@ def changed_rows(frame: pd.DataFrame) -> pd.Series:
 
 
 def _rows(changed: pd.DataFrame) -> pd.DataFrame:
-    out = changed[["id", *DERIVED]].copy()
+    out = plain_types(changed[["id", *DERIVED]].copy())
     out["id"] = out["id"].astype("int64")
-    for column in ["spc_mean", "spc_lower", "spc_upper"]:
+    for column in _of_type(models.FloatField):
         out[column] = out[column].astype(object).where(out[column].notna(), None)
-    out["hard_to_shift"] = [bool(flag) for flag in out["hard_to_shift"]]
-    for column in ["status", "direction", "variation", "assurance"]:
-        out[column] = [str(text) for text in out[column]]
+    return out
+
+
+def plain_types(out: pd.DataFrame) -> pd.DataFrame:
+    """The derived fields as the database is given them: flags as bool, text as str (not the
+    rules' enums). Floats stay NaN for none."""
+    for column in _of_type(models.BooleanField):
+        out[column] = out[column].astype(bool)
+    for column in _of_type(models.CharField):
+        out[column] = out[column].astype(str)
     return out
 
 
@@ -488,16 +468,15 @@ def _copy_update(changed: pd.DataFrame, now) -> None:
     """PostgreSQL: COPY the new derived fields into a temporary table and UPDATE from it."""
     buffer = io.StringIO()
     out = _rows(changed)
-    out["hard_to_shift"] = out["hard_to_shift"].map({True: "t", False: "f"})
+    for column in _of_type(models.BooleanField):
+        out[column] = out[column].map({True: "t", False: "f"})
     out.to_csv(buffer, index=False, header=False, na_rep="\\N")
     buffer.seek(0)
     table = Value._meta.db_table
     with connection.cursor() as cursor:
+        columns = ", ".join(f"{f.column} {f.db_type(connection)}" for f in _derived_fields())
         cursor.execute(
-            "CREATE TEMPORARY TABLE new_statuses (id bigint PRIMARY KEY, status varchar(20), "
-            "direction varchar(10), hard_to_shift boolean, variation varchar(30), "
-            "assurance varchar(20), spc_mean double precision, spc_lower double precision, "
-            "spc_upper double precision) ON COMMIT DROP"
+            f"CREATE TEMPORARY TABLE new_statuses (id bigint PRIMARY KEY, {columns}) ON COMMIT DROP"
         )
         # NULL is spelt \N so that an empty direction stays an empty string.
         with cursor.copy("COPY new_statuses FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:

@@ -121,6 +121,45 @@ def validate_target(
         )
 
 
+# Each rule below is written once, over columns (NumPy arrays: NaN for no figure, "" for no
+# status), so the recompute judges a national return at once; the one-figure functions call
+# the same code on a column of one.
+
+
+def _column(number: float | None) -> np.ndarray:
+    return np.array([np.nan if number is None else number], dtype="float64")
+
+
+def statuses(
+    value: np.ndarray,
+    target: np.ndarray,
+    tolerance: np.ndarray,
+    polarity: np.ndarray,
+    reported: np.ndarray | None = None,
+) -> np.ndarray:
+    """Judge a column of figures (see status_for for the rule in words). A status `reported`
+    without its figure stands only while there is no figure."""
+    value, target, tolerance = (np.asarray(c, dtype="float64") for c in (value, target, tolerance))
+    polarity = np.asarray(polarity, dtype=object)
+    reported = np.full(len(value), "", dtype=object) if reported is None else np.asarray(reported)
+    sign = np.where(polarity == Polarity.HIGHER_IS_BETTER, 1.0, -1.0)
+    no_value = np.isnan(value)
+    with np.errstate(invalid="ignore"):
+        on_target = sign * value >= sign * target
+        within = ~np.isnan(tolerance) & (sign * value >= sign * tolerance)
+    return np.select(
+        [
+            no_value & (reported != ""),
+            (polarity == Polarity.NONE) | np.isnan(target),
+            no_value,
+            on_target,
+            within,
+        ],
+        [reported, Status.NO_TARGET, Status.NO_VALUE, Status.ON_TARGET, Status.WITHIN_TOLERANCE],
+        default=Status.OUTSIDE_TOLERANCE,
+    ).astype(object)
+
+
 def status_for(
     value: float | None,
     target: float | None,
@@ -131,16 +170,7 @@ def status_for(
     on target and one equal to the tolerance is within tolerance. No tolerance means anything
     worse than target is outside tolerance. A measure with no target is "no target set" whether
     or not it has a value; "no value" is only said where there is something to judge against."""
-    if polarity == Polarity.NONE or target is None:
-        return Status.NO_TARGET
-    if value is None:
-        return Status.NO_VALUE
-    sign = 1 if polarity == Polarity.HIGHER_IS_BETTER else -1
-    if sign * value >= sign * target:
-        return Status.ON_TARGET
-    if tolerance is not None and sign * value >= sign * tolerance:
-        return Status.WITHIN_TOLERANCE
-    return Status.OUTSIDE_TOLERANCE
+    return effective_status(value, target, tolerance, polarity)
 
 
 def effective_status(
@@ -152,49 +182,74 @@ def effective_status(
 ) -> Status:
     """The status to store: a status published without its figure stands only while there is
     no figure; otherwise the rule decides."""
-    if value is None and reported_status:
-        return Status(reported_status)
-    return status_for(value, target, tolerance, polarity)
+    reported = np.array([reported_status or ""], dtype=object)
+    judged = statuses(_column(value), _column(target), _column(tolerance), [polarity], reported)
+    return Status(judged[0])
+
+
+def directions(current: np.ndarray, previous: np.ndarray, polarity: np.ndarray) -> np.ndarray:
+    """Direction of travel for a column of figures against the figure each is compared with
+    (NaN where there is none: see comparable_previous): better, worse or unchanged through
+    the polarity, up or down for a volumetric measure; "" where either figure is missing."""
+    change = np.asarray(current, dtype="float64") - np.asarray(previous, dtype="float64")
+    polarity = np.asarray(polarity, dtype=object)
+    higher = polarity == Polarity.HIGHER_IS_BETTER
+    volumetric = polarity == Polarity.NONE
+    return np.select(
+        [
+            np.isnan(change),
+            change == 0,
+            volumetric & (change > 0),
+            volumetric,
+            (change > 0) == higher,
+        ],
+        ["", Direction.UNCHANGED, Direction.UP, Direction.DOWN, Direction.BETTER],
+        default=Direction.WORSE,
+    ).astype(object)
 
 
 def direction_of_travel(
     current: float | None, previous: float | None, polarity: Polarity
 ) -> Direction | None:
     """Compare with the previous period of the same kind; None when either value is missing."""
-    if current is None or previous is None:
-        return None
-    if current == previous:
-        return Direction.UNCHANGED
-    went_up = current > previous
-    if polarity == Polarity.NONE:
-        return Direction.UP if went_up else Direction.DOWN
-    if polarity == Polarity.HIGHER_IS_BETTER:
-        return Direction.BETTER if went_up else Direction.WORSE
-    return Direction.WORSE if went_up else Direction.BETTER
+    found = directions(_column(current), _column(previous), [polarity])[0]
+    return Direction(found) if found else None
 
 
 ANNUAL_SNAPSHOT_GAP = 12
 
 
+def comparable_previous(kind: np.ndarray, sequence: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    """Whether each figure's previous one in its series (at sequence `previous`, NaN for
+    none) is the one to compare with: the period just before, of the same kind; for months,
+    also the same month a year before, when nothing lies between — an annual snapshot such
+    as DfE's workforce census at 30 September is compared with the previous census, never
+    with an August that was never collected."""
+    gap = np.asarray(sequence, dtype="float64") - np.asarray(previous, dtype="float64")
+    months = np.asarray(kind, dtype=object) == PeriodKind.MONTH
+    return (gap == 1) | (months & (gap == ANNUAL_SNAPSHOT_GAP))
+
+
 def is_comparable_previous(kind: PeriodKind | str, sequence: int, previous: int | None) -> bool:
-    """Whether the series' previous figure (at `previous`) is the one to compare with: the
-    period just before, of the same kind; for months, also the same month a year before, when
-    nothing lies between — an annual snapshot such as DfE's workforce census at 30 September
-    is compared with the previous census, never with an August that was never collected."""
-    if previous is None:
-        return False
-    if sequence - previous == 1:
-        return True
-    return PeriodKind(kind) == PeriodKind.MONTH and sequence - previous == ANNUAL_SNAPSHOT_GAP
+    """comparable_previous for one figure."""
+    return bool(comparable_previous([kind], _column(sequence), _column(previous))[0])
+
+
+def hard_to_shift(status: np.ndarray, previous_status: np.ndarray) -> np.ndarray:
+    """Hard to shift, for a column of quarters' statuses beside the status of the quarter just
+    before each ("" where there is none): outside tolerance in both, "outside tolerance for
+    two or more consecutive quarters"."""
+    status, previous_status = np.asarray(status, dtype=object), np.asarray(previous_status)
+    return (status == Status.OUTSIDE_TOLERANCE) & (previous_status == Status.OUTSIDE_TOLERANCE)
 
 
 def is_hard_to_shift(quarter_statuses: Sequence[Status | None]) -> bool:
     """True when the last two consecutive quarters (oldest first; None for a quarter with no
-    record) are both outside tolerance: "outside tolerance for two or more consecutive
-    quarters"."""
+    record) are both outside tolerance."""
     if len(quarter_statuses) < 2:
         return False
-    return all(s == Status.OUTSIDE_TOLERANCE for s in quarter_statuses[-2:])
+    *_, previous, status = (s or "" for s in quarter_statuses)
+    return bool(hard_to_shift([status], [previous])[0])
 
 
 MIN_NATIONAL_AUTHORITIES = 20

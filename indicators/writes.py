@@ -423,11 +423,8 @@ def _when(moment):
 
 
 def _stored_frame(written: pd.DataFrame) -> pd.DataFrame:
-    out = written[STORED_COLUMNS].copy()
+    out = recompute.plain_types(written[STORED_COLUMNS].copy())
     out["updated_at"] = _when(written["updated_at"].iloc[0])
-    out["hard_to_shift"] = out["hard_to_shift"].astype(bool)
-    for column in ["status", "direction", "variation", "assurance"]:
-        out[column] = out[column].astype(str)
     out["import_batch_id"] = out["import_batch_id"].astype("Int64")
     return out
 

@@ -170,3 +170,26 @@ def test_an_import_links_to_the_quarters_it_wrote_newest_first(officer, client):
         ("doncaster", "2016-17 Q3"),
         ("doncaster", "2013-14 Q1"),
     ]
+
+
+def test_the_preview_judges_each_figure_as_the_recompute_will(officer, client):
+    """At its published precision, against the authority's own target where it has one (A2:
+    92, tolerance 90) and the default elsewhere, one row of each status the file can reach."""
+    from html import unescape
+
+    from indicators.models import Value
+
+    data = (
+        "authority,indicator,period,value\n"
+        "E08000017,A2,2016-17 Q3,89.5\n"  # 90 at A2's whole-number precision: the tolerance
+        "E08000017,A2,2016-17 Q4,89.4\n"
+        "E08000017,A2,2017-18 Q1,92\n"
+    )
+    response = upload(client, data.encode())
+    text = " ".join(
+        re.sub(r"<[^>]+>", " ", unescape(client.get(response.url).content.decode())).split()
+    )
+    assert "A2 2016-17 Q3 new 89.5 Within tolerance" in text
+    assert "A2 2016-17 Q4 new 89.4 Outside tolerance" in text
+    assert "A2 2017-18 Q1 new 92 No target set" in text  # no 2017-18 target, own or default
+    assert not Value.objects.filter(period__code="2016-17 Q3").exists()
