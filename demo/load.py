@@ -14,12 +14,19 @@ from django.db import transaction
 
 from authorities.loading import load_authorities, load_neighbours, load_ofsted
 from authorities.models import Authority, OfficerAssignment
-from core.access import OFFICERS, PANEL_CHAIRS, PANEL_MEMBERS, PERFORMANCE_ADMINS
+from core.access import COUNCIL, OFFICERS, PANEL_CHAIRS, PANEL_MEMBERS, PERFORMANCE_ADMINS, PROVIDER
 from imports import service
-from imports.challenges import apply_actions, apply_challenges, check_actions, check_challenges
+from imports.challenges import (
+    CHALLENGE_REQUIRED,
+    apply_actions,
+    apply_challenges,
+    check_actions,
+    check_challenges,
+)
 from imports.files import read_table
 from indicators import writes
-from scrutiny.models import Action, ChallengeRecord
+from scrutiny import writes as scrutiny_writes
+from scrutiny.models import ChallengeRecord
 
 DEMO_DIR = Path(__file__).resolve().parent / "data"
 NATIONAL_DIR = DEMO_DIR / "national"
@@ -98,32 +105,24 @@ def load_demo(national: bool = False) -> dict[str, int]:
             )
     counts["users"] = len(DEMO_USERS)
     if not ChallengeRecord.objects.filter(authority=doncaster).exists():
-        council = User.objects.get(username="officer")
-        for name, check, apply in [
-            ("challenge.csv", check_challenges, apply_challenges),
-            ("actions.csv", check_actions, apply_actions),
-        ]:
-            checked = check(read_table((DEMO_DIR / name).read_bytes(), name))
-            assert checked.ok, checked.problems
-            apply(checked, council)
-        # The demo's responses are the trust's words: attribute them to the trust's officer.
-        ChallengeRecord.objects.filter(authority=doncaster).exclude(provider_response="").update(
-            provider_by=User.objects.get(username="trust")
-        )
-        _date_the_commentary(doncaster)
+        _write_commentary(doncaster)
     return counts
+
+
+def _write_commentary(doncaster: Authority) -> None:
+    """The challenge file as each side wrote it (the council's comment by the council's
+    officer, the trust's responses by the trust's), then the actions, dated for the meeting."""
+    table = read_table((DEMO_DIR / "challenge.csv").read_bytes(), "challenge.csv")
+    for username, side in [("officer", COUNCIL), ("trust", PROVIDER)]:
+        checked = check_challenges(table[[*CHALLENGE_REQUIRED, *scrutiny_writes.SIDE_TEXT[side]]])
+        assert checked.ok, checked.problems
+        apply_challenges(checked, User.objects.get(username=username))
+    checked = check_actions(read_table((DEMO_DIR / "actions.csv").read_bytes(), "actions.csv"))
+    assert checked.ok, checked.problems
+    apply_actions(checked, User.objects.get(username="officer"))
+    scrutiny_writes.date_commentary(doncaster, WRITTEN)
 
 
 # The demo's commentary was written for the panel of 6 December 2016: it is dated then, never
 # on the day someone runs `make run`.
 WRITTEN = datetime(2016, 11, 21, 10, 0, tzinfo=ZoneInfo("Europe/London"))
-
-
-def _date_the_commentary(authority: Authority) -> None:
-    records = ChallengeRecord.objects.filter(authority=authority)
-    records.exclude(council_by=None).update(council_at=WRITTEN)
-    records.exclude(provider_by=None).update(provider_at=WRITTEN)
-    actions = Action.objects.filter(challenge__authority=authority)
-    actions.update(created_at=WRITTEN)
-    ChallengeRecord.history.filter(authority=authority).update(history_date=WRITTEN)
-    Action.history.filter(challenge__authority=authority).update(history_date=WRITTEN)

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.access import COUNCIL, PROVIDER
 from indicators.models import Period
 from indicators.rules import PeriodKind, PeriodParseError, parse_period
+from scrutiny import writes
 from scrutiny.models import Action, ChallengeRecord
 
 from . import lookups
@@ -51,9 +51,8 @@ def _common(table: pd.DataFrame, required: list[str], optional: list[str], allow
     return frame, problems
 
 
-COUNCIL_COLUMNS = ["classification", "council_comment", "questions"]
-PROVIDER_COLUMNS = ["provider_response"]
-SIDE_COLUMNS = {COUNCIL: COUNCIL_COLUMNS, PROVIDER: PROVIDER_COLUMNS}
+SIDE_COLUMNS = writes.SIDE_TEXT
+IMPORTED = "Imported from CSV"
 SIDE_NAMES = {COUNCIL: "the council's", PROVIDER: "the provider's"}
 
 
@@ -190,10 +189,7 @@ def plan_challenges(checked: CheckedChallenges, user=None) -> ChallengePlan:
         moved = {c for c, v in text.items() if getattr(record, c) != v}
         for name, value in text.items():
             setattr(record, name, value)
-        if moved & set(COUNCIL_COLUMNS):
-            record.council_by, record.council_at = user, now
-        if moved & set(PROVIDER_COLUMNS):
-            record.provider_by, record.provider_at = user, now
+        writes.stamp(record, [s for s, cs in SIDE_COLUMNS.items() if moved & set(cs)], user, now)
         target.append(record)
     return plan
 
@@ -202,17 +198,7 @@ def apply_challenges(checked: CheckedChallenges, user) -> dict[str, int]:
     """Create or update each record's own side's text, in bulk, with a history row for each;
     the who and when are the importer's, for the side whose text changed."""
     plan = plan_challenges(checked, user)
-    reason = "Imported from CSV"
-    bulk_create_with_history(
-        plan.new, ChallengeRecord, default_user=user, default_change_reason=reason
-    )
-    bulk_update_with_history(
-        plan.changed,
-        ChallengeRecord,
-        [*CHALLENGE_TEXT, "council_by", "provider_by", "council_at", "provider_at"],
-        default_user=user,
-        default_change_reason=reason,
-    )
+    writes.save_records(plan.new, plan.changed, user, IMPORTED)
     return plan.counts
 
 
@@ -242,7 +228,7 @@ def plan_actions(checked: Checked) -> tuple[list, dict[str, int]]:
 
 def apply_actions(checked: Checked, user) -> dict[str, int]:
     rows, counts = plan_actions(checked)
-    records = _records(checked.frame, create=True)
+    records = _records(checked.frame, create=True, user=user)
     new, changed = [], []
     for row, state, old in rows:
         if state == "new":
@@ -261,19 +247,11 @@ def apply_actions(checked: Checked, user) -> dict[str, int]:
         elif state == "changed":
             old.owner, old.due_date, old.status = row.owner, row.due, row.status
             changed.append(old)
-    reason = "Imported from CSV"
-    bulk_create_with_history(new, Action, default_user=user, default_change_reason=reason)
-    bulk_update_with_history(
-        changed,
-        Action,
-        ["owner", "due_date", "status"],
-        default_user=user,
-        default_change_reason=reason,
-    )
+    writes.save_actions(new, changed, user, IMPORTED)
     return counts
 
 
-def _records(frame: pd.DataFrame, create: bool) -> dict[tuple, object]:
+def _records(frame: pd.DataFrame, create: bool, user=None) -> dict[tuple, object]:
     """Existing challenge records for the file's keys (made first if `create`), by key."""
     periods = _periods(frame)
     keys = {
@@ -283,13 +261,7 @@ def _records(frame: pd.DataFrame, create: bool) -> dict[tuple, object]:
         )
     }
     if create:
-        ChallengeRecord.objects.bulk_create(
-            [
-                ChallengeRecord(authority_id=a, indicator_id=i, period=periods[p])
-                for a, i, p in keys
-            ],
-            ignore_conflicts=True,
-        )
+        writes.ensure_records([(a, i, periods[p]) for a, i, p in keys], user, IMPORTED)
     found = ChallengeRecord.objects.filter(
         authority_id__in={k[0] for k in keys},
         indicator_id__in={k[1] for k in keys},

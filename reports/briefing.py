@@ -18,11 +18,13 @@ from django.utils import timezone
 from authorities.models import Authority
 from indicators.models import Period, Target, Value
 from indicators.rules import Direction
-from scrutiny.challenge import mark_revisions, open_actions, publish, recent_publication
+from scrutiny import writes
+from scrutiny.challenge import mark_revisions, open_actions
 from scrutiny.models import Action, ChallengeRecord, Publication
 from scrutiny.panel import for_quarter
 
 from .measure import build_stories
+from .presented import snapshot
 from .quarter import Quarter, build_quarter
 
 log = logging.getLogger(__name__)
@@ -131,12 +133,20 @@ def render_pdf(
 def present(authority: Authority, period: Period, user, presented_on) -> Publication:
     """Present a quarter to the panel: its snapshot and its PDF paper are frozen from one
     assembly of the figures, so the paper and the page "as presented" always agree."""
-    again = recent_publication(authority, period, presented_on, user)
+    again = writes.recent_publication(authority, period, presented_on, user)
     if again is not None:  # the form sent twice: one presentation
         return again
     briefing = assemble(authority, period, as_presented=True)
     paper = render_briefings(authority, [briefing], presented_on=presented_on)
-    return publish(briefing.quarter, user, presented_on, paper=paper)
+    publication = Publication(
+        authority=authority,
+        period=period,
+        published_by=user,
+        presented_on=presented_on,
+        snapshot=snapshot(briefing.quarter),
+    )
+    name = f"{authority.slug}-{period.slug}-presented-{presented_on}.pdf"
+    return writes.save_publication(publication, paper, name)
 
 
 def render_briefings(

@@ -19,7 +19,8 @@ from django.urls import reverse
 from core.access import may_recommend
 from indicators.models import Value
 
-from .models import Action, DigestSetting, Recommendation, ReturnDeadline
+from . import writes
+from .models import Action, Recommendation, ReturnDeadline
 
 RETURN_WARNING = timedelta(days=7)  # a return is mentioned from a week before it is due
 
@@ -105,10 +106,7 @@ def send_digests(today: date, base_url: str = "") -> int:
         .exclude(email="")
         .prefetch_related("assignments", "groups")
     )
-    settings_of = {d.user_id: d for d in DigestSetting.objects.filter(user__in=people)}
-    missing = [DigestSetting(user=u) for u in people if u.pk not in settings_of]
-    for setting in DigestSetting.objects.bulk_create(missing):
-        settings_of[setting.user_id] = setting
+    settings_of = writes.digest_settings(people)
     waiting = Waiting.read(today)
     for user in people:
         setting = settings_of[user.pk]
@@ -118,12 +116,7 @@ def send_digests(today: date, base_url: str = "") -> int:
         if digest.empty:
             continue
         with transaction.atomic():
-            claimed = (
-                DigestSetting.objects.filter(pk=setting.pk, wanted=True)
-                .exclude(last_sent_on=today)
-                .update(last_sent_on=today)
-            )
-            if not claimed:  # another run sent it a moment ago
+            if not writes.claim_digest(setting, today):  # another run sent it a moment ago
                 continue
             send_mail(
                 f"Outturn: what is waiting for you, {today:%-d %B %Y}",

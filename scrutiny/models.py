@@ -177,6 +177,12 @@ class Recommendation(models.Model):
     def __str__(self) -> str:
         return self.text[:60]
 
+    def may_become(self, status: str) -> bool:
+        """The workflow's steps: the side addressed answers an open item (and may answer
+        again until the chair decides); the chair accepts an answered item, or closes any
+        item not closed. Closed is the end."""
+        return status in _NEXT_STEPS[self.status]
+
     def overdue(self, today: date) -> bool:
         return self.status == self.Status.OPEN and bool(self.due_date and self.due_date < today)
 
@@ -184,6 +190,18 @@ class Recommendation(models.Model):
     def is_overdue(self) -> bool:
         """overdue() today, for templates: one rule, not a copy of it in each page."""
         return self.overdue(timezone.localdate())
+
+
+_NEXT_STEPS = {
+    Recommendation.Status.OPEN: {Recommendation.Status.ANSWERED, Recommendation.Status.CLOSED},
+    Recommendation.Status.ANSWERED: {
+        Recommendation.Status.ANSWERED,
+        Recommendation.Status.ACCEPTED,
+        Recommendation.Status.CLOSED,
+    },
+    Recommendation.Status.ACCEPTED: {Recommendation.Status.CLOSED},
+    Recommendation.Status.CLOSED: set(),
+}
 
 
 class ReturnDeadline(models.Model):

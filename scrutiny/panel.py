@@ -7,7 +7,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,8 +19,8 @@ from indicators.lookups import period_or_404
 from indicators.models import Indicator, Period
 from indicators.rules import PeriodKind, natural_key, parse_period
 
-from .challenge import sent_moments_ago
-from .models import DigestSetting, Recommendation
+from . import writes
+from .models import Recommendation
 
 
 class RecommendationForm(forms.ModelForm):
@@ -128,7 +127,11 @@ def new(request, authority_slug: str, period_slug: str):
         initial["indicator"] = Indicator.objects.filter(code=request.GET["indicator"]).first()
     form = RecommendationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        item, created = record(authority, period, request.user, form)
+        item = form.save(commit=False)
+        item.authority, item.period = authority, period
+        item, created = writes.record_recommendation(
+            item, request.user, agenda=form.cleaned_data.get("agenda_quarter")
+        )
         messages.success(
             request,
             f"Saved: the panel's {item.get_kind_display().lower()} for "
@@ -144,23 +147,6 @@ def new(request, authority_slug: str, period_slug: str):
     )
 
 
-def record(authority: Authority, period: Period, user, form) -> tuple[Recommendation, bool]:
-    """Write the panel's item, unless the same person sent the same words moments ago."""
-    with transaction.atomic():
-        same = sent_moments_ago(
-            Recommendation, user, authority=authority, period=period, text=form.cleaned_data["text"]
-        )
-        if same:
-            return same, False
-        item = form.save(commit=False)
-        item.authority, item.period, item.created_by = authority, period, user
-        agenda = form.cleaned_data.get("agenda_quarter")
-        if agenda:
-            item.agenda_period = Period.ensure([agenda])[agenda.code]
-        item.save()
-        return item, True
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def detail(request, pk: int):
@@ -169,10 +155,7 @@ def detail(request, pk: int):
         pk=pk,
     )
     side = officer_side(request.user, item.authority)
-    may_answer = side == item.addressed_to and item.status in (
-        Recommendation.Status.OPEN,
-        Recommendation.Status.ANSWERED,
-    )
+    may_answer = side == item.addressed_to and item.may_become(Recommendation.Status.ANSWERED)
     form = AnswerForm(request.POST or None, initial={"answer": item.answer})
     if request.method == "POST":
         if not may_answer:
@@ -180,12 +163,14 @@ def detail(request, pk: int):
                 f"Only {item.get_addressed_to_display().lower()}'s officers answer this."
             )
         if form.is_valid():
-            item.answer = form.cleaned_data["answer"]
-            item.answered_by, item.answered_at = request.user, timezone.now()
-            item.status = Recommendation.Status.ANSWERED
-            item._change_reason = "Answered"
-            item.save()
-            messages.success(request, "Saved: the answer. The panel can now accept it or close it.")
+            try:
+                writes.answer(item, request.user, form.cleaned_data["answer"])
+            except writes.NotAllowed as refused:
+                messages.info(request, str(refused))
+            else:
+                messages.success(
+                    request, "Saved: the answer. The panel can now accept it or close it."
+                )
             return redirect("scrutiny:recommendation", pk=item.pk)
     history = item.history.select_related("history_user").order_by("-history_date")
     return render(
@@ -195,7 +180,9 @@ def detail(request, pk: int):
             "item": item,
             "form": form,
             "may_answer": may_answer,
-            "may_close": may_close(request.user) and item.status != Recommendation.Status.CLOSED,
+            "may_accept": may_close(request.user)
+            and item.may_become(Recommendation.Status.ACCEPTED),
+            "may_close": may_close(request.user) and item.may_become(Recommendation.Status.CLOSED),
             "history": history,
             "today": timezone.localdate(),
         },
@@ -212,10 +199,12 @@ def decide(request, pk: int):
     if status not in (Recommendation.Status.ACCEPTED, Recommendation.Status.CLOSED):
         messages.warning(request, "Choose Accept or Close.")
         return redirect("scrutiny:recommendation", pk=item.pk)
-    item.status = status
-    item._change_reason = "Accepted" if status == Recommendation.Status.ACCEPTED else "Closed"
-    item.save()
-    messages.success(request, f"Saved: {item.get_status_display().lower()}.")
+    try:
+        item = writes.decide(item, status)
+    except writes.NotAllowed as refused:
+        messages.info(request, str(refused))
+    else:
+        messages.success(request, f"Saved: {item.get_status_display().lower()}.")
     return redirect("scrutiny:recommendation", pk=item.pk)
 
 
@@ -257,10 +246,9 @@ def for_quarter(authority: Authority, period: Period) -> dict:
 @require_http_methods(["GET", "POST"])
 def digest_setting(request):
     """A person switches their daily digest on or off."""
-    setting, _ = DigestSetting.objects.get_or_create(user=request.user)
+    setting = writes.digest_setting(request.user)
     if request.method == "POST":
-        setting.wanted = request.POST.get("wanted") == "1"
-        setting.save(update_fields=["wanted"])
+        setting = writes.set_digest(request.user, request.POST.get("wanted") == "1")
         messages.success(
             request,
             "Saved: you will get the daily digest."

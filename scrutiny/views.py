@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from authorities.models import Authority
@@ -19,8 +18,7 @@ from indicators.lookups import period_or_404
 from indicators.models import Indicator
 from indicators.rules import PeriodKind, natural_key
 
-from . import challenge
-from .challenge import NotCarried, carry_over
+from . import writes
 from .forms import ActionForm, CouncilChallengeForm, ProviderResponseForm
 from .models import Action, ChallengeRecord
 
@@ -46,10 +44,7 @@ def _writer_or_403(request, authority: Authority) -> str:
 def _record(authority: Authority, period_slug: str, code: str) -> ChallengeRecord:
     period = period_or_404(period_slug, PeriodKind.QUARTER)
     indicator = get_object_or_404(Indicator, code=code)
-    record, _ = ChallengeRecord.objects.get_or_create(
-        authority=authority, indicator=indicator, period=period
-    )
-    return record
+    return writes.record_for(authority, indicator, period)
 
 
 def _measure_url(record: ChallengeRecord, anchor: str = "") -> str:
@@ -79,12 +74,7 @@ def edit(request, authority_slug: str, period_slug: str, code: str):
     record = _record(authority, period_slug, code)
     form = _side_form(side, record, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        record = form.save(commit=False)
-        if side == COUNCIL:
-            record.council_by, record.council_at = request.user, timezone.now()
-        else:
-            record.provider_by, record.provider_at = request.user, timezone.now()
-        record.save()
+        record = writes.save_side(form.save(commit=False), side, request.user)
         what = "council's comment" if side == COUNCIL else "provider's response"
         messages.success(
             request, f"Saved: the {what} on {record.indicator.code}, {record.period.label}."
@@ -101,7 +91,7 @@ def add_action(request, authority_slug: str, period_slug: str, code: str):
     record = _record(authority, period_slug, code)
     form = ActionForm(request.POST)
     if form.is_valid():
-        _, added = challenge.add_action(record, request.user, form.save(commit=False))
+        _, added = writes.add_action(record, request.user, form.save(commit=False))
         if added:
             messages.success(request, "Action added.")
         else:
@@ -119,15 +109,19 @@ def edit_action(request, pk: int):
     if request.method == "POST":
         if "carry_over" in request.POST:
             try:
-                copy = carry_over(action, request.user)
-            except NotCarried as refused:
+                copy = writes.carry_over(action, request.user)
+            except writes.NotAllowed as refused:
                 messages.info(request, str(refused))
             else:
                 messages.success(request, f"Carried over to {copy.challenge.period.label}.")
             return redirect(_measure_url(action.challenge, anchor="challenge"))
         if form.is_valid():
-            form.save()
-            messages.success(request, "Saved: the action.")
+            try:
+                writes.save_action(form.save(commit=False))
+            except writes.NotAllowed as refused:
+                messages.info(request, str(refused))
+            else:
+                messages.success(request, "Saved: the action.")
             return redirect(_measure_url(action.challenge))
     return render(request, "scrutiny/action_edit.html", {"action": action, "form": form})
 
