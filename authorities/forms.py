@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.models import User
 
 from .models import Authority, OfficerAssignment
-from .people import ROLES
+from .people import ROLES, NotAllowed, check_manages
 
 
 class AddPersonForm(forms.Form):
@@ -32,6 +32,18 @@ class AddPersonForm(forms.Form):
         widget=forms.RadioSelect,
         label="Side (officers)",
     )
+
+    def __init__(self, *args, actor: User, **kwargs):
+        self.actor = actor
+        super().__init__(*args, **kwargs)
+
+    def clean_role(self):
+        role = self.cleaned_data["role"]
+        try:
+            check_manages(self.actor, role=role)
+        except NotAllowed as refused:
+            raise forms.ValidationError(str(refused)) from refused
+        return role
 
     def clean_email(self):
         email = self.cleaned_data["email"].lower()

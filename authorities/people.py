@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from core.access import OFFICERS, PANEL_MEMBERS, PERFORMANCE_ADMINS
+from core.access import OFFICERS, PANEL_MEMBERS, PERFORMANCE_ADMINS, is_performance_admin
 
 from .models import OfficerAssignment
 
@@ -68,7 +68,29 @@ def send_set_password(user: User, request) -> None:
     )
 
 
-def set_active(user: User, active: bool) -> None:
+class NotAllowed(Exception):
+    """Why someone cannot be added or changed by this person: said to them."""
+
+
+def check_manages(actor: User, person: User | None = None, role: str = "") -> None:
+    """Raise NotAllowed unless `actor` may manage `person` (or add someone in `role`): a
+    performance admin manages panel members and officers; only a superuser manages admins
+    and superusers, so an admin can neither lock out the superuser nor make a new admin."""
+    powerful = role == "admin" or (person is not None and is_performance_admin(person))
+    if powerful and not actor.is_superuser and person != actor:
+        raise NotAllowed("Only a superuser adds or changes performance admins and superusers.")
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
     """Deactivating keeps the person, their assignments and everything they wrote: they can
-    no longer sign in."""
-    User.objects.filter(pk=user.pk).update(is_active=active)
+    no longer sign in. Refused (NotAllowed) where check_manages refuses, and for the last
+    active superuser: Outturn always keeps one who can sign in."""
+    if user == actor:
+        raise NotAllowed("You cannot deactivate yourself.")
+    check_manages(actor, user)
+    with transaction.atomic():
+        if not active and user.is_superuser:
+            others = User.objects.select_for_update().filter(is_superuser=True, is_active=True)
+            if not others.exclude(pk=user.pk).exists():
+                raise NotAllowed("This is the last superuser who can sign in: it stays active.")
+        User.objects.filter(pk=user.pk).update(is_active=active)

@@ -35,7 +35,7 @@ def index(request):
 @require_http_methods(["GET", "POST"])
 def add(request):
     _admin_or_403(request)
-    form = AddPersonForm(request.POST or None)
+    form = AddPersonForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         person = people.add_person(form.cleaned_data, request)
         messages.success(
@@ -52,11 +52,12 @@ def add(request):
 def activate(request, pk: int):
     _admin_or_403(request)
     person = get_object_or_404(User, pk=pk)
-    if person == request.user:
-        messages.warning(request, "You cannot deactivate yourself.")
-        return redirect("people:index")
     active = request.POST.get("active") == "1"
-    people.set_active(person, active)
+    try:
+        people.set_active(request.user, person, active)
+    except people.NotAllowed as refused:
+        messages.warning(request, str(refused))
+        return redirect("people:index")
     state = "can sign in again" if active else "can no longer sign in; their history is kept"
     messages.success(request, f"Saved: {person.get_full_name() or person.username} {state}.")
     return redirect("people:index")
@@ -67,6 +68,11 @@ def activate(request, pk: int):
 def resend(request, pk: int):
     _admin_or_403(request)
     person = get_object_or_404(User, pk=pk, is_active=True)
+    try:
+        people.check_manages(request.user, person)
+    except people.NotAllowed as refused:
+        messages.warning(request, str(refused))
+        return redirect("people:index")
     people.send_set_password(person, request)
     messages.success(request, f"Saved: a new link to set a password is emailed to {person.email}.")
     return redirect("people:index")

@@ -128,3 +128,60 @@ def signed_in(client, username: str, password: str) -> bool:
     """Through the sign-in page (django-axes needs the request)."""
     response = client.post("/login/", {"username": username, "password": password})
     return response.status_code == 302
+
+
+@pytest.fixture
+def second_admin(demo):
+    """A performance admin who is not a superuser, as an admin would add one."""
+    from django.contrib.auth.models import Group
+
+    from core.access import PERFORMANCE_ADMINS
+
+    user = User.objects.create_user("pa", "pa@outturn.example", "pa-password-2016", is_staff=True)
+    user.groups.set([Group.objects.get(name=PERFORMANCE_ADMINS)])
+    return user
+
+
+def test_a_performance_admin_cannot_deactivate_the_superuser_or_another_admin(second_admin, client):
+    """Issue 30, finding 5: a performance admin deactivated the superuser."""
+    client.force_login(second_admin)
+    superuser = User.objects.get(username="admin")
+    said = client.post(f"/people/{superuser.pk}/active/", {"active": "0"}, follow=True)
+    assert "Only a superuser adds or changes performance admins" in said.content.decode()
+    superuser.refresh_from_db()
+    assert superuser.is_active
+    # Panel members and officers are still theirs to manage.
+    panel = User.objects.get(username="panel")
+    client.post(f"/people/{panel.pk}/active/", {"active": "0"})
+    panel.refresh_from_db()
+    assert not panel.is_active
+
+
+def test_only_a_superuser_adds_an_admin(second_admin, client):
+    client.force_login(second_admin)
+    data = {"first_name": "A", "last_name": "B", "email": "new@outturn.example", "role": "admin"}
+    page = client.post("/people/add/", data).content.decode()
+    assert "Only a superuser adds or changes performance admins" in page
+    assert not User.objects.filter(username="new@outturn.example").exists()
+    client.force_login(User.objects.get(username="admin"))
+    assert client.post("/people/add/", data).status_code == 302
+    assert User.objects.get(username="new@outturn.example").is_staff
+
+
+def test_the_last_superuser_who_can_sign_in_stays_active(demo, client):
+    other = User.objects.create_superuser("root2", "root2@outturn.example", "root2-password")
+    client.force_login(other)
+    admin = User.objects.get(username="admin")
+    said = client.post(f"/people/{admin.pk}/active/", {"active": "0"}, follow=True)
+    assert "can no longer sign in" in said.content.decode()  # another superuser remains
+    client.force_login(admin)  # (inactive: a superuser re-activates them in the admin)
+    admin.is_active = True
+    admin.save()
+    other.is_active = False
+    other.save()
+    said = client.post(f"/people/{admin.pk}/active/", {"active": "0"}, follow=True)
+    assert "You cannot deactivate yourself" in said.content.decode()
+    from authorities.people import NotAllowed, set_active
+
+    with pytest.raises(NotAllowed, match="last superuser"):
+        set_active(other, admin, False)
