@@ -231,6 +231,9 @@ RECOMPUTE_STUCK_AFTER = env.int("RECOMPUTE_STUCK_AFTER", default=5 * 60)
 # A confirmed import not saved this long after it was handed to the worker is handed over
 # again (and /healthz says so after twice as long): longer than a task may run (660 s).
 IMPORT_STUCK_AFTER = env.int("IMPORT_STUCK_AFTER", default=15 * 60)
+# /healthz runs the database, disk, broker and worker checks (core/health.py) and these, each
+# app's own (dotted paths, so settings import no application code).
+HEALTH_CHECKS = ["imports.health.Stalled"]
 # Fault injection for the reliability tests only: seconds a recompute waits before it starts.
 FAULT_RECOMPUTE_DELAY = env.float("FAULT_RECOMPUTE_DELAY", default=0)
 

@@ -11,7 +11,7 @@ def test_healthz_answers_without_login(client, settings):
     assert response.status_code == 200
     checks = response.json()
     assert checks["Database(alias='default')"] == "OK"
-    assert checks["Recomputes()"] == "OK"
+    assert checks["Stalled()"] == "OK"
     assert any(name.startswith("Disk(") for name in checks)
     assert not any(name.startswith(("Redis", "Ping")) for name in checks)
 

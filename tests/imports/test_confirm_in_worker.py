@@ -183,7 +183,7 @@ def test_the_health_check_fails_when_no_confirmed_import_is_being_saved(
 ):
     from health_check.exceptions import ServiceUnavailable
 
-    from core.health import Recomputes
+    from imports.health import Stalled
 
     settings.IMPORT_STUCK_AFTER = 900
     batch = staged(officer)
@@ -191,9 +191,9 @@ def test_the_health_check_fails_when_no_confirmed_import_is_being_saved(
     ImportBatch.objects.filter(pk=batch.pk).update(
         apply_sent_at=timezone.now() - timedelta(seconds=1000)
     )
-    Recomputes().run()  # one period: the sweep's to fix
+    Stalled().run()  # one period: the sweep's to fix
     ImportBatch.objects.filter(pk=batch.pk).update(
         apply_sent_at=timezone.now() - timedelta(seconds=1900)
     )
     with pytest.raises(ServiceUnavailable, match="1 confirmed import not saved after 30 minutes"):
-        Recomputes().run()
+        Stalled().run()
