@@ -16,7 +16,7 @@ from datetime import timedelta
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from authorities.models import Authority
@@ -226,6 +226,16 @@ def _why(error: Exception) -> str:
             "minutes a save may take. Try again when the system is quieter, or split the "
             "file into smaller ones."
         )
+    if isinstance(error, FileProblem):  # the file's own problems, said where they are
+        return str(error)
+    if isinstance(error, OperationalError | InterfaceError):
+        # The database went away mid-save (restarted, a connection killed, the network):
+        # the transaction never committed. Its own words ("terminating connection due to
+        # administrator command") are for the log, not the officer.
+        return (
+            "the connection to the database was lost while the file was being saved, so "
+            "none of it was stored. Upload the file again in a few minutes to save it."
+        )
     if isinstance(error, IntegrityError):
         # Something the file names was removed (or renumbered) behind Outturn's back while
         # it was saved: the database refused the figures rather than store them referring
@@ -242,7 +252,11 @@ def _why(error: Exception) -> str:
             "something the file names changed in the database while the file was being "
             f"saved (the database said: {first_line or type(error).__name__}). {AGAIN}"
         )
-    return str(error)
+    return (
+        f"something went wrong while the file was being saved ({type(error).__name__}; the "
+        "details are in the log for the administrator). Try again, and if it happens again, "
+        "tell your administrator."
+    )
 
 
 # Any constant: the key of PostgreSQL's transaction-level advisory lock for applying imports.

@@ -235,3 +235,57 @@ def timezone_minutes_ago(minutes: int):
     from django.utils import timezone
 
     return timezone.now() - timedelta(minutes=minutes)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_killed_mid_confirm_says_nothing_was_saved_in_words(demo, monkeypatch):
+    """Issue 30, finding 12: the officer read PostgreSQL's own "terminating connection due
+    to administrator command". On PostgreSQL the import's own connection is killed for real,
+    part-way through its write."""
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI"):
+            pytest.fail("CI runs this on PostgreSQL")
+        pytest.skip("killing a backend mid-write needs PostgreSQL")
+    real_write = service._write
+
+    def killed(batch, checked):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        return real_write(batch, checked)
+
+    monkeypatch.setattr(service, "_write", killed)
+    data = b"authority,indicator,period,value\nE08000017,A2,2016-17 Q3,95\n"
+    batch = service.apply(service.stage("returns", data, "q3.csv").batch)
+    assert batch.state == "failed"
+    assert batch.message.startswith("Nothing was saved: the connection to the database was lost")
+    assert "terminating" not in batch.message
+    assert not Value.objects.filter(period__code="2016-17 Q3").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("raised", "said", "unsaid"),
+    [
+        ("OperationalError", "the connection to the database was lost", "administrator"),
+        ("InterfaceError", "the connection to the database was lost", "connection already"),
+        ("KeyError", "something went wrong while the file was being saved (KeyError", "secret"),
+    ],
+)
+def test_a_failed_save_never_shows_the_machines_words(demo, monkeypatch, raised, said, unsaid):
+    import django.db
+
+    error = getattr(django.db, raised, None) or KeyError
+    words = {
+        "OperationalError": "terminating connection due to administrator command",
+        "InterfaceError": "connection already closed",
+        "KeyError": "secret_internal_name",
+    }[raised]
+
+    def failing(batch, checked):
+        raise error(words)
+
+    monkeypatch.setattr(service, "_write", failing)
+    data = b"authority,indicator,period,value\nE08000017,A2,2016-17 Q3,95\n"
+    batch = service.apply(service.stage("returns", data, "q3.csv").batch)
+    assert said in batch.message
+    assert unsaid not in batch.message
