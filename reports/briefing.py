@@ -130,12 +130,13 @@ def render_pdf(
     return render_briefings(authority, briefings, timings)
 
 
-def present(authority: Authority, period: Period, user, presented_on) -> Publication:
+def present(authority: Authority, period: Period, user, presented_on) -> tuple[Publication, bool]:
     """Present a quarter to the panel: its snapshot and its PDF paper are frozen from one
-    assembly of the figures, so the paper and the page "as presented" always agree."""
-    again = writes.recent_publication(authority, period, presented_on, user)
-    if again is not None:  # the form sent twice: one presentation
-        return again
+    assembly of the figures, so the paper and the page "as presented" always agree. False,
+    with the publication, where it was presented for that meeting already."""
+    again = writes.presented(authority, period, presented_on)
+    if again is not None:  # the form sent twice, or a second tab: one presentation
+        return again, False
     briefing = assemble(authority, period, as_presented=True)
     paper = render_briefings(authority, [briefing], presented_on=presented_on)
     publication = Publication(

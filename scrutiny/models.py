@@ -117,6 +117,12 @@ class Publication(models.Model):
 
     class Meta:
         ordering = ["-published_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "period", "presented_on"],
+                name="one_presentation_per_meeting",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.authority} {self.period} presented {self.presented_on}"

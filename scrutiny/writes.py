@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -212,27 +212,32 @@ def carry_over(action: Action, user) -> Action:
 # Publications ----------------------------------------------------------------------------------
 
 
-def recent_publication(authority, period, presented_on: date, user) -> Publication | None:
-    """The same quarter presented for the same meeting by the same person moments ago."""
-    return sent_moments_ago(
-        Publication,
-        user,
-        by="published_by",
-        at="published_at",
-        authority=authority,
-        period=period,
-        presented_on=presented_on,
-    )
+def presented(authority, period, presented_on: date) -> Publication | None:
+    """The quarter as presented for that meeting, if it was."""
+    return Publication.objects.filter(
+        authority=authority, period=period, presented_on=presented_on
+    ).first()
 
 
-def save_publication(publication: Publication, paper: bytes | None, name: str) -> Publication:
+def save_publication(
+    publication: Publication, paper: bytes | None, name: str
+) -> tuple[Publication, bool]:
     """A quarter as presented (its snapshot built by the pages: reports.presented) and the
-    paper built from the same figures."""
-    with transaction.atomic():
-        publication.save()
-        if paper is not None:
-            publication.paper.save(name, ContentFile(paper))
-    return publication
+    paper built from the same figures; False, with the stored one, where the quarter was
+    presented for that meeting already: a quarter is presented once for a meeting, held by
+    the database (one_presentation_per_meeting), so two people, two tabs or a double click
+    at the same instant write one."""
+    try:
+        with transaction.atomic():
+            publication.save()
+            if paper is not None:
+                publication.paper.save(name, ContentFile(paper))
+    except IntegrityError:
+        stored = presented(publication.authority, publication.period, publication.presented_on)
+        if stored is None:
+            raise
+        return stored, False
+    return publication, True
 
 
 # The panel's recommendations ------------------------------------------------------------------

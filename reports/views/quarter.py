@@ -126,12 +126,22 @@ def publish_quarter(request, authority_slug: str, period_slug: str):
     form = PublishForm(request.POST)
     if not form.is_valid():
         return redirect("reports:quarter", authority_slug, period_slug)
-    publication = present(authority, period, request.user, form.cleaned_data["presented_on"])
-    messages.success(
-        request,
-        f"Saved: {period.label} as presented to the panel on "
-        f"{publication.presented_on:%-d %B %Y}, figures and paper frozen.",
+    publication, created = present(
+        authority, period, request.user, form.cleaned_data["presented_on"]
     )
+    meeting = f"{publication.presented_on:%-d %B %Y}"
+    if created:
+        messages.success(
+            request,
+            f"Saved: {period.label} as presented to the panel on {meeting}, figures and "
+            "paper frozen.",
+        )
+    else:
+        messages.info(
+            request,
+            f"{period.label} was presented to the panel on {meeting} already: this is what "
+            "the panel was shown.",
+        )
     return redirect(
         reverse("reports:quarter", args=[authority.slug, period.slug])
         + f"?presented={publication.pk}"

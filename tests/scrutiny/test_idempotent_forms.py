@@ -79,3 +79,64 @@ def test_every_write_form_says_it_saved(council, monkeypatch):
         "/a/doncaster/q/2016-17-q2/publish/", {"presented_on": "2016-12-06"}, follow=True
     ).content.decode()
     assert "Saved: Quarter 2 2016/17 as presented to the panel on 6 December 2016" in said
+
+
+def test_a_second_presentation_for_the_same_meeting_says_it_was_presented(council, monkeypatch):
+    monkeypatch.setattr("reports.briefing.render_briefings", lambda *args, **kw: b"%PDF-1.7")
+    council.post("/a/doncaster/q/2016-17-q2/publish/", {"presented_on": "2016-12-06"})
+    trust_side = User.objects.get(username="admin")  # another person, the same meeting
+    council.force_login(trust_side)
+    said = council.post(
+        "/a/doncaster/q/2016-17-q2/publish/", {"presented_on": "2016-12-06"}, follow=True
+    ).content.decode()
+    assert "was presented to the panel on 6 December 2016 already" in said
+    assert Publication.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_four_presentations_at_once_write_one(demo, monkeypatch):
+    """Issue 30, finding 11: four concurrent posts wrote two publications, each with its
+    paper. Four threads, each with its own connection, race past the check while their
+    papers are built; the database's constraint keeps one."""
+    import os
+    import threading
+    import time
+
+    from django.db import connection, connections
+
+    from reports.briefing import present
+
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI"):
+            pytest.fail("CI runs this on PostgreSQL")
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises them)")
+    from authorities.models import Authority
+    from indicators.models import Period
+
+    def slow_paper(*args, **kwargs):
+        time.sleep(0.5)  # every thread is past the check before any saves
+        return b"%PDF-1.7"
+
+    monkeypatch.setattr("reports.briefing.render_briefings", slow_paper)
+    authority = Authority.objects.get(slug="doncaster")
+    period = Period.objects.get(code="2016-17 Q2")
+    officer = User.objects.get(username="officer")
+    results, errors = [], []
+
+    def post():
+        try:
+            results.append(present(authority, period, officer, "2016-12-06"))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert Publication.objects.count() == 1
+    assert sorted(created for _, created in results) == [False, False, False, True]
+    assert len({publication.pk for publication, _ in results}) == 1
