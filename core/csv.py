@@ -4,10 +4,17 @@ cell as a formula (undone again when such a file is imported back)."""
 from __future__ import annotations
 
 import csv
+import re
 
+import pandas as pd
 from django.http import HttpResponse
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Text a spreadsheet would run as a formula, or that already begins with the apostrophe that
+# guards one (so "'=x" written by a person comes back as "'=x", not "=x"): guarded by one more
+# apostrophe, which Outturn's readers take off again (imports.files).
+NEEDS_GUARD = "^'*[" + re.escape("".join(FORMULA_STARTS)) + "]"
+_NEEDS_GUARD = re.compile(NEEDS_GUARD)
 
 
 def spreadsheet_safe(cell) -> str:
@@ -22,7 +29,13 @@ def spreadsheet_safe(cell) -> str:
         # Every digit the figure has, never six significant figures ("1.23457e+06").
         return format(cell, ".15g")
     text = str(cell)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if _NEEDS_GUARD.match(text) else text
+
+
+def spreadsheet_safe_column(texts: pd.Series) -> pd.Series:
+    """spreadsheet_safe for a column of text (NaN as empty), the same rule set-based."""
+    texts = texts.fillna("").astype(str)
+    return texts.where(~texts.str.match(NEEDS_GUARD), "'" + texts)
 
 
 def csv_response(filename: str, header: list[str] | None = None, rows=()) -> HttpResponse:

@@ -15,7 +15,7 @@ from scrutiny import writes
 from scrutiny.models import Action, ChallengeRecord
 
 from . import lookups
-from .problems import Checked, FileProblem, Problem, problems_where
+from .problems import Checked, FileProblem, Problem, Problems, problems_where
 
 CHALLENGE_REQUIRED = ["authority", "indicator", "period"]
 CHALLENGE_TEXT = ["council_comment", "questions", "provider_response", "classification"]
@@ -31,7 +31,7 @@ def _common(table: pd.DataFrame, required: list[str], optional: list[str], allow
     for column in optional:
         if column not in frame:
             frame[column] = ""
-    problems: list[Problem] = []
+    problems = Problems()
     problems += lookups.check_authorities(frame, allowed_authorities)
     frame["indicator_id"] = frame["indicator"].str.casefold().map(lookups.indicators()["id"])
     problems += problems_where(
@@ -96,7 +96,7 @@ def check_challenges(
     )
     if sides is not None and not problems:
         problems += _other_side_problems(frame, written, sides)
-    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    problems.sort()
     return CheckedChallenges(frame, problems, written=written, sides=sides)
 
 
@@ -104,7 +104,7 @@ def _other_side_problems(frame: pd.DataFrame, written: list[str], sides: dict[in
     """A cell of the other side's column that differs from what is stored is refused, with
     the side named; cells equal to what is stored are left as they are."""
     records = _records(frame, create=False)
-    problems = []
+    problems = Problems()
     for row in frame.itertuples(index=False):
         side = sides.get(int(row.authority_id))
         record = records.get((int(row.authority_id), int(row.indicator_id), row.period_code))
@@ -147,7 +147,7 @@ def check_actions(table: pd.DataFrame, allowed_authorities=None) -> Checked:
         "is not a date written as YYYY-MM-DD",
     )
     frame["due"] = [d.date() if not pd.isna(d) else None for d in dates]
-    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    problems.sort()
     return Checked(frame, problems)
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 from indicators.models import Indicator
 from indicators.rules import Polarity
 
-from .problems import Checked, FileProblem, Problem, problems_where
+from .problems import Checked, FileProblem, Problems, problems_where
 
 REQUIRED = ["code", "name", "category", "unit", "polarity"]
 UNITS = set(Indicator.Unit.values)
@@ -29,7 +29,7 @@ def check_definitions(table: pd.DataFrame) -> Checked:
     frame.loc[frame["decimals"] == "", "decimals"] = "0"
     frame["unit"] = frame["unit"].str.casefold()
     frame["polarity"] = frame["polarity"].str.casefold()
-    problems: list[Problem] = []
+    problems = Problems()
     for column in ["code", "name", "category"]:
         problems += problems_where(frame[column] == "", frame, column, "is empty")
     problems += problems_where(
@@ -50,7 +50,7 @@ def check_definitions(table: pd.DataFrame) -> Checked:
     )
     repeated = frame["code"].str.casefold().duplicated(keep="first") & (frame["code"] != "")
     problems += problems_where(repeated, frame, "code", "appears twice in the file")
-    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    problems.sort()
     return Checked(frame, problems)
 
 

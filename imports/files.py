@@ -16,14 +16,14 @@ import openpyxl
 import pandas as pd
 from django.conf import settings
 
-from core.csv import FORMULA_STARTS
+from core.csv import NEEDS_GUARD
 
-from .problems import FileProblem, Problem
+from .problems import FileProblem, Problem, size_text
 
 XLSX_MAGIC = b"PK\x03\x04"
 ROW_NUMBER = "row_number"
 MAX_CELL_CHARS = 10_000  # a long note is a few hundred; Excel itself stops at 32,767
-FORMULA_GUARD = "'" + "[" + re.escape("".join(FORMULA_STARTS)) + "]"
+FORMULA_GUARD = "'" + NEEDS_GUARD.removeprefix("^")  # a guard's apostrophe before the guarded
 
 
 def read_table(data: bytes, filename: str = "upload.csv") -> pd.DataFrame:
@@ -32,8 +32,8 @@ def read_table(data: bytes, filename: str = "upload.csv") -> pd.DataFrame:
     limit = settings.IMPORT_MAX_BYTES
     if len(data) > limit:
         raise FileProblem(
-            f"The file is {len(data) / 1e6:.1f} MB; the largest Outturn accepts is "
-            f"{limit / 1e6:.0f} MB. Split it into smaller files."
+            f"The file is {size_text(len(data))}; the largest Outturn accepts is "
+            f"{size_text(limit)}. Split it into smaller files."
         )
     if not data or data.isspace():  # no stripped copy of a large file
         raise FileProblem("The file is empty.")
@@ -301,8 +301,8 @@ def _check_archive(data: bytes) -> None:
     limit = settings.IMPORT_MAX_XLSX_INFLATED_BYTES
     if inflated > limit:
         raise FileProblem(
-            f"The workbook unpacks to {inflated / 1e6:,.0f} MB; the most Outturn reads is "
-            f"{limit / 1e6:,.0f} MB. Save it as CSV, or split it into smaller files."
+            f"The workbook unpacks to {size_text(inflated)}; the most Outturn reads is "
+            f"{size_text(limit)}. Save it as CSV, or split it into smaller files."
         )
 
 

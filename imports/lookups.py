@@ -9,6 +9,8 @@ from authorities.models import Authority
 from indicators.models import Indicator
 from indicators.rules import PeriodParseError, parse_period
 
+from .problems import Problems, problems_where
+
 SUPPRESSION_SYMBOLS = {"c", "k", "low", "x", "z", "u"}
 
 
@@ -86,15 +88,13 @@ def suppression(texts: pd.Series) -> pd.Series:
 
 def check_authorities(
     frame: pd.DataFrame, allowed: set[int] | None, blank_means_all: bool = False
-) -> list:
+) -> Problems:
     """Set frame["authority_id"] from the authority column and return its problems: unknown,
     empty, or not one the importer works for. Where a blank means every authority (a
     default target), it is a performance admin's (`allowed` None) and nobody else's."""
-    from .problems import problems_where
-
     frame["authority_id"] = ids_by_distinct(frame["authority"], authority_ids())
     blank = frame["authority"] == ""
-    problems = []
+    problems = Problems()
     if not blank_means_all:
         problems += problems_where(blank, frame, "authority", "is empty")
     elif allowed is not None:

@@ -1,8 +1,19 @@
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+
+
+def size_text(size: int) -> str:
+    """A file's size as a person's computer shows it (a megabyte of 1,024 KB), so the limit of
+    50 MB reads as 50 MB, never as "52 MB"."""
+    if size < 1 << 20:
+        return f"{size / 1024:,.0f} KB"
+    megabytes = size / (1 << 20)
+    return f"{megabytes:,.0f} MB" if megabytes >= 10 else f"{megabytes:,.1f} MB"
 
 
 @dataclass(frozen=True)
@@ -28,12 +39,140 @@ class Problem:
         return {"row": self.row, "column": self.column, "text": self.text, "message": self.message}
 
 
+PROBLEM_FIELDS = ["row", "column", "text", "message"]
+
+
+class Problems:
+    """Every problem found in a file, held as columns (a few bytes a problem: the row, the
+    text of the cell, and the column and message as categories), never as an object each,
+    so a file of four million bad cells costs tens of megabytes, not gigabytes. Reads like a
+    list of Problem (len, slices, iteration) for the few a page shows; `frame()` is the whole,
+    in file order, for the problem file."""
+
+    def __init__(self, problems: Iterable[Problem] = ()):
+        self._parts: list[pd.DataFrame] = []
+        self._loose: list[Problem] = list(problems)
+        self._sorted: pd.DataFrame | None = None
+
+    @classmethod
+    def of_rows(cls, rows: pd.Series, column, texts, message) -> Problems:
+        """One problem per row number in `rows`: `column` and `message` a text for all or one
+        per row, `texts` the cells' texts (or None)."""
+        found = cls()
+        if len(rows):
+            found._parts.append(
+                pd.DataFrame(
+                    {
+                        "row": rows.to_numpy(dtype="int64"),
+                        "column": _categories(column, len(rows)),
+                        "text": None if texts is None else pd.array(texts, dtype="str"),
+                        "message": _categories(message, len(rows)),
+                    }
+                )
+            )
+        return found
+
+    def append(self, problem: Problem) -> None:
+        self._loose.append(problem)
+        self._sorted = None
+
+    def __iadd__(self, other: Iterable[Problem] | Problems) -> Problems:
+        if isinstance(other, Problems):
+            self._parts += other._parts
+            self._loose += other._loose
+        else:
+            self._loose += list(other)
+        self._sorted = None
+        return self
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self._parts) + len(self._loose)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def frame(self) -> pd.DataFrame:
+        """Every problem, by row then column (a problem of the whole file first)."""
+        if self._sorted is None:
+            parts = [part for part in self._parts if len(part)]
+            if self._loose:
+                loose = pd.DataFrame([p.as_dict() for p in self._loose], columns=PROBLEM_FIELDS)
+                parts.append(loose.astype({"column": "category", "message": "category"}))
+            self._sorted = _in_file_order(parts)
+            self._parts, self._loose = [self._sorted], []
+        return self._sorted
+
+    def __getitem__(self, index: int | slice) -> Problem | list[Problem]:
+        if isinstance(index, int):  # iloc[[i]] raises IndexError past the end, as a list does
+            return next(_as_problems(self.frame().iloc[[index]]))
+        return list(_as_problems(self.frame().iloc[index]))
+
+    def __iter__(self) -> Iterator[Problem]:
+        frame = self.frame()
+        for start in range(0, len(frame), 10_000):
+            yield from _as_problems(frame.iloc[start : start + 10_000])
+
+    def __repr__(self) -> str:
+        return f"Problems({len(self)}: {self[:3]})"
+
+    def sort(self) -> None:
+        """In file order: by row, then column (frame() always is)."""
+        self.frame()
+
+
+def _categories(values, length: int) -> pd.Categorical:
+    """One text for every row (codes alone: no list of a million references), or one a row."""
+    if isinstance(values, str):
+        return pd.Categorical.from_codes(np.zeros(length, dtype=np.int8), categories=[values])
+    return pd.Categorical(values)
+
+
+def _in_file_order(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The parts as one frame, by row then column. The column and message stay categories
+    (a concat of categories that differ would make a string object of every cell)."""
+    if not parts:
+        return pd.DataFrame(
+            {
+                name: pd.Series(dtype="category" if name in ("column", "message") else object)
+                for name in PROBLEM_FIELDS
+            }
+        )
+    union = pd.api.types.union_categoricals
+    column = union(
+        [part["column"].astype("category").array for part in parts], sort_categories=True
+    )
+    frame = pd.DataFrame(
+        {
+            "row": np.concatenate([part["row"].to_numpy(dtype="float64") for part in parts]),
+            "column": column,
+            "text": pd.concat([part["text"].astype("str") for part in parts], ignore_index=True),
+            "message": union([part["message"].astype("category").array for part in parts]),
+        }
+    )
+    order = np.lexsort((column.codes, np.nan_to_num(frame["row"].to_numpy(), nan=0.0)))
+    if (np.diff(order) == 1).all():
+        return frame
+    return frame.take(order).reset_index(drop=True)
+
+
+def _as_problems(frame: pd.DataFrame) -> Iterator[Problem]:
+    for row, column, text, message in zip(
+        frame["row"], frame["column"], frame["text"], frame["message"], strict=True
+    ):
+        yield Problem(
+            str(message),
+            row=None if pd.isna(row) else int(row),
+            column=None if pd.isna(column) else str(column),
+            text=None if text is None or pd.isna(text) else str(text),
+        )
+
+
 @dataclass
 class Checked:
     """A checked file: the rows to store in `frame`, usable only when `problems` is empty."""
 
     frame: pd.DataFrame
-    problems: list[Problem] = field(default_factory=list)
+    problems: Problems | list[Problem] = field(default_factory=Problems)
 
     @property
     def ok(self) -> bool:
@@ -43,26 +182,22 @@ class Checked:
 class FileProblem(Exception):
     """The file as a whole cannot be read (empty, not a CSV, too large, missing columns)."""
 
-    def __init__(self, problems: list[Problem] | str):
+    def __init__(self, problems: Problems | list[Problem] | str):
         self.problems = [Problem(problems)] if isinstance(problems, str) else problems
-        super().__init__("; ".join(str(p) for p in self.problems))
+        shown = "; ".join(str(p) for p in self.problems[:5])
+        more = len(self.problems) - 5
+        super().__init__(shown + (f"; and {more:,} more" if more > 0 else ""))
 
 
 def problems_where(
-    mask: pd.Series, frame: pd.DataFrame, column: str, message: str, text_column: str | None = None
-) -> list[Problem]:
-    """A Problem for every row where mask is true, quoting that row's text."""
+    mask, frame: pd.DataFrame, column: str, message: str, text_column: str | None = None
+) -> Problems:
+    """A problem for every row where mask (a boolean Series or array) is true, quoting that
+    row's text (set-based: no object a problem)."""
     if not mask.any():
-        return []
-    rows = frame.loc[mask]
-    texts = rows[text_column or column]
-    columns = rows["_column"] if column == "value" and "_column" in rows else None
-    return [
-        Problem(
-            message,
-            row=int(row),
-            column=columns.iloc[i] if columns is not None else column,
-            text=str(text),
-        )
-        for i, (row, text) in enumerate(zip(rows["row_number"], texts, strict=True))
-    ]
+        return Problems()
+    wide = column == "value" and "_column" in frame
+    needed = ["row_number", text_column or column, *(["_column"] if wide else [])]
+    rows = frame.loc[mask, list(dict.fromkeys(needed))]  # only what a problem says
+    columns = rows["_column"].to_numpy() if wide else column
+    return Problems.of_rows(rows["row_number"], columns, rows[text_column or column], message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from indicators.rules import (
 )
 
 from . import lookups
-from .problems import Checked, FileProblem, Problem, problems_where
+from .problems import Checked, FileProblem, Problem, Problems, problems_where
 
 REQUIRED = ["authority", "indicator", "period", "value"]
 OPTIONAL = ["numerator", "denominator", "note", "provisional"]
@@ -41,7 +42,7 @@ def check_returns(
 ) -> CheckedReturns:
     layout, frame, ignored = _to_long(table)
     indicators = lookups.indicators()
-    problems: list[Problem] = []
+    problems = Problems()
 
     problems += lookups.check_authorities(frame, allowed_authorities)
 
@@ -58,15 +59,14 @@ def check_returns(
 
     frame["period"], period_errors = lookups.parse_periods(frame["period"])
     if layout == "long":
-        bad = frame["period"].isna()
-        for row, text in zip(
-            frame.loc[bad, "row_number"], frame.loc[bad, "_period_text"], strict=True
-        ):
-            problems.append(
-                Problem(
-                    _period_reason(period_errors[text]), row=int(row), column="period", text=text
-                )
-            )
+        # One problem a row, one message a distinct unreadable text (read once each).
+        bad = frame["period"].isna().to_numpy()
+        codes, texts = pd.factorize(frame["_period_text"].to_numpy()[bad])
+        reasons = pd.Series([_period_reason(period_errors[text]) for text in texts])
+        for reason, same in reasons.groupby(reasons).groups.items():
+            rows = np.zeros(len(frame), dtype=bool)
+            rows[np.flatnonzero(bad)[np.isin(codes, same.to_numpy())]] = True
+            problems += problems_where(rows, frame, "period", reason, text_column="_period_text")
 
     raw = frame["value"]
     frame["value"] = lookups.numbers(raw)
@@ -146,28 +146,31 @@ def check_returns(
         first = clashes.groupby(keys)[
             ["row_number", *(["_column"] if "_column" in clashes else [])]
         ].transform("first")
-        for index in clashes.index[later]:
-            row, first_row = clashes.at[index, "row_number"], first.at[index, "row_number"]
-            if row != first_row:
-                problems.append(
-                    Problem(
-                        f"repeats the authority, indicator and period of row {first_row}",
-                        row=int(row),
+        later_rows = clashes[later]
+        first_row = first.loc[later_rows.index, "row_number"]
+        across = later_rows["row_number"] != first_row  # a later row repeats an earlier one
+        problems += Problems.of_rows(
+            later_rows.loc[across, "row_number"],
+            "",
+            None,
+            [f"repeats the authority, indicator and period of row {r}" for r in first_row[across]],
+        )
+        within = later_rows[~across]  # a wide file's second column for the same period
+        if len(within):
+            problems += Problems.of_rows(
+                within["row_number"],
+                within["_column"].to_numpy(),
+                within["_value_text"],
+                [
+                    f"gives a second figure for {parse_period(period).label} (column "
+                    f"{column} gives one already)"
+                    for period, column in zip(
+                        within["period"], first.loc[within.index, "_column"], strict=True
                     )
-                )
-            else:  # two wide columns for one period
-                period = parse_period(clashes.at[index, "period"])
-                problems.append(
-                    Problem(
-                        f"gives a second figure for {period.label} (column "
-                        f"{first.at[index, '_column']} gives one already)",
-                        row=int(row),
-                        column=clashes.at[index, "_column"],
-                        text=clashes.at[index, "_value_text"],
-                    )
-                )
+                ],
+            )
 
-    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    problems.sort()
     columns = [
         *keys,
         "value",

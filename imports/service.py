@@ -4,15 +4,15 @@ worker) -> apply (one transaction) -> recompute."""
 
 from __future__ import annotations
 
-import csv
-import gzip
 import hashlib
-import io
 import logging
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -26,7 +26,7 @@ from indicators.models import Indicator, Period
 
 from .importers import KINDS, importer_for
 from .models import ImportBatch
-from .problems import FileProblem, Problem
+from .problems import FileProblem, Problem, Problems
 
 log = logging.getLogger(__name__)
 
@@ -116,23 +116,42 @@ def stage(kind: str, data: bytes, filename: str, user=None, options: dict | None
 PROBLEM_COLUMNS = ["row", "column", "text", "problem"]
 
 
-def problems_csv_gz(problems: list[Problem]) -> bytes:
-    """Every problem as CSV (formula-guarded like every export), gzipped: a million problems
-    are a few megabytes."""
-    from core.csv import spreadsheet_safe
+def problems_csv_gz(problems: Problems | list[Problem]) -> bytes:
+    """Every problem as CSV, in file order (formula-guarded like every export), gzipped:
+    written by Arrow's CSV writer from the problems' columns, so four million problems take
+    a few seconds and a few megabytes."""
+    frame = (problems if isinstance(problems, Problems) else Problems(problems)).frame()
+    sink = pa.BufferOutputStream()
+    with pa.CompressedOutputStream(sink, "gzip") as compressed:
+        writer = None
+        for start in range(0, max(len(frame), 1), 200_000):  # a chunk's texts at a time
+            part = frame.iloc[start : start + 200_000]
+            table = pa.table(
+                [
+                    pa.array(part["row"].to_numpy(), mask=part["row"].isna().to_numpy()).cast(
+                        pa.int64()
+                    ),
+                    *(_guarded(part[name]) for name in ["column", "text", "message"]),
+                ],
+                names=PROBLEM_COLUMNS,
+            )
+            writer = writer or pa_csv.CSVWriter(
+                compressed, table.schema, write_options=pa_csv.WriteOptions(quoting_style="needed")
+            )
+            writer.write_table(table)
+        writer.close()
+    return sink.getvalue().to_pybytes()
 
-    buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as compressed:
-        text = io.TextIOWrapper(compressed, encoding="utf-8", newline="")
-        writer = csv.writer(text)
-        writer.writerow(PROBLEM_COLUMNS)
-        writer.writerows(
-            [spreadsheet_safe(cell) for cell in (p.row, p.column, p.text, p.message)]
-            for p in problems
-        )
-        text.flush()
-        text.detach()
-    return buffer.getvalue()
+
+def _guarded(texts: pd.Series) -> pa.Array:
+    """A column of the problem file, formula-guarded: a category's few texts once each."""
+    from core.csv import spreadsheet_safe_column
+
+    if isinstance(texts.dtype, pd.CategoricalDtype):
+        names = spreadsheet_safe_column(pd.Series(texts.cat.categories, dtype=object))
+        texts = texts.cat.rename_categories(names.tolist())
+        return pa.array(texts).cast(pa.string())
+    return pa.array(spreadsheet_safe_column(texts), pa.string())
 
 
 def preview(kind: str, checked) -> tuple[dict[str, int], list[dict]]:

@@ -19,7 +19,7 @@ from indicators.rules import (
 )
 
 from . import lookups
-from .problems import Checked, FileProblem, Problem, problems_where
+from .problems import Checked, FileProblem, Problem, Problems, problems_where
 
 REQUIRED = ["indicator", "year", "target", "tolerance"]
 
@@ -35,7 +35,7 @@ def check_targets(table: pd.DataFrame, allowed_authorities: set[int] | None = No
     frame = table.copy()
     if "authority" not in frame:
         frame["authority"] = ""
-    problems: list[Problem] = []
+    problems = Problems()
     indicators = lookups.indicators()
     key = frame["indicator"].str.casefold()
     frame["indicator_id"] = key.map(indicators["id"])
@@ -92,7 +92,7 @@ def check_targets(table: pd.DataFrame, allowed_authorities: set[int] | None = No
     problems += problems_where(
         repeated, frame, "indicator", "has a second target for the same authority and year"
     )
-    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    problems.sort()
     return Checked(frame, problems)
 
 

@@ -22,6 +22,7 @@ from . import service
 from .forms import UploadForm
 from .importers import IMPORTERS, KINDS
 from .models import ImportBatch
+from .problems import size_text
 from .tasks import stuck_imports, stuck_recomputes
 
 
@@ -71,8 +72,8 @@ def _refused_for_size(request, form) -> bool:
     form.errors.clear()
     form.add_error(
         "file",
-        f"The file is larger than {limit / 1e6:.0f} MB, the largest Outturn accepts (it was "
-        f"refused after {received / 1e6:.0f} MB and nothing of it was kept). Split it into "
+        f"The file is larger than {size_text(limit)}, the largest Outturn accepts (it was "
+        f"refused at {size_text(received)}, and nothing of it was kept). Split it into "
         "smaller files.",
     )
     return True

@@ -5,17 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('authorities', '0003_officerassignment'),
-        ('indicators', '0012_figures_not_indexed_by_import_or_user'),
-        ('scrutiny', '0006_history_not_indexed_by_date'),
+        ("authorities", "0003_officerassignment"),
+        ("indicators", "0012_figures_not_indexed_by_import_or_user"),
+        ("scrutiny", "0006_history_not_indexed_by_date"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='publication',
-            constraint=models.UniqueConstraint(fields=('authority', 'period', 'presented_on'), name='one_presentation_per_meeting'),
+            model_name="publication",
+            constraint=models.UniqueConstraint(
+                fields=("authority", "period", "presented_on"), name="one_presentation_per_meeting"
+            ),
         ),
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
@@ -64,10 +66,15 @@ def test_problems_are_listed_with_row_column_and_text(officer, client):
     batch = ImportBatch.objects.get(kind="returns")
     assert not batch.file  # a refused file is never kept; its problems are
     problems = read_all(client.get(f"/imports/{batch.pk}/problems.csv")).decode()
-    assert (
-        problems.splitlines()[1]
-        == '2,value,lots,"is not a number, a blank, or one of DfE\'s symbols (c, k, low, u, x, z)"'
-    )
+    assert list(csv.reader(io.StringIO(problems))) == [
+        ["row", "column", "text", "problem"],
+        [
+            "2",
+            "value",
+            "lots",
+            "is not a number, a blank, or one of DfE's symbols (c, k, low, u, x, z)",
+        ],
+    ]
 
 
 def test_uploading_the_same_file_twice_says_when_it_was_imported(
