@@ -15,10 +15,11 @@ import numpy as np
 import openpyxl
 import pandas as pd
 from django.conf import settings
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from core.csv import NEEDS_GUARD
 
-from .problems import FileProblem, Problem, size_text
+from .problems import FileProblem, Problem, Problems, size_text
 
 XLSX_MAGIC = b"PK\x03\x04"
 ROW_NUMBER = "row_number"
@@ -250,6 +251,7 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
     Cells formatted as percentages are read as the percentage shown (0.87 shown as 87% is
     87). Each row keeps its spreadsheet row number, blank rows included."""
     _check_archive(data)
+    unsaved = _scan_parts(data)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, ValueError, KeyError, OSError, TypeError) as error:
@@ -287,9 +289,98 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
     while header and not header[-1] and all(not row[len(header) - 1] for row in body):
         header.pop()
         body = [row[: len(header)] for row in body]
+    if unsaved:
+        _refuse_unsaved_formulas(unsaved, header, set(numbers[1:]))
     frame = pd.DataFrame(body, columns=header, dtype=str)
     frame[ROW_NUMBER] = numbers[1:]
     return frame
+
+
+# Excel's own limit on a cell's text; in the sheet's XML (UTF-8, entities) a cell's text is at
+# most four bytes a character, between two tags.
+EXCEL_CELL_CHARS = 32_767
+LONGEST_TEXT_BYTES = 4 * EXCEL_CELL_CHARS + 1024
+_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+_SHEET_PARTS = re.compile(r"xl/worksheets/[^/]+\.xml|xl/sharedStrings\.xml")
+
+
+def _scan_parts(data: bytes) -> set[tuple[int, int]]:
+    """Stream the first sheet's XML and the shared strings a megabyte at a time, before
+    openpyxl reads them (it holds a cell's text whole, and every shared string): refuse a
+    cell longer than Excel allows the moment it is met, and return the (row, column index)
+    of every formula cell with no saved result, which openpyxl reads as an empty cell."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    first = _first_sheet(archive)
+    unsaved: set[tuple[int, int]] = set()
+    for member in archive.infolist():
+        if not _SHEET_PARTS.fullmatch(member.filename):
+            continue
+        formulas = member.filename == first
+        with archive.open(member) as stream:
+            since_tag, carry = 0, b""
+            while chunk := stream.read(1 << 20):
+                tags = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == ord("<"))
+                longest = since_tag + (int(tags[0]) if len(tags) else len(chunk))
+                if len(tags) > 1:
+                    longest = max(longest, int(np.diff(tags).max()))
+                since_tag = len(chunk) - int(tags[-1]) - 1 if len(tags) else longest
+                if max(longest, since_tag) > LONGEST_TEXT_BYTES:
+                    raise FileProblem(
+                        f"A cell of the workbook holds more than {EXCEL_CELL_CHARS:,} "
+                        "characters, Excel's own limit for a cell; nothing of it was read. "
+                        "Save the sheet again from Excel, or as CSV."
+                    )
+                if formulas:
+                    carry = _unsaved_formulas(carry + chunk, unsaved)
+    return unsaved
+
+
+def _unsaved_formulas(text: bytes, unsaved: set[tuple[int, int]]) -> bytes:
+    """Add the formula cells in `text` that have no saved value; return what follows the last
+    whole cell, to be read with the next chunk."""
+    if b"<f" not in text:
+        end = text.rfind(b"</c>")
+        return text[end + 4 :] if end >= 0 else text[-LONGEST_TEXT_BYTES:]
+    last = 0
+    for cell in _CELL.finditer(text):
+        last = cell.end()
+        inside = cell.group(3) or b""
+        if b"<f" in inside and not re.search(rb"<v>[^<]", inside):
+            unsaved.add((int(cell.group(2)), column_index_from_string(cell.group(1).decode())))
+    return text[last:]
+
+
+def _first_sheet(archive: zipfile.ZipFile) -> str:
+    """The part openpyxl reads as the first sheet: the workbook's first <sheet>, through its
+    relationship."""
+    from xml.etree import ElementTree
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    relation = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    try:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        first = book.find(f"{main}sheets/{main}sheet").get(relation)
+        target = next(r.get("Target") for r in rels if r.get("Id") == first)
+    except (KeyError, AttributeError, StopIteration, ElementTree.ParseError):
+        return "xl/worksheets/sheet1.xml"
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _refuse_unsaved_formulas(unsaved, header: list[str], rows: set[int]) -> None:
+    problems = Problems(
+        Problem(
+            "holds a formula with no saved result (the program that saved the file did not "
+            "calculate it): open the file in Excel or LibreOffice, let it calculate and save "
+            "it, or paste the figures as values",
+            row=row,
+            column=header[column - 1] or get_column_letter(column),
+        )
+        for row, column in sorted(unsaved)
+        if row in rows and column <= len(header)
+    )
+    if problems:
+        raise FileProblem(problems)
 
 
 def _check_archive(data: bytes) -> None:

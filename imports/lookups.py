@@ -63,17 +63,41 @@ def parse_periods(texts: pd.Series) -> tuple[pd.Series, dict[str, str]]:
     return by_distinct(texts, code), errors
 
 
+# A comma between groups of three digits separates thousands ("1,669"); one before any other
+# run of digits can only be a decimal comma ("81,5", as Excel writes it in much of Europe).
+GROUPED = r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?"
+DECIMAL_COMMA = r"-?\d+,\d+%?"
+DECIMAL_POINT = r"\d\.\d"
+
+
 def numbers(texts: pd.Series) -> pd.Series:
-    """Numbers written as people write them: "82%", "1,669", " 24 ". NaN where not a number."""
+    """Numbers written as people write them: "82%", "1,669", " 24 ", "81,5". NaN where not a
+    number. A comma is a decimal comma where the column shows it is one (a cell such as
+    "81,5" and no decimal point anywhere: then "1,500" is 1.5 too), a thousands separator
+    where it groups three digits and the column has no decimal comma; a decimal comma in a
+    column that also has decimal points is ambiguous, so it is no number (comma_clashes
+    says why), never silently a thousands separator."""
     if (texts == "").all():  # an optional column left empty
         return pd.Series(np.nan, index=texts.index)
     parsed = pd.to_numeric(texts, errors="coerce").astype("float64")
     # Most cells are plain numbers; only the rest are cleaned, which is the slow part.
     rest = parsed.isna() & (texts != "")
     if rest.any():
-        cleaned = texts[rest].str.replace(",", "", regex=False).str.removesuffix("%").str.strip()
-        parsed[rest] = pd.to_numeric(cleaned, errors="coerce")
+        cells = texts[rest].str.strip()
+        grouped = cells.str.fullmatch(GROUPED)
+        decimal = cells.str.fullmatch(DECIMAL_COMMA) & ~grouped
+        if decimal.any() and not texts.str.contains(DECIMAL_POINT).any():
+            cleaned = cells.str.replace(",", ".", regex=False)
+        else:  # a comma anywhere but between groups of three digits: no number
+            commaless = cells.where(grouped).str.replace(",", "", regex=False)
+            cleaned = commaless.where(grouped, cells.where(~cells.str.contains(",")))
+        parsed[rest] = pd.to_numeric(cleaned.str.removesuffix("%").str.strip(), errors="coerce")
     return parsed.where(parsed.abs() != float("inf"))
+
+
+def comma_clashes(texts: pd.Series, parsed: pd.Series) -> pd.Series:
+    """Cells numbers() refused because their decimal comma sits in a column of points."""
+    return parsed.isna() & texts.str.strip().str.fullmatch(DECIMAL_COMMA).fillna(False)
 
 
 def suppression(texts: pd.Series) -> pd.Series:

@@ -112,6 +112,13 @@ class Problems:
         for start in range(0, len(frame), 10_000):
             yield from _as_problems(frame.iloc[start : start + 10_000])
 
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Problems | list):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None
+
     def __repr__(self) -> str:
         return f"Problems({len(self)}: {self[:3]})"
 

@@ -77,6 +77,16 @@ def check_returns(
     blank = raw == ""
     frame.loc[blank, "no_value_reason"] = "blank"
     not_number = frame["value"].isna() & (frame["no_value_reason"] == "")
+    clash = not_number & lookups.comma_clashes(raw, frame["value"])
+    problems += problems_where(
+        clash,
+        frame,
+        "value",
+        "uses a comma as its decimal point, but other figures in the file use a point, so it "
+        "could be read either way: write it with a point (81.5)",
+        text_column="_value_text",
+    )
+    not_number &= ~clash
     problems += problems_where(
         not_number,
         frame,

@@ -329,3 +329,36 @@ def test_a_place_removed_while_the_file_is_saved_is_said_in_words(monkeypatch):
     assert batch.message.endswith(service.AGAIN)
     assert "CONTEXT" not in batch.message
     assert "\n" not in batch.message
+
+
+@pytest.mark.parametrize(
+    ("cells", "read"),
+    [
+        (["81,5"], [81.5]),
+        (["81,5", "1,500", "12"], [81.5, 1.5, 12]),  # a file of decimal commas
+        (["81,5%"], [81.5]),
+        (["1,669"], [1669]),  # thousands, as DfE writes counts
+        (["1,669", "82.5", "12,345.6"], [1669, 82.5, 12345.6]),
+        (["82.5", "81,5"], [82.5, None]),  # either reading: refused, never 815
+        (["1,5,0"], [None]),
+    ],
+)
+def test_a_comma_is_read_as_the_file_uses_it(cells, read):
+    """Issue 30, finding 3: "81,5" was read as 815."""
+    import pandas as pd
+
+    from imports.lookups import numbers
+
+    parsed = numbers(pd.Series(cells, dtype="str"))
+    assert [None if pd.isna(x) else x for x in parsed] == read
+
+
+def test_a_decimal_comma_among_points_is_a_problem_at_its_cell(england):
+    staged = stage(HEADER + 'E08000017,CIN-REREF,2016-17,22.5\nE08000017,CPP-2YRS,2016-17,"81,5"\n')
+    assert [str(p) for p in staged.problems] == [
+        'Row 3, column value: "81,5" uses a comma as its decimal point, but other figures in '
+        "the file use a point, so it could be read either way: write it with a point (81.5)"
+    ]
+    staged = stage(HEADER + 'E08000017,CPP-2YRS,2016-17,"81,5"\n')
+    assert staged.problems == []
+    assert staged.batch.changes[0]["new"] == "81.5"

@@ -113,3 +113,54 @@ def test_typed_months_read_back_as_months():
 
     data = workbook([["authority", "period"], ["A", datetime.date(2016, 7, 1)]])
     assert read_table(data, "month.xlsx")["period"].tolist() == ["2016-07"]
+
+
+def test_a_formula_with_no_saved_result_is_a_problem_at_its_cell(demo):
+    """Issue 30, finding 2: many tools (openpyxl itself) write a formula without its result;
+    it was read as a blank, and the preview showed a stored 72 becoming blank."""
+    from imports import service
+    from indicators.models import Value
+
+    data = workbook(
+        [
+            ["authority", "indicator", "period", "value"],
+            ["E08000017", "A3", "2016-17 Q2", "=90+6"],
+            ["E08000017", "A2", "2016-17 Q2", 82],
+        ]
+    )
+    before = Value.objects.get(indicator__code="A3", period__code="2016-17 Q2").value
+    staged = service.stage("returns", data, "return.xlsx")
+    assert [str(p) for p in staged.problems] == [
+        "Row 2, column value: holds a formula with no saved result (the program that saved "
+        "the file did not calculate it): open the file in Excel or LibreOffice, let it "
+        "calculate and save it, or paste the figures as values"
+    ]
+    assert Value.objects.get(indicator__code="A3", period__code="2016-17 Q2").value == before
+
+
+def test_a_formula_with_its_saved_result_is_read_as_the_result():
+    data = workbook([["authority", "value"], ["E08000017", "=1+1"]])
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in archive.infolist():
+            content = archive.read(member.filename)
+            if member.filename == "xl/worksheets/sheet1.xml":  # as Excel saves it: with <v>
+                content = content.replace(b"<f>1+1</f><v></v>", b"<f>1+1</f><v>2</v>")
+                content = content.replace(b"<f>1+1</f><v />", b"<f>1+1</f><v>2</v>")
+                assert b"<v>2</v>" in content
+            target.writestr(member, content)
+    assert read_table(out.getvalue(), "saved.xlsx").loc[0, "value"] == "2"
+
+
+def test_one_huge_cell_is_refused_as_it_streams_before_openpyxl_reads_it(monkeypatch):
+    """Issue 30, finding 7: a 195 KB workbook whose one cell inflates to 190 MB was refused
+    only after the cell was read whole (a worker went 210 -> 780 MB). Within the archive
+    limit, it is now refused at the first megabyte of the cell."""
+
+    def never(*args, **kwargs):
+        raise AssertionError("openpyxl read the workbook")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
+    with pytest.raises(FileProblem, match="holds more than 32,767 characters"):
+        read_table(bomb(8 * 1024 * 1024), "one-cell.xlsx")
