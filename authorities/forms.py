@@ -23,7 +23,7 @@ class AddPersonForm(forms.Form):
     authority = forms.ModelChoiceField(
         queryset=Authority.objects.current_local(),
         required=False,
-        label="Authority (officers)",
+        label="Authority (officers, panel members and chairs)",
         empty_label="Choose the authority they work for",
     )
     side = forms.ChoiceField(
@@ -53,6 +53,8 @@ class AddPersonForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data.get("role") in ("panel", "chair") and not data.get("authority"):
+            self.add_error("authority", "Choose the authority whose panel they sit on")
         if data.get("role") == "officer":
             if not data.get("authority"):
                 self.add_error("authority", "Choose the authority this officer works for")

@@ -160,3 +160,22 @@ class OfficerAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.authority} ({self.get_side_display()})"
+
+
+class PanelMembership(models.Model):
+    """A councillor or co-optee sits on an authority's scrutiny panel, perhaps as its chair:
+    they read its panel's pages and write its questions and recommendations; a chair also
+    accepts or closes them. An Outturn shared by several councils keeps each panel to its own
+    council, as officers are kept to theirs."""
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="panels")
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="panel")
+    chair = models.BooleanField(default=False, help_text="Accepts or closes what the panel asked.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "authority"], name="one_panel_seat_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.authority} panel{' (chair)' if self.chair else ''}"

@@ -15,10 +15,11 @@ from django.utils.http import urlsafe_base64_encode
 
 from core.access import OFFICERS, PANEL_MEMBERS, PERFORMANCE_ADMINS, is_performance_admin
 
-from .models import OfficerAssignment
+from .models import OfficerAssignment, PanelMembership
 
 ROLES = {
     "panel": (PANEL_MEMBERS, "Panel member (reads, questions and recommends)"),
+    "chair": (PANEL_MEMBERS, "Panel chair (as a member, and accepts or closes what was asked)"),
     "officer": (OFFICERS, "Officer (uploads returns and writes one side of the challenge)"),
     "admin": (PERFORMANCE_ADMINS, "Performance admin (everything, and adds people)"),
 }
@@ -42,6 +43,10 @@ def add_person(data: dict, request) -> User:
         if data["role"] == "officer":
             OfficerAssignment.objects.create(
                 user=user, authority=data["authority"], side=data["side"]
+            )
+        if data["role"] in ("panel", "chair"):
+            PanelMembership.objects.create(
+                user=user, authority=data["authority"], chair=data["role"] == "chair"
             )
         transaction.on_commit(lambda: send_set_password(user, request))
     return user

@@ -26,7 +26,7 @@ def _admin_or_403(request) -> None:
 def index(request):
     _admin_or_403(request)
     everyone = User.objects.order_by("-is_active", "last_name", "username").prefetch_related(
-        "groups", "assignments__authority"
+        "groups", "assignments__authority", "panels__authority"
     )
     return render(request, "people/index.html", {"people": everyone})
 

@@ -9,8 +9,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
-PANEL_MEMBERS = "Panel members"
-PANEL_CHAIRS = "Panel chairs"  # panel members who also close the panel's recommendations
+PANEL_MEMBERS = "Panel members"  # which panel, and whether its chair: PanelMembership
 OFFICERS = "Officers"
 PERFORMANCE_ADMINS = "Performance admins"
 
@@ -72,19 +71,35 @@ def writable_authority_ids(user) -> set[int] | None:
     return set(user.assignments.values_list("authority_id", flat=True))
 
 
-def may_recommend(user) -> bool:
-    """The panel's voice: panel members (chairs included) and performance admins."""
-    return bool(
-        user
-        and user.is_authenticated
-        and (is_performance_admin(user) or _groups(user) & {PANEL_MEMBERS, PANEL_CHAIRS})
-    )
+def _seat(user, authority):
+    """The user's seat on this authority's panel (None for none), read once per request."""
+    if not hasattr(user, "_outturn_seats"):
+        user._outturn_seats = {seat.authority_id: seat for seat in user.panels.all()}
+    return user._outturn_seats.get(getattr(authority, "pk", authority))
 
 
-def may_close(user) -> bool:
-    """Accepting or closing a recommendation is the chair's (or a performance admin's)."""
-    return bool(
-        user
-        and user.is_authenticated
-        and (is_performance_admin(user) or PANEL_CHAIRS in _groups(user))
-    )
+def may_recommend(user, authority) -> bool:
+    """The panel's voice: the members of this authority's panel (its chair too), and
+    performance admins."""
+    if user is None or not user.is_authenticated:
+        return False
+    if is_performance_admin(user):
+        return True
+    return PANEL_MEMBERS in _groups(user) and _seat(user, authority) is not None
+
+
+def may_close(user, authority) -> bool:
+    """Accepting or closing a recommendation is this panel's chair's (or a performance
+    admin's)."""
+    if user is None or not user.is_authenticated:
+        return False
+    if is_performance_admin(user):
+        return True
+    seat = _seat(user, authority)
+    return PANEL_MEMBERS in _groups(user) and seat is not None and seat.chair
+
+
+def may_read_panel(user, authority) -> bool:
+    """The panel's own pages: its members, the authority's officers (who answer it) and
+    performance admins."""
+    return may_recommend(user, authority) or officer_side(user, authority) is not None

@@ -13,8 +13,8 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from authorities.loading import load_authorities, load_neighbours, load_ofsted
-from authorities.models import Authority, OfficerAssignment
-from core.access import COUNCIL, OFFICERS, PANEL_CHAIRS, PANEL_MEMBERS, PERFORMANCE_ADMINS, PROVIDER
+from authorities.models import Authority, OfficerAssignment, PanelMembership
+from core.access import COUNCIL, OFFICERS, PANEL_MEMBERS, PERFORMANCE_ADMINS, PROVIDER
 from imports import service
 from imports.challenges import (
     CHALLENGE_REQUIRED,
@@ -45,12 +45,13 @@ NATIONAL_FILES = [
 # Local demo only: printed by `make run`, never used outside a developer's machine.
 DEMO_USERS = [
     ("panel", "outturn-panel-2016", PANEL_MEMBERS, "Panel member (reads, asks, recommends)"),
-    ("chair", "outturn-chair-2016", PANEL_CHAIRS, "Panel chair (closes recommendations)"),
+    ("chair", "outturn-chair-2016", PANEL_MEMBERS, "Panel chair (closes recommendations)"),
     ("officer", "outturn-officer-2016", OFFICERS, "Council performance officer, Doncaster"),
     ("trust", "outturn-trust-2016", OFFICERS, "Provider (trust) performance officer, Doncaster"),
     ("admin", "outturn-admin-2016", PERFORMANCE_ADMINS, "Performance admin (Django admin)"),
 ]
 SIDES = {"officer": "council", "trust": "provider"}
+CHAIRS = {"panel": False, "chair": True}  # their seats on Doncaster's panel
 
 
 def _csv(name: str) -> pd.DataFrame:
@@ -99,6 +100,10 @@ def load_demo(national: bool = False) -> dict[str, int]:
         user.is_staff = user.is_superuser = group_name == PERFORMANCE_ADMINS
         user.save()
         user.groups.set([group])
+        if username in CHAIRS:
+            PanelMembership.objects.update_or_create(
+                user=user, authority=doncaster, defaults={"chair": CHAIRS[username]}
+            )
         if username in SIDES:
             OfficerAssignment.objects.update_or_create(
                 user=user, authority=doncaster, defaults={"side": SIDES[username]}

@@ -72,7 +72,7 @@ def quarter_page(quarter: Quarter, request, table: MeasuresTable) -> dict:
         "publish_form": PublishForm(),
         "actions": open_actions(quarter.authority, today),
         "panel": for_quarter(quarter.authority, quarter.period),
-        "may_recommend": may_recommend(request.user),
+        "may_recommend": may_recommend(request.user, quarter.authority),
         "today": today,
         "table": table,
         "volumetric_table": volumetric,

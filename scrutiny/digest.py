@@ -91,9 +91,10 @@ def digest_for(user: User, today: date, waiting: Waiting) -> Digest:
         i for i in waiting.open_items if sides.get(i.authority_id) == i.addressed_to
     ]
     digest.returns = [d for d in waiting.returns if d.authority_id in sides]
-    if may_recommend(user):
-        digest.to_decide = list(waiting.answered_items)
-        digest.unanswered = [i for i in waiting.open_items if i.overdue(today)]
+    digest.to_decide = [i for i in waiting.answered_items if may_recommend(user, i.authority_id)]
+    digest.unanswered = [
+        i for i in waiting.open_items if i.overdue(today) and may_recommend(user, i.authority_id)
+    ]
     return digest
 
 
@@ -104,7 +105,7 @@ def send_digests(today: date, base_url: str = "") -> int:
     people = list(
         User.objects.filter(is_active=True)
         .exclude(email="")
-        .prefetch_related("assignments", "groups")
+        .prefetch_related("assignments", "groups", "panels")
     )
     settings_of = writes.digest_settings(people)
     waiting = Waiting.read(today)

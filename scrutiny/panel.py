@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from authorities.models import Authority
-from core.access import may_close, may_recommend, officer_side
+from core.access import may_close, may_read_panel, may_recommend, officer_side
 from indicators.lookups import period_or_404
 from indicators.models import Indicator, Period
 from indicators.rules import PeriodKind, natural_key, parse_period
@@ -88,6 +88,7 @@ class AnswerForm(forms.Form):
 def panel(request, authority_slug: str):
     """Everything the panel has asked of this authority, open and overdue first."""
     authority = get_object_or_404(Authority, slug=authority_slug)
+    _reader_or_403(request.user, authority)
     today = timezone.localdate()
     items = list(
         Recommendation.objects.filter(authority=authority)
@@ -110,17 +111,26 @@ def panel(request, authority_slug: str):
             "items": items,
             "today": today,
             "overdue": [i for i in items if i.overdue(today)],
-            "may_recommend": may_recommend(request.user),
+            "may_recommend": may_recommend(request.user, authority),
         },
     )
+
+
+def _reader_or_403(user, authority: Authority) -> None:
+    if not may_read_panel(user, authority):
+        raise PermissionDenied(
+            f"{authority.name}'s panel pages are for its panel's members and its officers."
+        )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def new(request, authority_slug: str, period_slug: str):
     authority = get_object_or_404(Authority, slug=authority_slug)
-    if not may_recommend(request.user):
-        raise PermissionDenied("The panel's members write its questions and recommendations.")
+    if not may_recommend(request.user, authority):
+        raise PermissionDenied(
+            f"{authority.name}'s panel members write its questions and recommendations."
+        )
     period = period_or_404(period_slug, PeriodKind.QUARTER)
     initial = {}
     if request.GET.get("indicator"):
@@ -154,6 +164,7 @@ def detail(request, pk: int):
         Recommendation.objects.select_related("authority", "period", "indicator", "answered_by"),
         pk=pk,
     )
+    _reader_or_403(request.user, item.authority)
     side = officer_side(request.user, item.authority)
     may_answer = side == item.addressed_to and item.may_become(Recommendation.Status.ANSWERED)
     form = AnswerForm(request.POST or None, initial={"answer": item.answer})
@@ -173,6 +184,7 @@ def detail(request, pk: int):
                 )
             return redirect("scrutiny:recommendation", pk=item.pk)
     history = item.history.select_related("history_user").order_by("-history_date")
+    chair = may_close(request.user, item.authority)
     return render(
         request,
         "scrutiny/recommendation.html",
@@ -180,9 +192,8 @@ def detail(request, pk: int):
             "item": item,
             "form": form,
             "may_answer": may_answer,
-            "may_accept": may_close(request.user)
-            and item.may_become(Recommendation.Status.ACCEPTED),
-            "may_close": may_close(request.user) and item.may_become(Recommendation.Status.CLOSED),
+            "may_accept": chair and item.may_become(Recommendation.Status.ACCEPTED),
+            "may_close": chair and item.may_become(Recommendation.Status.CLOSED),
             "history": history,
             "today": timezone.localdate(),
         },
@@ -192,9 +203,11 @@ def detail(request, pk: int):
 @login_required
 @require_POST
 def decide(request, pk: int):
-    item = get_object_or_404(Recommendation, pk=pk)
-    if not may_close(request.user):
-        raise PermissionDenied("Accepting or closing is the chair's.")
+    item = get_object_or_404(Recommendation.objects.select_related("authority"), pk=pk)
+    if not may_close(request.user, item.authority):
+        raise PermissionDenied(
+            f"Accepting or closing is for the chair of {item.authority.name}'s panel."
+        )
     status = request.POST.get("status")
     if status not in (Recommendation.Status.ACCEPTED, Recommendation.Status.CLOSED):
         messages.warning(request, "Choose Accept or Close.")

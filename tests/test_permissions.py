@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
-from authorities.models import Authority, OfficerAssignment
+from authorities.models import Authority, OfficerAssignment, PanelMembership
 from imports import service
 from imports.models import ImportBatch
 from reports.models import Briefing
@@ -17,7 +17,7 @@ from tests.http import close
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "panel", "officer", "trust", "derby", "admin"]
+ROLES = ["anonymous", "panel", "officer", "trust", "derby", "admin", "derbypanel", "derbychair"]
 
 
 @pytest.fixture
@@ -37,6 +37,10 @@ def world(demo, settings, monkeypatch):
     user = User.objects.create_user("derby", password="derby-password-2016")
     user.groups.add(Group.objects.get(name="Officers"))
     OfficerAssignment.objects.create(user=user, authority=derby, side="council")
+    for username, chair in [("derbypanel", False), ("derbychair", True)]:
+        member = User.objects.create_user(username, password=f"{username}-password-2016")
+        member.groups.add(Group.objects.get(name="Panel members"))
+        PanelMembership.objects.create(user=member, authority=derby, chair=chair)
     officer = User.objects.get(username="officer")
     data = b"authority,indicator,period,value\nE08000017,A2,2016-17 Q3,90\n"
     batch = service.stage("returns", data, "q3.csv", user=officer).batch
@@ -68,6 +72,9 @@ def world(demo, settings, monkeypatch):
             addressed_to="council",
             text="Why did A2 fall?",
         ).pk,
+        "derby_recommendation": Recommendation.objects.create(
+            authority=derby, period=period("2016-17 Q2"), addressed_to="council", text="Why?"
+        ).pk,
     }
 
 
@@ -80,41 +87,42 @@ def as_role(client, role):
 OWN_CHALLENGE = "/a/doncaster/q/2016-17-q2/m/A2/challenge/"
 OTHER_CHALLENGE = "/a/derby/q/2016-17-q2/m/DERBY-ONLY/challenge/"
 
-# url, method, then the expected status for: anonymous, panel, officer, trust, derby, admin
+# url, method, then the expected status for: anonymous, panel, officer, trust, derby, admin,
+# and Derby's panel member and chair
 MATRIX = [
-    ("/healthz", "get", 200, 200, 200, 200, 200, 200),
-    ("/login/", "get", 200, 200, 200, 200, 200, 200),
-    ("/accessibility/", "get", 200, 200, 200, 200, 200, 200),
-    ("/", "get", 302, 302, 302, 302, 302, 302),
-    ("/a/doncaster/q/2016-17-q2/", "get", 302, 200, 200, 200, 200, 200),
-    ("/a/derby/q/2016-17-q2/", "get", 302, 200, 200, 200, 200, 200),
-    ("/a/doncaster/q/2016-17-q2/export.csv", "get", 302, 200, 200, 200, 200, 200),
-    ("/a/doncaster/q/2016-17-q2/challenge.csv", "get", 302, 200, 200, 200, 200, 200),
-    ("/a/doncaster/m/A2/", "get", 302, 200, 200, 200, 200, 200),
-    ("/a/doncaster/", "get", 302, 200, 200, 200, 200, 200),
-    ("/compare/A2/2016-17-q2/", "get", 302, 200, 200, 200, 200, 200),
-    (OWN_CHALLENGE, "get", 302, 403, 200, 200, 403, 200),
-    (OWN_CHALLENGE, "post", 302, 403, 302, 302, 403, 302),
-    (OTHER_CHALLENGE, "get", 302, 403, 403, 403, 200, 200),
-    ("/a/doncaster/q/2016-17-q2/m/A2/actions/", "post", 302, 403, 200, 200, 403, 200),
-    ("/a/doncaster/q/2016-17-q2/publish/", "post", 302, 403, 302, 403, 403, 302),
-    ("/imports/upload/", "get", 302, 403, 200, 200, 200, 200),
-    ("/imports/", "get", 302, 403, 200, 200, 200, 200),
-    ("/imports/{batch}/", "get", 302, 403, 200, 403, 403, 200),
-    ("/imports/{batch}/problems.csv", "get", 302, 403, 200, 403, 403, 200),
-    ("/imports/{batch}/confirm/", "post", 302, 403, 302, 403, 403, 302),
-    ("/imports/template/returns.csv", "get", 302, 403, 200, 200, 200, 200),
-    ("/admin/", "get", 302, 302, 302, 302, 302, 200),
-    ("/switch/?authority=doncaster", "get", 302, 302, 302, 302, 302, 302),
-    ("/a/doncaster/q/2016-17-q2/actions.csv", "get", 302, 200, 200, 200, 200, 200),
-    ("/actions/{action}/", "get", 302, 403, 200, 200, 403, 200),
-    ("/actions/{action}/", "post", 302, 403, 200, 200, 403, 200),
-    ("/imports/{draft}/cancel/", "post", 302, 403, 302, 403, 403, 302),
-    ("/a/doncaster/q/2016-17-q2/briefing.pdf", "get", 302, 200, 200, 200, 200, 200),
+    ("/healthz", "get", 200, 200, 200, 200, 200, 200, 200, 200),
+    ("/login/", "get", 200, 200, 200, 200, 200, 200, 200, 200),
+    ("/accessibility/", "get", 200, 200, 200, 200, 200, 200, 200, 200),
+    ("/", "get", 302, 302, 302, 302, 302, 302, 302, 302),
+    ("/a/doncaster/q/2016-17-q2/", "get", 302, 200, 200, 200, 200, 200, 200, 200),
+    ("/a/derby/q/2016-17-q2/", "get", 302, 200, 200, 200, 200, 200, 200, 200),
+    ("/a/doncaster/q/2016-17-q2/export.csv", "get", 302, 200, 200, 200, 200, 200, 200, 200),
+    ("/a/doncaster/q/2016-17-q2/challenge.csv", "get", 302, 200, 200, 200, 200, 200, 200, 200),
+    ("/a/doncaster/m/A2/", "get", 302, 200, 200, 200, 200, 200, 200, 200),
+    ("/a/doncaster/", "get", 302, 200, 200, 200, 200, 200, 200, 200),
+    ("/compare/A2/2016-17-q2/", "get", 302, 200, 200, 200, 200, 200, 200, 200),
+    (OWN_CHALLENGE, "get", 302, 403, 200, 200, 403, 200, 403, 403),
+    (OWN_CHALLENGE, "post", 302, 403, 302, 302, 403, 302, 403, 403),
+    (OTHER_CHALLENGE, "get", 302, 403, 403, 403, 200, 200, 403, 403),
+    ("/a/doncaster/q/2016-17-q2/m/A2/actions/", "post", 302, 403, 200, 200, 403, 200, 403, 403),
+    ("/a/doncaster/q/2016-17-q2/publish/", "post", 302, 403, 302, 403, 403, 302, 403, 403),
+    ("/imports/upload/", "get", 302, 403, 200, 200, 200, 200, 403, 403),
+    ("/imports/", "get", 302, 403, 200, 200, 200, 200, 403, 403),
+    ("/imports/{batch}/", "get", 302, 403, 200, 403, 403, 200, 403, 403),
+    ("/imports/{batch}/problems.csv", "get", 302, 403, 200, 403, 403, 200, 403, 403),
+    ("/imports/{batch}/confirm/", "post", 302, 403, 302, 403, 403, 302, 403, 403),
+    ("/imports/template/returns.csv", "get", 302, 403, 200, 200, 200, 200, 403, 403),
+    ("/admin/", "get", 302, 302, 302, 302, 302, 200, 302, 302),
+    ("/switch/?authority=doncaster", "get", 302, 302, 302, 302, 302, 302, 302, 302),
+    ("/a/doncaster/q/2016-17-q2/actions.csv", "get", 302, 200, 200, 200, 200, 200, 200, 200),
+    ("/actions/{action}/", "get", 302, 403, 200, 200, 403, 200, 403, 403),
+    ("/actions/{action}/", "post", 302, 403, 200, 200, 403, 200, 403, 403),
+    ("/imports/{draft}/cancel/", "post", 302, 403, 302, 403, 403, 302, 403, 403),
+    ("/a/doncaster/q/2016-17-q2/briefing.pdf", "get", 302, 200, 200, 200, 200, 200, 200, 200),
     # Queuing a year's briefing is an officer's (or admin's) job, for their own authority.
-    ("/a/doncaster/y/2016-17/briefing/", "post", 302, 403, 302, 302, 403, 302),
-    ("/briefings/{briefing}/", "get", 302, 200, 200, 200, 200, 200),
-    ("/briefings/{briefing}/download/", "get", 302, 200, 200, 200, 200, 200),
+    ("/a/doncaster/y/2016-17/briefing/", "post", 302, 403, 302, 302, 403, 302, 403, 403),
+    ("/briefings/{briefing}/", "get", 302, 200, 200, 200, 200, 200, 200, 200),
+    ("/briefings/{briefing}/download/", "get", 302, 200, 200, 200, 200, 200, 200, 200),
     (
         "/a/doncaster/q/2016-17-q2/presented/{presented}/paper.pdf",
         "get",
@@ -124,31 +132,47 @@ MATRIX = [
         200,
         200,
         200,
+        200,
+        200,
     ),
     # Correcting a figure and setting a target are the council's officers' (and admins').
-    ("/a/doncaster/m/A2/correct/2016-17-q2/", "get", 302, 403, 200, 403, 403, 200),
-    ("/a/doncaster/m/A2/correct/2016-17-q2/", "post", 302, 403, 200, 403, 403, 200),
-    ("/a/doncaster/m/A2/target/2016-17/", "get", 302, 403, 200, 403, 403, 200),
-    ("/a/doncaster/m/A2/target/2016-17/", "post", 302, 403, 200, 403, 403, 200),
+    ("/a/doncaster/m/A2/correct/2016-17-q2/", "get", 302, 403, 200, 403, 403, 200, 403, 403),
+    ("/a/doncaster/m/A2/correct/2016-17-q2/", "post", 302, 403, 200, 403, 403, 200, 403, 403),
+    ("/a/doncaster/m/A2/target/2016-17/", "get", 302, 403, 200, 403, 403, 200, 403, 403),
+    ("/a/doncaster/m/A2/target/2016-17/", "post", 302, 403, 200, 403, 403, 200, 403, 403),
     # The panel's voice: members write, the addressed side answers, the chair decides.
-    ("/a/doncaster/panel/", "get", 302, 200, 200, 200, 200, 200),
-    ("/a/doncaster/q/2016-17-q2/panel/new/", "get", 302, 200, 403, 403, 403, 200),
-    ("/a/doncaster/q/2016-17-q2/panel/new/", "post", 302, 200, 403, 403, 403, 200),
-    ("/recommendations/{recommendation}/", "get", 302, 200, 200, 200, 200, 200),
-    ("/recommendations/{recommendation}/", "post", 302, 403, 200, 403, 403, 200),
-    ("/recommendations/{recommendation}/decide/", "post", 302, 403, 403, 403, 403, 302),
+    ("/a/doncaster/panel/", "get", 302, 200, 200, 200, 403, 200, 403, 403),
+    ("/a/doncaster/q/2016-17-q2/panel/new/", "get", 302, 200, 403, 403, 403, 200, 403, 403),
+    ("/a/doncaster/q/2016-17-q2/panel/new/", "post", 302, 200, 403, 403, 403, 200, 403, 403),
+    ("/recommendations/{recommendation}/", "get", 302, 200, 200, 200, 403, 200, 403, 403),
+    ("/recommendations/{recommendation}/", "post", 302, 403, 200, 403, 403, 200, 403, 403),
+    ("/recommendations/{recommendation}/decide/", "post", 302, 403, 403, 403, 403, 302, 403, 403),
+    ("/a/derby/panel/", "get", 302, 403, 403, 403, 200, 200, 200, 200),
+    ("/a/derby/q/2016-17-q2/panel/new/", "get", 302, 403, 403, 403, 403, 200, 200, 200),
+    (
+        "/recommendations/{derby_recommendation}/decide/",
+        "post",
+        302,
+        403,
+        403,
+        403,
+        403,
+        302,
+        403,
+        302,
+    ),
     # Each person's own daily digest, on or off.
-    ("/account/digest/", "get", 302, 200, 200, 200, 200, 200),
-    ("/account/digest/", "post", 302, 302, 302, 302, 302, 302),
+    ("/account/digest/", "get", 302, 200, 200, 200, 200, 200, 200, 200),
+    ("/account/digest/", "post", 302, 302, 302, 302, 302, 302, 302, 302),
     # People are a performance admin's to add, deactivate and send a new password link.
-    ("/people/", "get", 302, 403, 403, 403, 403, 200),
-    ("/people/add/", "get", 302, 403, 403, 403, 403, 200),
-    ("/people/add/", "post", 302, 403, 403, 403, 403, 200),
-    ("/people/{panel}/active/", "post", 302, 403, 403, 403, 403, 302),
-    ("/people/{panel}/link/", "post", 302, 403, 403, 403, 403, 302),
+    ("/people/", "get", 302, 403, 403, 403, 403, 200, 403, 403),
+    ("/people/add/", "get", 302, 403, 403, 403, 403, 200, 403, 403),
+    ("/people/add/", "post", 302, 403, 403, 403, 403, 200, 403, 403),
+    ("/people/{panel}/active/", "post", 302, 403, 403, 403, 403, 302, 403, 403),
+    ("/people/{panel}/link/", "post", 302, 403, 403, 403, 403, 302, 403, 403),
     # Anyone may open a set-password link; a wrong one says it has expired.
-    ("/set-password/MQ/not-a-token/", "get", 200, 200, 200, 200, 200, 200),
-    ("/set-password/done/", "get", 200, 200, 200, 200, 200, 200),
+    ("/set-password/MQ/not-a-token/", "get", 200, 200, 200, 200, 200, 200, 200, 200),
+    ("/set-password/done/", "get", 200, 200, 200, 200, 200, 200, 200, 200),
 ]
 
 # Pages the matrix leaves to their own tests: Django's admin and sign-out.
@@ -172,11 +196,13 @@ def test_the_matrix_covers_every_url(world):
     assert missing == [], f"add these to MATRIX: {missing}"
 
 
-@pytest.mark.parametrize(("url", "method", *ROLES), MATRIX, ids=[f"{m} {u}" for u, m, *_ in MATRIX])
-def test_permission_matrix(
-    world, client, url, method, anonymous, panel, officer, trust, derby, admin
-):
-    expected = dict(zip(ROLES, [anonymous, panel, officer, trust, derby, admin], strict=True))
+@pytest.mark.parametrize(
+    ("url", "method", "statuses"),
+    [(url, method, statuses) for url, method, *statuses in MATRIX],
+    ids=[f"{m} {u}" for u, m, *_ in MATRIX],
+)
+def test_permission_matrix(world, client, url, method, statuses):
+    expected = dict(zip(ROLES, statuses, strict=True))
     url = url.format(**world)
     for role in ROLES:
         client.logout()

@@ -130,3 +130,59 @@ def test_a_deep_dive_needs_a_measure_and_a_meeting(demo, client):
 
 def test_officers_do_not_write_the_panels_words(demo, client):
     assert as_user(client, "officer").get(NEW).status_code == 403
+
+
+def test_a_panel_acts_only_on_its_own_councils_items(demo, client):
+    """Issue 30, finding 4: the demo chair closed Derby's recommendation. Panel seats and
+    chairing are per authority, like officers' assignments."""
+    from django.contrib.auth.models import Group
+
+    from authorities.models import Authority, PanelMembership
+    from indicators.models import Period
+
+    derby = Authority.objects.create(
+        code="E06000015", dfe_code="831", name="Derby", slug="derby", kind="local_authority"
+    )
+    item = Recommendation.objects.create(
+        authority=derby,
+        period=Period.objects.get(code="2016-17 Q2"),
+        addressed_to="council",
+        text="Why?",
+    )
+    as_user(client, "chair")  # Doncaster's chair
+    assert client.get(f"/recommendations/{item.pk}/").status_code == 403
+    assert (
+        client.post(f"/recommendations/{item.pk}/decide/", {"status": "closed"}).status_code == 403
+    )
+    assert client.get("/a/derby/q/2016-17-q2/panel/new/").status_code == 403
+    item.refresh_from_db()
+    assert item.status == Recommendation.Status.OPEN
+    derby_chair = User.objects.create_user("dc", password="dc-password-2016")
+    derby_chair.groups.add(Group.objects.get(name="Panel members"))
+    PanelMembership.objects.create(user=derby_chair, authority=derby, chair=True)
+    client.force_login(derby_chair)
+    client.post(f"/recommendations/{item.pk}/decide/", {"status": "closed"})
+    item.refresh_from_db()
+    assert item.status == Recommendation.Status.CLOSED
+
+
+def test_a_performance_admin_adds_a_panel_chair_for_an_authority(demo, client):
+    """Issue 28, finding 11: /people/add/ could not create a panel chair."""
+    from authorities.models import PanelMembership
+
+    as_user(client, "admin")
+    data = {
+        "first_name": "Pat",
+        "last_name": "Chair",
+        "email": "pat@outturn.example",
+        "role": "chair",
+        "authority": "",
+    }
+    page = client.post("/people/add/", data).content.decode()
+    assert "Choose the authority whose panel they sit on" in page
+    from authorities.models import Authority
+
+    data["authority"] = Authority.objects.get(slug="doncaster").pk
+    assert client.post("/people/add/", data).status_code == 302
+    seat = PanelMembership.objects.get(user__username="pat@outturn.example")
+    assert (seat.authority.slug, seat.chair) == ("doncaster", True)
