@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from scrutiny.models import Publication
+
 
 class Briefing(models.Model):
     """A PDF briefing built in the background (a whole year, or anything too large to build
@@ -30,6 +32,15 @@ class Briefing(models.Model):
         max_length=64,
         blank=True,
         help_text="What the data looked like when it was built (reports.briefing.fingerprint).",
+    )
+    presented_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="A paper to present to the panel meeting of this date: built, it freezes the "
+        "quarter as presented (scrutiny.models.Publication).",
+    )
+    publication = models.ForeignKey(
+        Publication, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:

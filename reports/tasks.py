@@ -22,9 +22,10 @@ BRIEFING_SOFT_LIMIT = 120
     acks_late=True, soft_time_limit=BRIEFING_SOFT_LIMIT, time_limit=BRIEFING_SOFT_LIMIT + 30
 )
 def build_briefing(briefing_id: int) -> str:
-    """Build a queued briefing. Claimed by a conditional UPDATE, so a redelivered task that
-    finds it already built does nothing."""
-    from .briefing import fingerprint, render_pdf
+    """Build a queued briefing (and, for one to present, freeze the quarter as presented
+    with it). Claimed by a conditional UPDATE, so a redelivered task that finds it already
+    built does nothing."""
+    from .briefing import fingerprint, present, render_pdf
 
     claimed = Briefing.objects.filter(
         pk=briefing_id, state__in=[Briefing.State.QUEUED, Briefing.State.RUNNING]
@@ -39,8 +40,14 @@ def build_briefing(briefing_id: int) -> str:
         )
         # Taken before building: a change while it builds makes it out of date, never current.
         briefing.fingerprint = fingerprint()
-        pdf = render_pdf(briefing.authority, periods)
-        briefing.file.save(f"briefing-{briefing.pk}.pdf", ContentFile(pdf), save=False)
+        if briefing.presented_on:
+            briefing.publication, _ = present(
+                briefing.authority, periods[0], briefing.requested_by, briefing.presented_on
+            )
+            briefing.file.name = briefing.publication.paper.name  # the paper, not a copy
+        else:
+            pdf = render_pdf(briefing.authority, periods)
+            briefing.file.save(f"briefing-{briefing.pk}.pdf", ContentFile(pdf), save=False)
         briefing.state = Briefing.State.DONE
     except SoftTimeLimitExceeded:
         log.error("briefing %s stopped after %s s", briefing_id, BRIEFING_SOFT_LIMIT)
@@ -53,7 +60,10 @@ def build_briefing(briefing_id: int) -> str:
     except Exception as error:
         log.exception("briefing %s failed", briefing_id)
         briefing.state = Briefing.State.FAILED
-        briefing.message = f"The briefing could not be built: {error}"[:1000]
+        briefing.message = (
+            f"The paper could not be built ({type(error).__name__}; the details are in the "
+            "log for the administrator). Try again from the quarter page."
+        )
     briefing.seconds = time.perf_counter() - started
     briefing.save()
     return briefing.state

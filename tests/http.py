@@ -24,3 +24,10 @@ def read_all(response) -> bytes:
         return response.content
     finally:
         close(response)
+
+
+def paper(client, url: str):
+    """A quarter's paper as a reader gets it: asked for (the worker builds it; in tests, at
+    once), then downloaded. The response, still open."""
+    client.post(url)
+    return client.get(url)

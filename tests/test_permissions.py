@@ -23,10 +23,8 @@ ROLES = ["anonymous", "panel", "officer", "trust", "derby", "admin", "derbypanel
 @pytest.fixture
 def world(demo, settings, monkeypatch):
     settings.REDIS_URL = ""  # /healthz asks no broker or worker here
-    # Who may queue a year's briefing is the question here, not building it.
-    monkeypatch.setattr("reports.views.briefing.send_or_run", lambda *args: None)
-    # Who may download the quarter's PDF is the question here, not drawing it six times.
-    monkeypatch.setattr("reports.views.briefing.render_pdf", lambda *args: b"%PDF-1.7")
+    # Who may ask for a paper is the question here, not building it.
+    monkeypatch.setattr("reports.papers.send", lambda *args: True)
     monkeypatch.setattr("reports.briefing.render_briefings", lambda *args, **kw: b"%PDF-1.7")
     derby = Authority.objects.create(
         code="E06000015", dfe_code="831", name="Derby", slug="derby", kind="local_authority"

@@ -1,61 +1,61 @@
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from authorities.models import Authority
 from core.access import officer_side
-from core.tasks import send_or_run
 from indicators.lookups import period_or_404
-from indicators.models import Period
 from indicators.rules import PeriodKind, PeriodParseError, has_begun, parse_period
 from scrutiny.models import Publication
 
-from ..briefing import fingerprint, render_pdf
+from .. import papers
+from ..briefing import fingerprint
 from ..models import Briefing
-from ..tasks import build_briefing
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def quarter_pdf(request, authority_slug: str, period_slug: str):
-    """A quarter's briefing, built while the browser waits (about a second), or the one built
-    already from today's figures."""
+    """A quarter's briefing: the paper built already from today's figures, at once; else (GET)
+    a page offering to prepare it, or (POST) the worker asked for it and its page, which
+    follows it. The web never builds a paper."""
     authority = get_object_or_404(Authority, slug=authority_slug)
     period = period_or_404(period_slug, PeriodKind.QUARTER)
-    filename = f"outturn-briefing-{authority.slug}-{period.slug}.pdf"
-    # Built once per state of the figures: the next reader gets the same file at once.
-    built = _current_or_waiting(authority, [period.code])
-    if built is None or built.state != Briefing.State.DONE:
-        started = time.perf_counter()
-        now = fingerprint()  # taken first: a change while building makes it stale, not current
-        pdf = render_pdf(authority, [period])
-        built = Briefing(
-            authority=authority,
-            period_codes=[period.code],
-            requested_by=request.user,
-            state=Briefing.State.DONE,
-            fingerprint=now,
-            seconds=time.perf_counter() - started,
+    built = papers.current_or_waiting(authority, [period.code])
+    if request.method == "GET" and built is not None and built.state == Briefing.State.DONE:
+        return FileResponse(
+            built.file.open("rb"),
+            as_attachment=True,
+            filename=f"outturn-briefing-{authority.slug}-{period.slug}.pdf",
+            content_type="application/pdf",
         )
-        built.file.save(f"quarter-{authority.slug}-{period.slug}.pdf", ContentFile(pdf))
-    return FileResponse(
-        built.file.open("rb"),
-        as_attachment=True,
-        filename=filename,
-        content_type="application/pdf",
-    )
+    if request.method == "GET":
+        return render(
+            request,
+            "reports/briefing_prepare.html",
+            {"authority": authority, "period": period, "waiting": built},
+        )
+    return ask_and_follow(request, authority, [period.code])
+
+
+def ask_and_follow(request, authority, codes, presented_on=None, back=None):
+    """Ask the worker for a paper and follow it on its page; a refusal said where it was
+    asked."""
+    try:
+        briefing = papers.ask(authority, codes, request.user, presented_on)
+    except papers.Refused as refused:
+        messages.warning(request, str(refused))
+        return redirect(back or request.path)
+    return redirect("reports:briefing", pk=briefing.pk)
 
 
 @login_required
@@ -76,40 +76,9 @@ def request_year(request, authority_slug: str, period_slug: str):
     if not has_begun(year, timezone.localdate()):
         raise Http404(f"{year.label} has not begun, so there is nothing to brief on.")
     codes = [quarter.code for quarter in year.quarters()]
-    same = _current_or_waiting(authority, codes)
-    if same is not None:  # asked for already (by anyone): one paper, not two
-        return redirect("reports:briefing", pk=same.pk)
-    waiting = Briefing.objects.filter(
-        requested_by=request.user, state__in=[Briefing.State.QUEUED, Briefing.State.RUNNING]
-    ).count()
-    limit = settings.BRIEFINGS_WAITING_PER_PERSON
-    if waiting >= limit:
-        messages.warning(
-            request,
-            f"You have {waiting} briefings being prepared already; the most is {limit} at "
-            "once. Try again when one of them is ready.",
-        )
-        return redirect("reports:authority", authority_slug=authority.slug)
-    Period.ensure(year.quarters())
-    briefing = Briefing.objects.create(
-        authority=authority, period_codes=codes, requested_by=request.user
+    return ask_and_follow(
+        request, authority, codes, back=reverse("reports:authority", args=[authority.slug])
     )
-    transaction.on_commit(lambda: send_or_run(build_briefing, briefing.pk))
-    return redirect("reports:briefing", pk=briefing.pk)
-
-
-def _current_or_waiting(authority, codes: list[str]) -> Briefing | None:
-    """A briefing of these quarters still being built, or built from today's figures."""
-    candidates = Briefing.objects.filter(
-        authority=authority,
-        period_codes=codes,
-        state__in=[Briefing.State.QUEUED, Briefing.State.RUNNING, Briefing.State.DONE],
-    ).order_by("-requested_at")[:5]
-    now = fingerprint()
-    for briefing in candidates:
-        if briefing.state != Briefing.State.DONE or (briefing.file and briefing.fingerprint == now):
-            return briefing
-    return None
 
 
 STUCK_AFTER = timedelta(minutes=5)
@@ -118,8 +87,15 @@ STUCK_AFTER = timedelta(minutes=5)
 @login_required
 @require_GET
 def detail(request, pk: int):
-    briefing = get_object_or_404(Briefing.objects.select_related("authority"), pk=pk)
-    stale = briefing.state == Briefing.State.DONE and briefing.fingerprint != fingerprint()
+    briefing = get_object_or_404(
+        Briefing.objects.select_related("authority", "publication__period"), pk=pk
+    )
+    # A paper presented is the paper as presented: later figures never make it out of date.
+    stale = (
+        briefing.state == Briefing.State.DONE
+        and briefing.publication_id is None
+        and briefing.fingerprint != fingerprint()
+    )
     waiting = briefing.state in (Briefing.State.QUEUED, Briefing.State.RUNNING)
     # The page stops refreshing and says so once a paper is long overdue: never waits for ever.
     stuck = waiting and timezone.now() - briefing.requested_at > STUCK_AFTER

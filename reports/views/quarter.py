@@ -18,12 +18,13 @@ from core.access import COUNCIL, officer_side
 from core.csv import csv_response
 from indicators.lookups import period_or_404
 from indicators.rules import PeriodKind
+from scrutiny import writes
 from scrutiny.forms import PublishForm
 
-from ..briefing import present
 from ..export import QUARTER_COLUMNS, quarter_rows
 from ..pages import measures_table, quarter_page
 from ..quarter import build_quarter, latest_quarter
+from .briefing import ask_and_follow
 
 
 def _get_quarter(authority_slug: str, period_slug: str, comparisons: bool = True):
@@ -118,7 +119,9 @@ def quarter_export(request, authority_slug: str, period_slug: str):
 @login_required
 @require_POST
 def publish_quarter(request, authority_slug: str, period_slug: str):
-    """Freeze the quarter as the panel is shown it, with its paper (reports.briefing.present)."""
+    """Freeze the quarter as the panel is shown it, with its paper: built by the worker
+    (reports.papers), which freezes both from one assembly of the figures; the briefing's
+    page follows it. A quarter is presented once for a meeting."""
     authority = get_object_or_404(Authority, slug=authority_slug)
     if officer_side(request.user, authority) != COUNCIL:
         raise PermissionDenied("Only the council's officers can present a quarter to the panel.")
@@ -126,23 +129,14 @@ def publish_quarter(request, authority_slug: str, period_slug: str):
     form = PublishForm(request.POST)
     if not form.is_valid():
         return redirect("reports:quarter", authority_slug, period_slug)
-    publication, created = present(
-        authority, period, request.user, form.cleaned_data["presented_on"]
+    presented_on = form.cleaned_data["presented_on"]
+    quarter_url = reverse("reports:quarter", args=[authority.slug, period.slug])
+    publication = writes.presented(authority, period, presented_on)
+    if publication is None:
+        return ask_and_follow(request, authority, [period.code], presented_on, back=quarter_url)
+    messages.info(
+        request,
+        f"{period.label} was presented to the panel on {presented_on:%-d %B %Y} already: "
+        "this is what the panel was shown.",
     )
-    meeting = f"{publication.presented_on:%-d %B %Y}"
-    if created:
-        messages.success(
-            request,
-            f"Saved: {period.label} as presented to the panel on {meeting}, figures and "
-            "paper frozen.",
-        )
-    else:
-        messages.info(
-            request,
-            f"{period.label} was presented to the panel on {meeting} already: this is what "
-            "the panel was shown.",
-        )
-    return redirect(
-        reverse("reports:quarter", args=[authority.slug, period.slug])
-        + f"?presented={publication.pk}"
-    )
+    return redirect(f"{quarter_url}?presented={publication.pk}")

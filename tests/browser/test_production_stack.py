@@ -63,6 +63,11 @@ def test_the_native_production_stack_serves_imports_and_briefs(demo, page, tmp_p
         page.goto(f"{base}/a/doncaster/q/2016-17-q3/")
         expect(page.locator("tr[data-indicator=A2]")).to_contain_text("Within tolerance")
 
-        pdf = page.request.get(f"{base}/a/doncaster/q/2016-17-q2/briefing.pdf")
+        # The paper is the worker's to build: asked for, followed, then downloaded.
+        page.goto(f"{base}/a/doncaster/q/2016-17-q2/briefing.pdf")
+        page.get_by_role("button", name="Prepare the briefing").click()
+        expect(page.locator("#briefing-status")).to_contain_text("Ready", timeout=60_000)
+        href = page.get_by_role("link", name="Download the PDF").get_attribute("href")
+        pdf = page.request.get(f"{base}{href}")
         assert pdf.status == 200
         assert pdf.body().startswith(b"%PDF")

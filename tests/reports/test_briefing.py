@@ -12,7 +12,7 @@ from django.core.management import call_command
 from PIL import Image
 
 from reports.models import Briefing
-from tests.http import close, read_all
+from tests.http import close, paper, read_all
 
 pytestmark = pytest.mark.django_db
 
@@ -184,7 +184,7 @@ def test_a_quarter_with_no_data_says_so(demo, tmp_path):
 
 
 def test_the_quarter_page_offers_the_pdf(panel_member, client):
-    response = client.get("/a/doncaster/q/2016-17-q2/briefing.pdf")
+    response = paper(client, "/a/doncaster/q/2016-17-q2/briefing.pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert read_all(response).startswith(b"%PDF")
@@ -361,7 +361,7 @@ def test_the_paper_as_presented_keeps_its_figures_and_todays_marks_the_revision(
     assert "93%" not in " ".join(then)
     assert "‡" not in " ".join(then)
 
-    today = _saved(client.get(f"{quarter}briefing.pdf"), tmp_path / "today.pdf")
+    today = _saved(paper(client, f"{quarter}briefing.pdf"), tmp_path / "today.pdf")
     now = " ".join(pages_of(today))
     assert "This quarter was presented to the panel on 6 December 2016." in now
     assert "1 figure or status revised since then is marked ‡" in now

@@ -60,7 +60,9 @@ def test_an_extreme_figure_is_shown_as_out_of_range_not_as_an_error(panel_member
 
 def test_the_paper_is_built_with_an_extreme_stored_target(demo, officer, client):
     _store_by_hand(1e308, 1e308, 1e308)
-    response = client.get(QUARTER + "briefing.pdf")
+    from tests.http import paper
+
+    response = paper(client, QUARTER + "briefing.pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF")

@@ -141,9 +141,11 @@ def test_an_imported_figure_is_in_the_history_with_its_import(demo, client):
 
 def test_a_presented_quarter_is_frozen_and_revisions_are_marked(demo, client):
     login(client, "officer")
-    response = client.post(f"{QUARTER}publish/", {"presented_on": "2016-12-06"})
+    response = client.post(f"{QUARTER}publish/", {"presented_on": "2016-12-06"}, follow=True)
     publication = Publication.objects.get()
-    assert response.url == f"{QUARTER}?presented={publication.pk}"
+    said = response.content.decode()
+    assert "Saved: Quarter 2 2016/17 as presented to the panel on 6 December 2016" in said
+    assert f"{QUARTER}?presented={publication.pk}" in said  # the paper's page links to it
     assert publication.snapshot["measures"]["A2"]["value"] == 82
 
     a2 = Value.objects.get(indicator__code="A2", period__code="2016-17 Q2")
