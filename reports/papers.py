@@ -70,4 +70,5 @@ def ask(authority: Authority, codes: list[str], user, presented_on: date | None 
     if not send(build_briefing, briefing.pk):
         Briefing.objects.filter(pk=briefing.pk).update(state=Briefing.State.FAILED, message=PAUSED)
         raise Refused(PAUSED)
+    briefing.refresh_from_db()  # built already where tasks run in-process
     return briefing

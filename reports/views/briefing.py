@@ -48,13 +48,15 @@ def quarter_pdf(request, authority_slug: str, period_slug: str):
 
 
 def ask_and_follow(request, authority, codes, presented_on=None, back=None):
-    """Ask the worker for a paper and follow it on its page; a refusal said where it was
-    asked."""
+    """Ask the worker for a paper and follow it on its page (or, built already, the paper
+    itself where it has an address of its own); a refusal said where it was asked."""
     try:
         briefing = papers.ask(authority, codes, request.user, presented_on)
     except papers.Refused as refused:
         messages.warning(request, str(refused))
         return redirect(back or request.path)
+    if briefing.state == Briefing.State.DONE and back is None and presented_on is None:
+        return redirect(request.path)  # the quarter's paper: its GET downloads it
     return redirect("reports:briefing", pk=briefing.pk)
 
 

@@ -68,7 +68,7 @@ def test_ask_answer_close_and_brief(demo, live_server, page, axe, screenshot, tm
     page.get_by_role("button", name="Save").click()
     with page.expect_download() as download:
         page.goto(f"{live_server.url}/a/doncaster/q/2016-17-q2/")
-        page.get_by_role("link", name="Download the PDF briefing").click()
+        page.get_by_role("button", name="Download the PDF briefing").click()
     path = tmp_path / "q2.pdf"
     download.value.save_as(path)
     text = " ".join(
