@@ -164,6 +164,10 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Where an upload too large to hold in memory is spooled while its request reads it: Outturn's
+# own folder (made by the upload handler), swept of what a killed web process leaves there.
+FILE_UPLOAD_TEMP_DIR = str(env.path("FILE_UPLOAD_TEMP_DIR", default=VAR_DIR / "uploading"))
+UPLOAD_LEFT_AFTER = env.int("UPLOAD_LEFT_AFTER", default=60 * 60)  # past any request's time
 # Serve straight from the static folders when collectstatic has not run (tests, the native
 # smoke test); production images run collectstatic and leave this off.
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
@@ -220,6 +224,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "stuck-import-sweep": {"task": "imports.tasks.sweep_stuck_imports", "schedule": 60},
     "expire-drafts": {"task": "imports.tasks.expire_drafts", "schedule": 24 * 60 * 60},
+    "sweep-left-uploads": {"task": "imports.tasks.sweep_left_uploads", "schedule": 60 * 60},
     # At 07:00 each day (London), or every DIGEST_EVERY_SECONDS where that is set (tests).
     "daily-digest": {
         "task": "scrutiny.tasks.send_daily_digests",

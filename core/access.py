@@ -55,6 +55,13 @@ def officer_side(user, authority) -> str | None:
     return user.assignments.filter(authority=authority).values_list("side", flat=True).first()
 
 
+def may_write_side(user, authority, side: str) -> bool:
+    """Whether the user may write `side`'s words for this authority (its challenge text, its
+    answers to the panel): its officers on that side; performance admins on either, as the
+    challenge import lets them."""
+    return is_performance_admin(user) or officer_side(user, authority) == side
+
+
 def is_performance_admin(user) -> bool:
     return bool(
         user

@@ -100,6 +100,16 @@ def _encoding(data: bytes) -> str:
 
 
 def _read_csv(data: bytes) -> pd.DataFrame:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode Text" (and "CSV UTF-16"): UTF-16 with its byte-order mark, tabs
+        # between cells. Read as the same text in UTF-8.
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as error:
+            raise FileProblem(
+                "The file says it is UTF-16 text (Excel's Unicode Text) but part of it is "
+                "not: save it again, as CSV UTF-8."
+            ) from error
     if b"\x00" in data[:4096]:
         raise FileProblem("This is not a CSV file: it holds binary data. Save it as CSV or XLSX.")
     if b"\x00" in data:  # no database stores it, so the check refuses what the confirm would

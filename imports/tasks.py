@@ -4,7 +4,9 @@ with its progress on the import's row; and the sweeps that run either again when
 from __future__ import annotations
 
 import logging
+import time
 from functools import partial
+from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
@@ -112,3 +114,24 @@ def expire_drafts() -> int:
     from .service import expire_drafts as expire
 
     return expire()
+
+
+@shared_task(acks_late=True)
+def sweep_left_uploads() -> int:
+    """Hourly (the beat): delete what a web process killed mid-upload left in the upload
+    folder (FILE_UPLOAD_TEMP_DIR), anything older than any request lasts. Returns how many."""
+    folder = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    if not folder.is_dir():
+        return 0
+    cutoff = time.time() - settings.UPLOAD_LEFT_AFTER
+    swept = 0
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                swept += 1
+        except FileNotFoundError:  # another sweep, or the request itself, was first
+            continue
+    if swept:
+        log.warning("swept %d upload(s) a killed web process left behind", swept)
+    return swept

@@ -5,6 +5,8 @@ and nothing of it is kept."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 
@@ -23,6 +25,7 @@ class SizeLimitedUpload(FileUploadHandler):
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         self.limit = settings.IMPORT_MAX_BYTES
+        Path(settings.FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
         self.declared = content_length or 0
 
     def new_file(self, *args, **kwargs):

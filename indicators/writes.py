@@ -502,10 +502,20 @@ def _record_history(
         )
 
 
-def save_value(value: Value, user=None, reason: str = "") -> None:
-    """One figure corrected by hand (the admin, the correction form), with its reason."""
+class Changed(Exception):
+    """The figure was changed by someone else since the writer read it: nothing saved."""
+
+
+def save_value(value: Value, user=None, reason: str = "", unless_changed_since=None) -> None:
+    """One figure corrected by hand (the admin, the correction form), with its reason. With
+    `unless_changed_since` (its updated_at as the writer read it), refused with Changed if
+    it was saved since: the row is locked, so two corrections at once cannot both pass."""
     with transaction.atomic():
         versions.take()
+        if unless_changed_since is not None and value.pk:
+            stored = Value.objects.select_for_update().filter(pk=value.pk).values("updated_at")
+            if stored.get()["updated_at"] != unless_changed_since:
+                raise Changed
         if reason:
             value._change_reason = reason[:100]
         if user is not None:  # a request's user is simple-history's own default

@@ -15,15 +15,27 @@ matplotlib.use("svg")  # the SVG backend: no display, no browser
 # Text as SVG text, not as a path per glyph: a fraction of the size, and much lighter for
 # WeasyPrint to lay out (the PDF's own fonts draw it).
 matplotlib.rcParams["svg.fonttype"] = "none"
-matplotlib.rcParams["font.family"] = ["Liberation Sans", "DejaVu Sans", "sans-serif"]
 
 import matplotlib.dates as mdates  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from indicators.models import Indicator, Target  # noqa: E402
 from indicators.rules import PeriodKind  # noqa: E402
 
 from .charts import AMBER_BAND, BLUE, GREY, INK, MAX_TICKS, plotted, plotted_targets  # noqa: E402
+
+FONTS = ["Liberation Sans", "DejaVu Sans"]  # Arial's metrics where installed; matplotlib's own
+
+
+def installed(families: list[str]) -> list[str]:
+    """The families of `families` this machine has, in order (matplotlib's own last): asking
+    for one it lacks logs a warning for every chart drawn."""
+    have = {font.name for font in font_manager.fontManager.ttflist}
+    return [family for family in families if family in have] or ["DejaVu Sans"]
+
+
+matplotlib.rcParams["font.family"] = installed(FONTS)
 
 SIZE_INCHES = (4.5, 2.5)  # drawn at about its printed size: 60% of the A4 text width
 STYLES = [(BLUE, "o", "-"), (GREY, "s", ":"), (INK, "^", "-.")]

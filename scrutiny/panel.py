@@ -14,13 +14,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from authorities.models import Authority
-from core.access import may_close, may_read_panel, may_recommend, officer_side
+from core.access import may_close, may_read_panel, may_recommend, may_write_side
 from indicators.lookups import period_or_404
 from indicators.models import Indicator, Period
-from indicators.rules import PeriodKind, natural_key, parse_period
+from indicators.rules import PeriodKind, from_sequence, natural_key, parse_period
 
 from . import writes
 from .models import Recommendation
+
+# How far ahead the panel may set an answer-by date or a deep dive's meeting.
+AHEAD_YEARS = 2
 
 
 class RecommendationForm(forms.ModelForm):
@@ -47,10 +50,24 @@ class RecommendationForm(forms.ModelForm):
         }
         widgets = {"kind": forms.RadioSelect, "addressed_to": forms.RadioSelect}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, meeting: Period, **kwargs):
+        self.meeting = meeting.parsed  # the quarter whose meeting asks
         super().__init__(*args, **kwargs)
         self.fields["indicator"].queryset = Indicator.objects.order_by("code")
         self.fields["indicator"].empty_label = "The quarter as a whole"
+
+    def clean_due_date(self):
+        due = self.cleaned_data["due_date"]
+        first, last = (
+            self.meeting.start,
+            self.meeting.end.replace(year=self.meeting.end.year + AHEAD_YEARS),
+        )
+        if due is not None and not first <= due <= last:
+            raise forms.ValidationError(
+                f"Give a date from {first:%-d %B %Y} (the start of {self.meeting.label}) to "
+                f"{last:%-d %B %Y}, {AHEAD_YEARS} years on"
+            )
+        return due
 
     def clean_agenda_quarter(self):
         text = self.cleaned_data["agenda_quarter"].strip()
@@ -62,6 +79,12 @@ class RecommendationForm(forms.ModelForm):
             raise forms.ValidationError(str(error)) from error
         if parsed.kind != PeriodKind.QUARTER:
             raise forms.ValidationError("Give a quarter, such as 2016-17 Q4")
+        latest = from_sequence(PeriodKind.QUARTER, self.meeting.sequence + 4 * AHEAD_YEARS)
+        if not self.meeting.sequence < parsed.sequence <= latest.sequence:
+            raise forms.ValidationError(
+                f"Give a quarter after {self.meeting.label}, up to {latest.label} "
+                f"({AHEAD_YEARS} years on)"
+            )
         return parsed
 
     def clean(self):
@@ -135,7 +158,7 @@ def new(request, authority_slug: str, period_slug: str):
     initial = {}
     if request.GET.get("indicator"):
         initial["indicator"] = Indicator.objects.filter(code=request.GET["indicator"]).first()
-    form = RecommendationForm(request.POST or None, initial=initial)
+    form = RecommendationForm(request.POST or None, initial=initial, meeting=period)
     if request.method == "POST" and form.is_valid():
         item = form.save(commit=False)
         item.authority, item.period = authority, period
@@ -165,8 +188,9 @@ def detail(request, pk: int):
         pk=pk,
     )
     _reader_or_403(request.user, item.authority)
-    side = officer_side(request.user, item.authority)
-    may_answer = side == item.addressed_to and item.may_become(Recommendation.Status.ANSWERED)
+    may_answer = may_write_side(request.user, item.authority, item.addressed_to) and (
+        item.may_become(Recommendation.Status.ANSWERED)
+    )
     form = AnswerForm(request.POST or None, initial={"answer": item.answer})
     if request.method == "POST":
         if not may_answer:

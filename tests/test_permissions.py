@@ -231,3 +231,16 @@ def test_only_admins_import_definitions_and_dfe_files(world):
     for kind in ["indicators", "ees"]:
         staged = service.stage(kind, b"a,b\n1,2\n", "x.csv", user=officer)
         assert "Only performance admins" in str(staged.problems[0])
+
+
+def test_a_performance_admins_admin_shows_what_the_docs_say(world, client):
+    """Issue 30: a performance admin's /admin/ said "You don't have permission to view or
+    edit anything"."""
+    admin = User.objects.create_user("pa", password="pa-password-2016", is_staff=True)
+    admin.groups.add(Group.objects.get(name="Performance admins"))
+    client.force_login(admin)
+    page = client.get("/admin/").content.decode()
+    assert "You don’t have permission" not in page
+    for model in ["indicators/indicator", "indicators/target", "authorities/authority"]:
+        assert client.get(f"/admin/{model}/").status_code == 200, model
+    assert client.get("/admin/auth/user/").status_code == 403  # people: the People page's

@@ -46,10 +46,28 @@ class CorrectionForm(forms.Form):
         label="Why it is corrected",
         error_messages={"required": "Say why the figure is corrected: it is kept in the history"},
     )
+    # The stored figure as the form was opened on it (its last change), so a correction
+    # made meanwhile by someone else is never saved over unseen.
+    opened = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, indicator: Indicator, **kwargs):
-        self.indicator = indicator
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, indicator: Indicator, stored: Value, **kwargs):
+        self.indicator, self.stored = indicator, stored
+        super().__init__(*args, **kwargs, initial={"opened": _stamp(stored)})
+
+    def clean(self):
+        data = super().clean()
+        if data.get("opened") and data["opened"] != _stamp(self.stored):
+            shown = (
+                figure(self.stored.value, self.indicator)
+                if self.stored.value is not None
+                else "no figure"
+            )
+            raise forms.ValidationError(
+                f"Someone changed this figure while the form was open: it is now {shown}. "
+                "Check it, and correct it again if it still needs it.",
+                code="stale",
+            )
+        return data
 
     def clean_value(self):
         value = self.cleaned_data["value"]
@@ -57,6 +75,10 @@ class CorrectionForm(forms.Form):
         if problem:
             raise forms.ValidationError(f"The figure {problem}")
         return value
+
+
+def _stamp(value: Value) -> str:
+    return value.updated_at.isoformat() if value.updated_at else ""
 
 
 class TargetForm(forms.Form):
@@ -109,12 +131,20 @@ def correct(request, authority_slug: str, code: str, period_slug: str):
     indicator = get_object_or_404(Indicator, code=code)
     period = period_or_404(period_slug)
     value = get_object_or_404(Value, authority=authority, indicator=indicator, period=period)
-    form = CorrectionForm(request.POST or None, indicator=indicator)
+    form = CorrectionForm(request.POST or None, indicator=indicator, stored=value)
     if request.method == "POST" and form.is_valid():
         before = value.value
         value.value = form.cleaned_data["value"]
         value.no_value_reason = ""
-        writes.save_value(value, user=request.user, reason=form.cleaned_data["reason"])
+        try:
+            writes.save_value(
+                value,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                unless_changed_since=value.updated_at,
+            )
+        except writes.Changed:
+            return redirect(request.path)  # changed between the check and the save: look again
         was = figure(before, indicator) if before is not None else "no figure"
         messages.success(
             request,

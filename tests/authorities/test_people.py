@@ -185,3 +185,17 @@ def test_the_last_superuser_who_can_sign_in_stays_active(demo, client):
 
     with pytest.raises(NotAllowed, match="last superuser"):
         set_active(other, admin, False)
+
+
+def test_the_set_password_email_is_plain_text_with_names_as_written(
+    demo, client, django_capture_on_commit_callbacks
+):
+    """Issue 30: the plain-text email HTML-escaped names ("O&#x27;Brien")."""
+    client.force_login(User.objects.get(username="admin"))
+    data = {"first_name": "D'Arcy & Co", "last_name": "O'Brien", "email": "sob@outturn.example"}
+    data |= {"role": "panel", "authority": Authority.objects.get(slug="doncaster").pk}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/people/add/", data)
+    body = mail.outbox[0].body
+    assert body.startswith("Hello D'Arcy & Co,")
+    assert "&#x27;" not in body

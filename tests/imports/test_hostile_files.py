@@ -260,3 +260,31 @@ def test_problems_are_held_as_columns_not_an_object_each(demo):
     assert peak < 40 * 1024 * 1024, f"{peak / 1e6:.0f} MB traced"
     first = checked.problems[0]
     assert (first.row, first.column, first.text) == (2, "authority", "x")
+
+
+def test_uploads_a_killed_web_process_left_are_swept(settings, tmp_path):
+    """Issue 30: a web worker killed mid-upload left its temporary file for ever."""
+    import os
+    import time
+
+    from imports.tasks import sweep_left_uploads
+
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    settings.UPLOAD_LEFT_AFTER = 3600
+    left = tmp_path / "tmpab12.upload.csv"
+    left.write_bytes(b"x" * 1000)
+    two_hours_ago = time.time() - 7200
+    os.utime(left, (two_hours_ago, two_hours_ago))
+    uploading = tmp_path / "tmpcd34.upload.csv"  # a request reading it now
+    uploading.write_bytes(b"y")
+    assert sweep_left_uploads() == 1
+    assert not left.exists()
+    assert uploading.exists()
+    assert "sweep-left-uploads" in settings.CELERY_BEAT_SCHEDULE
+
+
+def test_a_spooled_upload_goes_to_outturns_own_folder(officer, client, settings, tmp_path):
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "uploading")
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10  # spool even this small file
+    upload(client, (HEADER + "E08000017,A2,2016-17 Q3,85\n").encode())
+    assert (tmp_path / "uploading").is_dir()  # made when needed; emptied by Django after

@@ -362,3 +362,15 @@ def test_a_decimal_comma_among_points_is_a_problem_at_its_cell(england):
     staged = stage(HEADER + 'E08000017,CPP-2YRS,2016-17,"81,5"\n')
     assert staged.problems == []
     assert staged.batch.changes[0]["new"] == "81.5"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_excels_unicode_text_is_read(england, encoding):
+    """Issue 30: a UTF-16 CSV (Excel's "Unicode Text", tab-separated) was called binary."""
+    text = "authority\tindicator\tperiod\tvalue\nE08000017\tCIN-REFS\t2016-17\t4479\n"
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    staged = stage(data)
+    assert staged.problems == []
+    assert staged.batch.changes[0]["new"] == "4479"

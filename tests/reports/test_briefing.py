@@ -441,3 +441,15 @@ def test_a_briefing_no_worker_picks_up_stops_refreshing_and_says_so(demo, panel_
     page = " ".join(client.get(f"/briefings/{briefing.pk}/").content.decode().split())
     assert "data-progress" not in page
     assert "a worker has not finished it in five minutes" in page
+
+
+def test_only_installed_fonts_are_asked_for(caplog):
+    """Issue 30: a missing-font warning was logged for every chart in a paper."""
+    import matplotlib
+
+    from reports.static_charts import installed
+
+    assert installed(["No Such Sans", "DejaVu Sans"]) == ["DejaVu Sans"]
+    assert installed(["No Such Sans"]) == ["DejaVu Sans"]
+    assert "No Such Sans" not in matplotlib.rcParams["font.family"]
+    assert all(family in installed([family]) for family in matplotlib.rcParams["font.family"])

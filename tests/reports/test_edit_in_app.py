@@ -135,3 +135,22 @@ def test_a_target_more_than_five_years_ahead_is_not_offered(officer, client):
     )
     assert response.status_code == 404
     assert not Target.objects.filter(fiscal_year=2099).exists()
+
+
+def test_a_correction_opened_before_anothers_save_is_refused_showing_the_figure(officer, client):
+    """Issue 30: a correction form opened before someone else's correction saved over it
+    silently. The form carries the figure it was opened on; a stale save is refused."""
+    from django.test import Client
+
+    page = client.get(CORRECT).content.decode()
+    opened = page.split('name="opened" value="')[1].split('"')[0]
+    other = Client()
+    other.force_login(officer)
+    other.post(CORRECT, {"value": "86", "reason": "first", "opened": opened})
+    said = unescape(
+        client.post(CORRECT, {"value": "84", "reason": "second", "opened": opened}).content.decode()
+    )
+    assert "Someone changed this figure while the form was open: it is now 86%" in said
+    a2 = Value.objects.get(indicator__code="A2", period__code="2016-17 Q2")
+    assert a2.value == 86
+    assert [h.history_change_reason for h in a2.history.order_by("-history_date")][0] == "first"

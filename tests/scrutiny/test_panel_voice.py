@@ -186,3 +186,41 @@ def test_a_performance_admin_adds_a_panel_chair_for_an_authority(demo, client):
     assert client.post("/people/add/", data).status_code == 302
     seat = PanelMembership.objects.get(user__username="pat@outturn.example")
     assert (seat.authority.slug, seat.chair) == ("doncaster", True)
+
+
+@pytest.mark.parametrize(
+    ("due", "agenda", "said"),
+    [
+        ("0001-01-01", "", "Give a date from 1 July 2016 (the start of Quarter 2 2016/17)"),
+        ("9999-12-31", "", "to 30 September 2018, 2 years on"),
+        ("", "2099-00 Q4", "Give a quarter after Quarter 2 2016/17, up to Quarter 2 2018/19"),
+        ("", "2016-17 Q1", "Give a quarter after Quarter 2 2016/17"),
+    ],
+)
+def test_the_panels_dates_are_within_reach_of_its_meeting(demo, client, due, agenda, said):
+    """Issue 30: answer-by dates of 0001-01-01 and 9999-12-31 were taken, and a deep dive for
+    2099-00 Q4 created that quarter."""
+    from indicators.models import Period
+
+    as_user(client, "panel")
+    before = Period.objects.count()
+    data = {"kind": "deep_dive", "indicator": "", "addressed_to": "council", "text": "Why?"}
+    data |= {"due_date": due, "agenda_quarter": agenda}
+    page = unescape(client.post(NEW, data).content.decode())
+    assert said in page
+    assert not Recommendation.objects.exists()
+    assert Period.objects.count() == before
+
+
+def test_a_performance_admin_answers_for_either_side(demo, client):
+    """Issue 30: admins could not answer an item addressed to the provider, though the
+    challenge import lets them write both sides: one rule (core.access.may_write_side)."""
+    as_user(client, "panel")
+    client.post(NEW, {"kind": "question", "indicator": "", "addressed_to": "provider", "text": "?"})
+    item = Recommendation.objects.get()
+    as_user(client, "admin")
+    client.post(f"/recommendations/{item.pk}/", {"answer": "Answered by the admin."})
+    item.refresh_from_db()
+    assert (item.status, item.answer) == ("answered", "Answered by the admin.")
+    as_user(client, "officer")  # the council's officer: not the provider's words
+    assert client.post(f"/recommendations/{item.pk}/", {"answer": "No"}).status_code == 403
