@@ -225,10 +225,10 @@ CELERY_BEAT_SCHEDULE = {
     "stuck-import-sweep": {"task": "imports.tasks.sweep_stuck_imports", "schedule": 60},
     "expire-drafts": {"task": "imports.tasks.expire_drafts", "schedule": 24 * 60 * 60},
     "sweep-left-uploads": {"task": "imports.tasks.sweep_left_uploads", "schedule": 60 * 60},
-    # At 07:00 each day (London), or every DIGEST_EVERY_SECONDS where that is set (tests).
+    # At 07:00 each day (London).
     "daily-digest": {
         "task": "scrutiny.tasks.send_daily_digests",
-        "schedule": env.int("DIGEST_EVERY_SECONDS", default=0) or crontab(hour=7, minute=0),
+        "schedule": crontab(hour=7, minute=0),
     },
 }
 # An import's recompute that has not moved for this long is run again (and /healthz says so).
@@ -239,8 +239,6 @@ IMPORT_STUCK_AFTER = env.int("IMPORT_STUCK_AFTER", default=15 * 60)
 # /healthz runs the database, disk, broker and worker checks (core/health.py) and these, each
 # app's own (dotted paths, so settings import no application code).
 HEALTH_CHECKS = ["imports.health.Stalled"]
-# Fault injection for the reliability tests only: seconds a recompute waits before it starts.
-FAULT_RECOMPUTE_DELAY = env.float("FAULT_RECOMPUTE_DELAY", default=0)
 
 # Logging: one line per event on stderr.
 # Logs: JSON lines with request and task ids (config/logging.py); LOG_FORMAT=console for people.

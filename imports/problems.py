@@ -131,6 +131,8 @@ def _categories(values, length: int) -> pd.Categorical:
     """One text for every row (codes alone: no list of a million references), or one a row."""
     if isinstance(values, str):
         return pd.Categorical.from_codes(np.zeros(length, dtype=np.int8), categories=[values])
+    if isinstance(values, pd.Categorical):
+        return values
     return pd.Categorical(values)
 
 

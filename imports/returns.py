@@ -146,39 +146,7 @@ def check_returns(
 
     keys = ["authority_id", "indicator_id", "period"]
     frame, moved = _follow_changes_of_code(frame, keys)
-    complete = frame[keys].notna().all(axis=1)
-    duplicated = frame[complete].duplicated(keys, keep=False)
-    if duplicated.any():
-        clashes = frame[complete][duplicated]
-        # The first of each key (in file order) stands; each later one is a problem: a later
-        # row, or, in a wide file, a second column naming the same period in the same row.
-        later = clashes.groupby(keys).cumcount() > 0
-        first = clashes.groupby(keys)[
-            ["row_number", *(["_column"] if "_column" in clashes else [])]
-        ].transform("first")
-        later_rows = clashes[later]
-        first_row = first.loc[later_rows.index, "row_number"]
-        across = later_rows["row_number"] != first_row  # a later row repeats an earlier one
-        problems += Problems.of_rows(
-            later_rows.loc[across, "row_number"],
-            "",
-            None,
-            [f"repeats the authority, indicator and period of row {r}" for r in first_row[across]],
-        )
-        within = later_rows[~across]  # a wide file's second column for the same period
-        if len(within):
-            problems += Problems.of_rows(
-                within["row_number"],
-                within["_column"].to_numpy(),
-                within["_value_text"],
-                [
-                    f"gives a second figure for {parse_period(period).label} (column "
-                    f"{column} gives one already)"
-                    for period, column in zip(
-                        within["period"], first.loc[within.index, "_column"], strict=True
-                    )
-                ],
-            )
+    problems += _repeated_keys(frame, keys)
 
     problems.sort()
     columns = [
@@ -192,6 +160,55 @@ def check_returns(
         "row_number",
     ]
     return CheckedReturns(frame[columns], problems, layout, ignored, moved)
+
+
+def _repeated_keys(frame: pd.DataFrame, keys: list[str]) -> Problems:
+    """The first figure for each authority, indicator and period (in file order) stands; each
+    later one is a problem: a later row, or, in a wide file, a second column naming the same
+    period in the same row. Worked on the keys as numbers and the row numbers alone, never a
+    copy of the file's rows, and a message made once for each row repeated."""
+    complete = frame[keys].notna().all(axis=1).to_numpy()
+    key = pd.DataFrame(
+        {
+            "a": frame["authority_id"].to_numpy(),
+            "i": frame["indicator_id"].to_numpy(),
+            "p": pd.factorize(frame["period"].to_numpy())[0],  # the file's few periods
+            "row": frame["row_number"].to_numpy(),
+            "at": np.arange(len(frame)),
+        }
+    )[complete]
+    key = key[key.duplicated(["a", "i", "p"], keep=False)]
+    if key.empty:
+        return Problems()
+    groups = key.groupby(["a", "i", "p"], sort=False)
+    later = (groups.cumcount() > 0).to_numpy()
+    first_row = groups["row"].transform("first").to_numpy()[later]
+    first_at = groups["at"].transform("first").to_numpy()[later]
+    rows, at = key["row"].to_numpy()[later], key["at"].to_numpy()[later]
+    across = rows != first_row  # a later row repeats an earlier one
+    codes, repeated = pd.factorize(first_row[across])
+    found = Problems.of_rows(
+        pd.Series(rows[across]),
+        "",
+        None,
+        pd.Categorical.from_codes(
+            codes, [f"repeats the authority, indicator and period of row {r}" for r in repeated]
+        ),
+    )
+    if (~across).any():  # a wide file's second column for the same period
+        within = frame.iloc[at[~across]]
+        first_column = frame["_column"].to_numpy()[first_at[~across]]
+        found += Problems.of_rows(
+            within["row_number"],
+            within["_column"].to_numpy(),
+            within["_value_text"],
+            [
+                f"gives a second figure for {parse_period(period).label} (column {column} "
+                "gives one already)"
+                for period, column in zip(within["period"], first_column, strict=True)
+            ],
+        )
+    return found
 
 
 def _period_reason(error: str) -> str:

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import logging
-import time
 
 from celery import shared_task
-from django.conf import settings
 from django.db import OperationalError as DatabaseOperationalError
 from django.db import transaction
 
@@ -26,8 +24,6 @@ RECOMPUTE_OPTIONS = dict(
 
 def recompute_now(authority_ids=None, indicator_ids=None) -> int:
     """The body of every recompute task (this one and the import's)."""
-    if settings.FAULT_RECOMPUTE_DELAY:  # fault tests kill the worker in this window
-        time.sleep(settings.FAULT_RECOMPUTE_DELAY)
     return recompute(authority_ids, indicator_ids)
 
 

@@ -57,7 +57,7 @@ def test_a_worker_killed_mid_recompute_redelivers_and_statuses_end_correct():
     batch = ImportBatch.objects.create(file_name="x.csv", sha256=uuid.uuid4().hex)
     queue = f"outturn-fault-{uuid.uuid4().hex[:8]}"
     arguments = ("--pool=prefork", "--concurrency=1", "-Q", queue)
-    with celery_worker(*arguments, env={"FAULT_RECOMPUTE_DELAY": "4"}) as worker:
+    with celery_worker(*arguments, env={"TEST_RECOMPUTE_DELAY": "4"}) as worker:
         celery_app.conf.task_always_eager = False
         import_tasks.recompute_import.apply_async(
             args=(batch.pk, [authority.id], [indicator.id]), queue=queue

@@ -66,7 +66,7 @@ def celery_worker(*arguments: str, env: dict | None = None):
             "-m",
             "celery",
             "-A",
-            "config",
+            "tests.celery_app",
             "worker",
             "--loglevel=WARNING",
             "--without-mingle",

@@ -108,7 +108,7 @@ def test_the_real_beat_and_worker_deliver_the_digest(waiting, tmp_path):
     env = {
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(outbox),
-        "DIGEST_EVERY_SECONDS": "2",
+        "TEST_DIGEST_EVERY_SECONDS": "2",
     }
     beat = subprocess.Popen(
         [
@@ -116,7 +116,7 @@ def test_the_real_beat_and_worker_deliver_the_digest(waiting, tmp_path):
             "-m",
             "celery",
             "-A",
-            "config",
+            "tests.celery_app",
             "beat",
             "--loglevel=WARNING",
             "--schedule",
