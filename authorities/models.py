@@ -4,6 +4,17 @@ from django.db import models
 
 
 class AuthorityQuerySet(models.QuerySet):
+    def ids_by_name(self) -> dict[str, int]:
+        """GSS code, DfE LA number and name, all case-insensitive, to authority id: how a
+        return, a targets file or a command names an authority."""
+        lookup: dict[str, int] = {}
+        for pk, code, dfe_code, name in self.values_list("id", "code", "dfe_code", "name"):
+            lookup[name.casefold()] = pk
+            if dfe_code:
+                lookup[dfe_code.casefold()] = pk
+            lookup[code.casefold()] = pk  # codes win over a name that happens to match
+        return lookup
+
     def current_local(self) -> AuthorityQuerySet:
         """Local authorities as they are today: one entry each, never a code since replaced
         (Barnsley, not also "Barnsley (new code)")."""

@@ -100,16 +100,65 @@ def _encoding(data: bytes) -> str:
 
 
 def _read_csv(data: bytes) -> pd.DataFrame:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        # Excel's "Unicode Text" (and "CSV UTF-16"): UTF-16 with its byte-order mark, tabs
-        # between cells. Read as the same text in UTF-8.
-        try:
-            data = data.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError as error:
-            raise FileProblem(
-                "The file says it is UTF-16 text (Excel's Unicode Text) but part of it is "
-                "not: save it again, as CSV UTF-8."
-            ) from error
+    """A CSV's rows of text: refused first, on the bytes, where it cannot be one (binary, a
+    NUL, too many lines), then its separator found in its header, then parsed by pandas
+    (which decodes the bytes as it parses: half the peak memory of handing it text), and
+    refused if any row is short of cells."""
+    data = _as_utf8_if_utf16(data)
+    _refuse_unreadable_bytes(data)
+    encoding = _encoding(data)
+    separator, fields = _separator(data, encoding)
+    try:
+        # header=None: pandas would otherwise take surplus cells as an index, silently.
+        frame = pd.read_csv(
+            io.BytesIO(data),
+            encoding=encoding,
+            encoding_errors="replace",
+            sep=separator,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            engine="c",
+        )
+    except pd.errors.ParserError as error:
+        raise FileProblem(_parser_problem(str(error))) from error
+    except csv.Error as error:
+        raise FileProblem(f"The file could not be read as CSV: {error}") from error
+    frame.columns = frame.iloc[0].fillna("")
+    body = frame.iloc[1:].reset_index(drop=True)
+    short = _short_lines(data, separator, fields)
+    if short:
+        raise FileProblem(
+            [
+                Problem(
+                    f"has {cells} cell{'s' if cells != 1 else ''} where the header has "
+                    f"{body.shape[1]}; every row needs a cell for every column, even if it is "
+                    "empty",
+                    row=line,
+                )
+                for line, cells in short[:100]
+            ]
+        )
+    return body
+
+
+def _as_utf8_if_utf16(data: bytes) -> bytes:
+    """Excel's "Unicode Text" (and "CSV UTF-16"): UTF-16 with its byte-order mark, tabs
+    between cells. Read as the same text in UTF-8."""
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data
+    try:
+        return data.decode("utf-16").encode("utf-8")
+    except UnicodeDecodeError as error:
+        raise FileProblem(
+            "The file says it is UTF-16 text (Excel's Unicode Text) but part of it is not: "
+            "save it again, as CSV UTF-8."
+        ) from error
+
+
+def _refuse_unreadable_bytes(data: bytes) -> None:
     if b"\x00" in data[:4096]:
         raise FileProblem("This is not a CSV file: it holds binary data. Save it as CSV or XLSX.")
     if b"\x00" in data:  # no database stores it, so the check refuses what the confirm would
@@ -129,8 +178,11 @@ def _read_csv(data: bytes) -> pd.DataFrame:
             f"The file has {lines:,} lines; Outturn reads at most "
             f"{settings.IMPORT_MAX_ROWS:,} rows. Split it into smaller files."
         )
-    encoding = _encoding(data)
-    # The first line only: decoding (or splitting) the whole file held a second copy of it.
+
+
+def _separator(data: bytes, encoding: str) -> tuple[str, int]:
+    """The separator the header row uses most (comma, semicolon or tab), and its cells.
+    The first line only is decoded: decoding (or splitting) the whole file held a copy."""
     first = data[: data.find(b"\n")] if b"\n" in data else data
     header = first.decode(encoding, errors="replace").removeprefix("\ufeff").rstrip("\r")
     separator = max([",", ";", "\t"], key=header.count)
@@ -144,41 +196,7 @@ def _read_csv(data: bytes) -> pd.DataFrame:
             f"Row 1 has {header.count(separator) + 1:,} columns; Outturn reads at most "
             f"{settings.IMPORT_MAX_COLUMNS:,}."
         )
-    try:
-        # header=None: pandas would otherwise take surplus cells as an index, silently.
-        # pandas decodes the bytes as it parses: half the peak memory of handing it text.
-        frame = pd.read_csv(
-            io.BytesIO(data),
-            encoding=encoding,
-            encoding_errors="replace",
-            sep=separator,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=True,
-            engine="c",
-        )
-    except pd.errors.ParserError as error:
-        raise FileProblem(_parser_problem(str(error))) from error
-    except csv.Error as error:
-        raise FileProblem(f"The file could not be read as CSV: {error}") from error
-    frame.columns = frame.iloc[0].fillna("")
-    body = frame.iloc[1:].reset_index(drop=True)
-    short = _short_lines(data, separator, header.count(separator) + 1)
-    if short:
-        raise FileProblem(
-            [
-                Problem(
-                    f"has {cells} cell{'s' if cells != 1 else ''} where the header has "
-                    f"{body.shape[1]}; every row needs a cell for every column, even if it is "
-                    "empty",
-                    row=line,
-                )
-                for line, cells in short[:100]
-            ]
-        )
-    return body
+    return separator, header.count(separator) + 1
 
 
 def _short_lines(data: bytes, separator: str, fields: int) -> list[tuple[int, int]]:

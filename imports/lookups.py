@@ -14,17 +14,6 @@ from .problems import Problems, problems_where
 SUPPRESSION_SYMBOLS = {"c", "k", "low", "x", "z", "u"}
 
 
-def authority_ids() -> dict[str, int]:
-    """GSS code, DfE LA number and name, all case-insensitive, to authority id."""
-    lookup: dict[str, int] = {}
-    for pk, code, dfe_code, name in Authority.objects.values_list("id", "code", "dfe_code", "name"):
-        lookup[name.casefold()] = pk
-        if dfe_code:
-            lookup[dfe_code.casefold()] = pk
-        lookup[code.casefold()] = pk  # codes win over a name that happens to match
-    return lookup
-
-
 def indicators() -> pd.DataFrame:
     """Indicators indexed by lower-cased code, with id, unit and polarity."""
     frame = pd.DataFrame.from_records(
@@ -116,7 +105,7 @@ def check_authorities(
     """Set frame["authority_id"] from the authority column and return its problems: unknown,
     empty, or not one the importer works for. Where a blank means every authority (a
     default target), it is a performance admin's (`allowed` None) and nobody else's."""
-    frame["authority_id"] = ids_by_distinct(frame["authority"], authority_ids())
+    frame["authority_id"] = ids_by_distinct(frame["authority"], Authority.objects.ids_by_name())
     blank = frame["authority"] == ""
     problems = Problems()
     if not blank_means_all:

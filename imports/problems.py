@@ -76,6 +76,12 @@ class Problems:
         self._loose.append(problem)
         self._sorted = None
 
+    def __add__(self, other: Iterable[Problem] | Problems) -> Problems:
+        both = Problems()
+        both += self
+        both += other
+        return both
+
     def __iadd__(self, other: Iterable[Problem] | Problems) -> Problems:
         if isinstance(other, Problems):
             self._parts += other._parts

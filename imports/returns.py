@@ -37,29 +37,54 @@ class CheckedReturns(Checked):
     notes: list[str] = field(default_factory=list)
 
 
+KEYS = ["authority_id", "indicator_id", "period"]
+CHECKED = [*KEYS, "value", "no_value_reason", "numerator", "denominator", "note"]
+CHECKED += ["provisional", "row_number"]
+
+
 def check_returns(
     table: pd.DataFrame, provisional: bool = False, allowed_authorities: set[int] | None = None
 ) -> CheckedReturns:
+    """Every row of a return checked, one column at a time: each checker reads its column's
+    text, stores what it means in the frame and returns the column's problems; then the
+    checks across rows."""
     layout, frame, ignored = _to_long(table)
     indicators = lookups.indicators()
-    problems = Problems()
+    problems = lookups.check_authorities(frame, allowed_authorities)
+    problems += _check_indicators(frame, indicators)
+    problems += _check_periods(frame, layout)
+    unit = lookups.by_distinct(
+        frame["indicator"], lambda code: indicators["unit"].get(code.casefold())
+    )
+    problems += _check_values(frame, unit)
+    for column in ["numerator", "denominator"]:
+        problems += _check_count(frame, column)
+    problems += _check_provisional(frame, provisional)
+    frame, moved = _follow_changes_of_code(frame, KEYS)
+    problems += _repeated_keys(frame, KEYS)
+    problems.sort()
+    return CheckedReturns(frame[CHECKED], problems, layout, ignored, moved)
 
-    problems += lookups.check_authorities(frame, allowed_authorities)
 
+def _check_indicators(frame: pd.DataFrame, indicators: pd.DataFrame) -> Problems:
     frame["indicator_id"] = lookups.ids_by_distinct(frame["indicator"], indicators["id"].to_dict())
-    units = indicators["unit"].to_dict()
-    unit = lookups.by_distinct(frame["indicator"], lambda code: units.get(code.casefold()))
-    problems += problems_where(frame["indicator"] == "", frame, "indicator", "is empty")
+    problems = problems_where(frame["indicator"] == "", frame, "indicator", "is empty")
     problems += problems_where(
         frame["indicator_id"].isna() & (frame["indicator"] != ""),
         frame,
         "indicator",
         "is not an indicator code Outturn knows; import its definition first",
     )
+    return problems
 
+
+def _check_periods(frame: pd.DataFrame, layout: str) -> Problems:
+    """Each period read once per distinct spelling; one problem a row, one message a
+    distinct unreadable text (a wide file's periods are its column names, read already);
+    a period that has not begun cannot have a figure."""
     frame["period"], period_errors = lookups.parse_periods(frame["period"])
+    problems = Problems()
     if layout == "long":
-        # One problem a row, one message a distinct unreadable text (read once each).
         bad = frame["period"].isna().to_numpy()
         codes, texts = pd.factorize(frame["_period_text"].to_numpy()[bad])
         reasons = pd.Series([_period_reason(period_errors[text]) for text in texts])
@@ -67,18 +92,33 @@ def check_returns(
             rows = np.zeros(len(frame), dtype=bool)
             rows[np.flatnonzero(bad)[np.isin(codes, same.to_numpy())]] = True
             problems += problems_where(rows, frame, "period", reason, text_column="_period_text")
+    today = timezone.localdate()
+    not_begun = {
+        code
+        for code in frame["period"].dropna().unique()
+        if not has_begun(parse_period(code), today)
+    }
+    return problems + problems_where(
+        frame["period"].isin(not_begun),
+        frame,
+        "period",
+        "has not begun yet, so it cannot have a figure",
+        text_column="_period_text",
+    )
 
+
+def _check_values(frame: pd.DataFrame, unit: pd.Series) -> Problems:
+    """A number, a blank or one of DfE's symbols (looked for only where there is no number:
+    most rows have one); a number its unit can hold."""
     raw = frame["value"]
     frame["value"] = lookups.numbers(raw)
-    # Suppression symbols are looked for only where there is no number (most rows have one).
     frame["no_value_reason"] = ""
     unread = frame["value"].isna()
     frame.loc[unread, "no_value_reason"] = lookups.suppression(raw[unread])
-    blank = raw == ""
-    frame.loc[blank, "no_value_reason"] = "blank"
+    frame.loc[raw == "", "no_value_reason"] = "blank"
     not_number = frame["value"].isna() & (frame["no_value_reason"] == "")
     clash = not_number & lookups.comma_clashes(raw, frame["value"])
-    problems += problems_where(
+    problems = problems_where(
         clash,
         frame,
         "value",
@@ -86,80 +126,53 @@ def check_returns(
         "could be read either way: write it with a point (81.5)",
         text_column="_value_text",
     )
-    not_number &= ~clash
     problems += problems_where(
-        not_number,
+        not_number & ~clash,
         frame,
         "value",
         "is not a number, a blank, or one of DfE's symbols (c, k, low, u, x, z)",
         text_column="_value_text",
     )
+    return problems + _implausible_values(frame, unit)
+
+
+def _implausible_values(frame: pd.DataFrame, unit: pd.Series) -> Problems:
+    """rules.implausible_value's reason, worked out for the few rows that have one."""
     maximum = lookups.by_distinct(unit.fillna(""), PLAUSIBLE_MAXIMUM.get).astype("float64")
     implausible = frame["value"].notna() & (
         (frame["value"] < 0) | (frame["value"] > maximum.fillna(float("inf")))
     )
-    if implausible.any():  # a message per reason, worked out for the few rows that have one
-        reasons = pd.Series(
-            [
-                implausible_value(value, kind)
-                for value, kind in zip(
-                    frame.loc[implausible, "value"], unit[implausible], strict=True
-                )
-            ],
-            index=frame.index[implausible],
-        )
-        for reason, index in reasons.groupby(reasons).groups.items():
-            problems += problems_where(
-                frame.index.isin(index), frame, "value", reason, text_column="_value_text"
-            )
-
-    today = timezone.localdate()
-    not_begun = {
-        code
-        for code in frame["period"].dropna().unique()
-        if not has_begun(parse_period(code), today)
-    }
-    if not_begun:
+    problems = Problems()
+    if not implausible.any():
+        return problems
+    values, kinds = frame.loc[implausible, "value"], unit[implausible]
+    reasons = pd.Series(
+        [implausible_value(v, k) for v, k in zip(values, kinds, strict=True)],
+        index=frame.index[implausible],
+    )
+    for reason, index in reasons.groupby(reasons).groups.items():
         problems += problems_where(
-            frame["period"].isin(not_begun),
-            frame,
-            "period",
-            "has not begun yet, so it cannot have a figure",
-            text_column="_period_text",
+            frame.index.isin(index), frame, "value", reason, text_column="_value_text"
         )
+    return problems
 
-    for column in ["numerator", "denominator"]:
-        # A suppressed count ("c") is no count, not an error.
-        text = frame[column]
-        frame[f"_{column}_text"] = text
-        frame[column] = lookups.numbers(text)
-        bad = frame[column].isna() & (text != "")
-        if bad.any():
-            bad &= lookups.suppression(text) == ""
-        problems += problems_where(
-            bad, frame, column, "is not a number", text_column=f"_{column}_text"
-        )
 
+def _check_count(frame: pd.DataFrame, column: str) -> Problems:
+    """A numerator or denominator: a number, or empty (a suppressed count, "c", is none)."""
+    text = frame[column]
+    frame[f"_{column}_text"] = text
+    frame[column] = lookups.numbers(text)
+    bad = frame[column].isna() & (text != "")
+    if bad.any():
+        bad &= lookups.suppression(text) == ""
+    return problems_where(bad, frame, column, "is not a number", text_column=f"_{column}_text")
+
+
+def _check_provisional(frame: pd.DataFrame, provisional: bool) -> Problems:
     flag = lookups.by_distinct(frame["provisional"], str.casefold)
-    problems += problems_where(~flag.isin(YES | NO), frame, "provisional", "is not yes or no")
+    problems = problems_where(~flag.isin(YES | NO), frame, "provisional", "is not yes or no")
     frame["provisional"] = flag.isin(YES) | provisional
-
-    keys = ["authority_id", "indicator_id", "period"]
-    frame, moved = _follow_changes_of_code(frame, keys)
-    problems += _repeated_keys(frame, keys)
-
-    problems.sort()
-    columns = [
-        *keys,
-        "value",
-        "no_value_reason",
-        "numerator",
-        "denominator",
-        "note",
-        "provisional",
-        "row_number",
-    ]
-    return CheckedReturns(frame[columns], problems, layout, ignored, moved)
+    return problems
 
 
 def _repeated_keys(frame: pd.DataFrame, keys: list[str]) -> Problems:

@@ -28,5 +28,6 @@ if delay := float(os.environ.get("TEST_RECOMPUTE_DELAY", "0")):
 
         tasks.recompute = slowed
 
+
 if every := float(os.environ.get("TEST_DIGEST_EVERY_SECONDS", "0")):
     app.conf.beat_schedule["daily-digest"]["schedule"] = every

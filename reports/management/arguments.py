@@ -6,13 +6,12 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 
 from authorities.models import Authority
-from imports.lookups import authority_ids
 from indicators.rules import ParsedPeriod, PeriodParseError, parse_period
 
 
 def authority_named(text: str) -> Authority:
     """A GSS code, DfE number or name, case-insensitive (as a return's authority column)."""
-    found = authority_ids().get(text.strip().casefold())
+    found = Authority.objects.ids_by_name().get(text.strip().casefold())
     if found is None:
         raise CommandError(f'No authority has the code, number or name "{text}".')
     return Authority.objects.get(pk=found)
