@@ -283,8 +283,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 
 # Imports
-# 50 MB: DfE's whole national return is about 20 MB, and reading a file at the limit stays
-# under 300 MB of memory (bench/upload_memory_bench.py). Refused while it streams in.
+# 50 MB: DfE's whole national return is about 20 MB (what a file at the limit costs to read:
+# bench/upload_memory_bench.py, docs/reliability.md). Refused before it is read.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 # An XLSX is a zip: what it may unpack to, and the rows and columns read from its sheet.
 IMPORT_MAX_XLSX_INFLATED_BYTES = env.int(

@@ -1,6 +1,7 @@
 """One importer per kind of file. Each has the same four steps — read, check, preview, apply —
 and what people see of it (its label, whether only performance admins may use it, the
-template offered for download). Adding a kind of file means adding one class here."""
+template offered for download). Adding a kind of file means a class here, its entry in
+IMPORTERS and its choice in ImportBatch.Kind (with the migration that adds it)."""
 
 from __future__ import annotations
 

@@ -114,8 +114,8 @@ def detail(request, pk: int):
 def _quarters_changed(batch: ImportBatch, most: int = 6) -> list[dict]:
     """The quarters (newest first) whose figures this import wrote, to go and look at. The
     batch's rows are grouped on their ids alone, then the few authorities and periods named
-    are read: grouped on names and codes through joins, a national import's 367,200 rows
-    took 2.3-3.7 s to sort on PostgreSQL, on every refresh of this page; on ids, 0.25 s."""
+    are read: grouping on names and codes through joins sorts every row of a national import
+    on every refresh of this page (docs/benchmarks.md)."""
     pairs = set(batch.values.values_list("authority_id", "period_id").distinct())
     periods = {
         pk: parse_period(code)

@@ -221,7 +221,8 @@ class Target(models.Model):
 class Value(models.Model):
     # The four references are checked by the database once per statement, not once per
     # figure (migration 0010: statement-level triggers on PostgreSQL, SQLite's own foreign
-    # keys): a foreign key's trigger per row was 13 s of a national import's 30.
+    # keys): a foreign key's trigger per row was most of a national import's commit
+    # (docs/benchmarks.md).
     # No index of their own for authority and indicator: the unique constraint and
     # value_indicator_period lead with them, and every index is paid for by every figure an
     # import writes.
