@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
 import numpy as np
@@ -592,3 +593,24 @@ def round_half_up_array(values: np.ndarray, decimals: np.ndarray) -> np.ndarray:
     steps = np.where(size < (steps - 0.5) / scale, steps - 1, steps)
     rounded = steps / scale
     return np.where(in_range, np.where(values < 0, -rounded, rounded) + 0.0, values)
+
+
+def exact_mean(figures: Sequence[float]) -> float | None:
+    """The mean of published figures, computed on their decimal forms (as a person or DfE
+    would), so that it rounds as they would: 3.3, 0, 0, 4.8, 1.2 and 0 make exactly 1.55,
+    shown 1.6 (a float sum makes 1.5499999 and shows 1.5). None for no figures."""
+    if not figures:
+        return None
+    total = sum(Decimal(repr(float(figure))) for figure in figures)
+    return float(total / len(figures))
+
+
+def exact_median(figures: Sequence[float]) -> float | None:
+    """The median of published figures, the middle two averaged on their decimal forms."""
+    if not figures:
+        return None
+    ordered = sorted(Decimal(repr(float(figure))) for figure in figures)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return float((ordered[middle - 1] + ordered[middle]) / 2)

@@ -7,11 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from statistics import median
 
 from authorities.models import Authority, StatisticalNeighbour
 from indicators.models import Indicator, Period, Value
-from indicators.rules import Polarity, is_national_distribution, quartile_band
+from indicators.rules import (
+    Polarity,
+    exact_mean,
+    exact_median,
+    is_national_distribution,
+    quartile_band,
+)
 
 
 @dataclass
@@ -26,11 +31,11 @@ class Comparison:
 
     @property
     def neighbours_mean(self) -> float | None:
-        return sum(self.neighbours) / len(self.neighbours) if self.neighbours else None
+        return exact_mean(self.neighbours or [])
 
     @property
     def neighbours_median(self) -> float | None:
-        return median(self.neighbours) if self.neighbours else None
+        return exact_median(self.neighbours or [])
 
 
 def compare(

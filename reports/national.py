@@ -7,11 +7,10 @@ Four queries, whatever the number of periods."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from statistics import mean
 
 from authorities.models import Authority, StatisticalNeighbour
 from indicators.models import Indicator, Period, Value
-from indicators.rules import Polarity, band_for, is_national_distribution
+from indicators.rules import Polarity, band_for, exact_mean, is_national_distribution
 
 
 @dataclass
@@ -27,7 +26,7 @@ class NationalRow:
 
     @property
     def neighbours_mean(self) -> float | None:
-        return mean(self.neighbours) if self.neighbours else None
+        return exact_mean(self.neighbours)
 
 
 def national_series(authority: Authority, indicator: Indicator) -> list[NationalRow]:

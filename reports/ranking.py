@@ -6,11 +6,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
-from statistics import mean, median
 
 from authorities.models import Authority, StatisticalNeighbour
 from indicators.models import Indicator, Period, Value
-from indicators.rules import Polarity, band_for, is_national_distribution
+from indicators.rules import Polarity, band_for, exact_mean, exact_median, is_national_distribution
 from indicators.spc import against_england, figure_interval
 
 from . import charts
@@ -31,13 +30,11 @@ class Ranking:
 
     @property
     def neighbours_mean(self) -> float | None:
-        values = self.neighbour_values
-        return mean(values) if values else None
+        return exact_mean(self.neighbour_values)
 
     @property
     def neighbours_median(self) -> float | None:
-        values = self.neighbour_values
-        return median(values) if values else None
+        return exact_median(self.neighbour_values)
 
     national_count: int = 0  # local authorities with a figure in England, whatever the region
     england: float | None = None

@@ -446,3 +446,22 @@ def test_the_worked_example_in_docs_quartiles():
     assert bands == ["A", "A", "A", "B", "C", "C", "D", "D"]
     assert band_for(1, 8) == "A"
     assert band_for(2, 8) == "B"  # a quarter beat it: no longer the best quarter
+
+
+@pytest.mark.parametrize(
+    ("figures", "mean", "median", "shown"),
+    [
+        ([3.3, 0, 0, 4.8, 1.2, 0], 1.55, 0.6, 1.6),  # issue 29, finding 4: Doncaster CPP-2YRS
+        ([0.1, 0.2], 0.15, 0.15, 0.2),
+        ([23.9], 23.9, 23.9, 23.9),
+        ([], None, None, None),
+    ],
+)
+def test_means_and_medians_are_exact_and_round_as_published(figures, mean, median, shown):
+    from indicators.rules import exact_mean, exact_median
+
+    assert exact_mean(figures) == mean
+    assert exact_median(figures) == median
+    if mean is not None:
+        assert round_half_up(exact_mean(figures), 1) == shown
+        assert round_half_up(sum(figures) / len(figures), 1) <= shown  # float noise fell short

@@ -251,3 +251,15 @@ def test_a_local_measure_shows_its_national_equivalent_by_its_own_periods(nation
     html = " ".join(response.content.decode().split())
     assert "National equivalent: CIN-REREF" in html
     assert "(year to 31 March 2024)" in html
+
+
+def test_a_neighbours_mean_is_exact_and_rounds_as_published(national, client):
+    """Issue 29, finding 4: Doncaster's CPP-2YRS 2018-19 neighbours' figures (3.3, 0, 0, 4.8,
+    1.2, 0) make exactly 1.55, which rounds half up to 1.6%; a float sum showed 1.5%."""
+    ranking = client.get("/compare/CPP-2YRS/2018-19/?authority=doncaster").context["ranking"]
+    assert sorted(ranking.neighbour_values) == [0, 0, 0, 1.2, 3.3, 4.8]
+    assert ranking.neighbours_mean == 1.55
+    from indicators.models import Indicator
+    from indicators.templatetags.outturn import figure
+
+    assert figure(ranking.neighbours_mean, Indicator.objects.get(code="CPP-2YRS")) == "1.6%"
