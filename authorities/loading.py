@@ -112,18 +112,41 @@ def load_neighbours(path: Path) -> int:
         raise LoadError(
             f"{path.name}: authority code(s) not loaded yet: {', '.join(sorted(unknown)[:5])}"
         )
-    authority_ids = {ids[code] for code in frame["authority"]}
-    StatisticalNeighbour.objects.filter(authority_id__in=authority_ids).delete()
+    links = _current_links(frame, ids)
+    StatisticalNeighbour.objects.filter(authority_id__in=set(links["authority_id"])).delete()
     StatisticalNeighbour.objects.bulk_create(
         [
-            StatisticalNeighbour(
-                authority_id=ids[row.authority], neighbour_id=ids[row.neighbour], rank=int(row.rank)
-            )
-            for row in frame.itertuples(index=False)
+            StatisticalNeighbour(authority_id=a, neighbour_id=n, rank=r)
+            for a, n, r in links[["authority_id", "neighbour_id", "rank"]].itertuples(index=False)
         ],
         batch_size=1000,
     )
-    return len(frame)
+    return len(links)
+
+
+def _current_links(frame: pd.DataFrame, ids: dict[str, int]) -> pd.DataFrame:
+    """The links as between the councils as they are now: a council whose code changed
+    (DfE's table still names Buckinghamshire, North Yorkshire and Somerset by their county
+    codes) is one council, on both sides of a link, as its figures are filed under its
+    current code (Authority.successor_ids). Where a council has links under both codes,
+    its current code's stand; a neighbour named twice through its two codes counts once,
+    at its closer rank."""
+    successors = Authority.successor_ids()
+    links = pd.DataFrame(
+        {
+            "given": frame["authority"].map(ids),
+            "neighbour": frame["neighbour"].map(ids),
+            "rank": frame["rank"].astype(int),
+        }
+    )
+    links["authority_id"] = links["given"].map(lambda pk: successors.get(pk, pk))
+    links["neighbour_id"] = links["neighbour"].map(lambda pk: successors.get(pk, pk))
+    under_current = set(links.loc[links["given"] == links["authority_id"], "authority_id"])
+    former = links["given"] != links["authority_id"]
+    links = links[~(former & links["authority_id"].isin(under_current))]
+    links = links[links["authority_id"] != links["neighbour_id"]]
+    links = links.sort_values(["authority_id", "rank"])
+    return links.drop_duplicates(["authority_id", "neighbour_id"], keep="first")
 
 
 # Both of Ofsted's published shapes: the ILACS history and the in-year inspections and visits.
@@ -165,10 +188,20 @@ def load_ofsted(path: Path) -> int:
     for name in fields:
         if name not in frame:
             frame[name] = ""
+    # A council whose code changed is one council: its judgements under a former code are
+    # its own (Barnsley's and Sheffield's 2023 inspections are filed under their old codes),
+    # and one inspection listed under both codes is one.
+    successors = Authority.successor_ids()
+    frame["authority_id"] = frame["code"].map(ids)
+    frame["former"] = frame["authority_id"].isin(list(successors))
+    frame["authority_id"] = frame["authority_id"].map(lambda pk: successors.get(pk, pk))
+    frame = frame.sort_values("former", kind="stable").drop_duplicates(
+        ["authority_id", "inspected_on", "kind"]
+    )
     Inspection.objects.bulk_create(
         [
             Inspection(
-                authority_id=ids[row.code],
+                authority_id=row.authority_id,
                 inspected_on=row.inspected_on,
                 published_on=row.published_on or None,
                 kind=row.kind,

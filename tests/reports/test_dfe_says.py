@@ -22,16 +22,36 @@ RANKED = {"local_authority", "joint"}
 SYMBOLS = {"c", "k", "low", "u", "x", "z", ""}
 
 
+def continuing(folder) -> dict[str, str]:
+    """An authority that continues under one new code (and is its only predecessor) is the
+    same authority: former code to current code."""
+    authorities = pd.read_csv(folder / "authorities.csv", dtype=str, keep_default_na=False)
+    successors = authorities[authorities["replaced_by"].str.split().str.len() == 1]
+    only = successors["replaced_by"].map(successors["replaced_by"].value_counts()) == 1
+    return dict(zip(successors[only]["code"], successors[only]["replaced_by"], strict=True))
+
+
+def neighbours_now(folder) -> dict[str, set[str]]:
+    """DfE's neighbour links between councils as they are now, read on their own: a link
+    under a former code is the council's current code's, on either side; where a council
+    has links under its current code too, those stand."""
+    continues = continuing(folder)
+    links = pd.read_csv(folder / "statistical_neighbours.csv", dtype=str)
+    links["now"] = links["authority"].map(lambda code: continues.get(code, code))
+    links["neighbour_now"] = links["neighbour"].map(lambda code: continues.get(code, code))
+    near: dict[str, set[str]] = {}
+    for now, group in links.groupby("now"):
+        own = group[group["authority"] == now]
+        near[now] = set((own if len(own) else group)["neighbour_now"]) - {now}
+    return near
+
+
 def published_values(folder) -> pd.DataFrame:
     """values.csv with each figure under the authority's current code (`current`), a figure
     given under a former and a current code counted once, and DfE's symbols left out."""
-    authorities = pd.read_csv(folder / "authorities.csv", dtype=str, keep_default_na=False)
     values = pd.read_csv(folder / "values.csv", dtype=str, keep_default_na=False)
-    # An authority that continues under one new code (and is its only predecessor) is the
-    # same authority: its figures are the new code's, and a figure given under both is one.
-    successors = authorities[authorities["replaced_by"].str.split().str.len() == 1]
-    only = successors["replaced_by"].map(successors["replaced_by"].value_counts()) == 1
-    continues = dict(zip(successors[only]["code"], successors[only]["replaced_by"], strict=True))
+    # A figure given under both codes is one: the current code's.
+    continues = continuing(folder)
     values["current"] = values["authority"].map(lambda code: continues.get(code, code))
     values["former"] = values["authority"] != values["current"]
     values = values.sort_values("former").drop_duplicates(
@@ -46,13 +66,12 @@ def independent(folder, chosen: str = CHOSEN) -> dict:
     """DfE's figures as DfE ranks them, by (indicator, period)."""
     authorities = pd.read_csv(folder / "authorities.csv", dtype=str, keep_default_na=False)
     values = published_values(folder)
-    neighbours = pd.read_csv(folder / "statistical_neighbours.csv", dtype=str)
     indicators = pd.read_csv(folder / "indicators.csv", dtype=str, keep_default_na=False)
 
     kind = dict(zip(authorities["code"], authorities["kind"], strict=True))
     region = dict(zip(authorities["code"], authorities["region_code"], strict=True))
     polarity = dict(zip(indicators["code"], indicators["polarity"], strict=True))
-    near = set(neighbours[neighbours["authority"] == chosen]["neighbour"])
+    near = neighbours_now(folder).get(chosen, set())
 
     said = {}
     for (code, period), group in values.groupby(["indicator", "period"]):
@@ -129,14 +148,13 @@ def test_every_authoritys_quarter_page_comparisons_equal_dfes(loaded):
     from reports.benchmarks import compare
 
     said = independent(loaded)  # ranks and bands, England, by (indicator, period)
-    neighbours = pd.read_csv(loaded / "statistical_neighbours.csv", dtype=str)
     authorities = pd.read_csv(loaded / "authorities.csv", dtype=str, keep_default_na=False)
     region = dict(zip(authorities["code"], authorities["region_code"], strict=True))
     figures = {
         (row.current, row.indicator, row.period): row.number
         for row in published_values(loaded).itertuples()
     }
-    near = neighbours.groupby("authority")["neighbour"].apply(list).to_dict()
+    near = neighbours_now(loaded)
     indicators = [i for i in Indicator.objects.all() if i.polarity != "none"]
     checked = 0
     for authority in Authority.objects.current_local().select_related("region"):
@@ -148,7 +166,7 @@ def test_every_authoritys_quarter_page_comparisons_equal_dfes(loaded):
             key = (indicator.code, result.period.code)
             where = (authority.code, *key)
             expected_near = sorted(
-                figures[(n, *key)] for n in near.get(authority.code, []) if (n, *key) in figures
+                figures[(n, *key)] for n in near.get(authority.code, ()) if (n, *key) in figures
             )
             assert sorted(result.neighbours) == pytest.approx(expected_near), where
             assert result.england == said[key]["england"], where

@@ -95,3 +95,52 @@ def test_joint_reporting_units_are_ranked_as_dfe_ranks_them(published):
     assert (ranking.chosen_row["rank"], len(ranking.rows)) == (91, 147)
     joint = [row["name"] for row in ranking.rows if row["authority"].kind == "joint"]
     assert len(joint) == 2
+
+
+def test_neighbour_links_under_former_county_codes_are_followed_both_ways(published):
+    """Issue 29, finding 1: DfE's neighbours table names Buckinghamshire, North Yorkshire and
+    Somerset by their county codes, as councils and as neighbours: 38 councils counted one
+    neighbour fewer, and the three had none. Suffolk's CPP-REPEAT 2020-21: 23.9% of 9."""
+    from authorities.models import StatisticalNeighbour
+
+    for code in ["E06000060", "E06000065", "E06000066"]:  # each has its ten now
+        assert StatisticalNeighbour.objects.filter(authority__code=code).count() == 10, code
+    former = ["E10000002", "E10000023", "E10000027"]
+    assert not StatisticalNeighbour.objects.filter(neighbour__code__in=former).exists()
+    assert not StatisticalNeighbour.objects.filter(authority__code__in=former).exists()
+    suffolk = Authority.objects.get(name="Suffolk")
+    indicator = Indicator.objects.get(code="CPP-REPEAT")
+    ranking = rank(indicator, Period.objects.get(code="2020-21"), suffolk)
+    assert len(ranking.neighbour_values) == 9
+    assert round(ranking.neighbours_mean, 1) == 23.9
+    assert "Somerset" in {r["authority"].name for r in ranking.rows if r["role"] == "neighbour"}
+
+
+def test_ofsted_judgements_under_former_codes_are_the_councils_own(published):
+    """Issue 29, finding 2: Barnsley and Sheffield said "No Ofsted judgements are loaded"; the
+    CSVs give both as Good (September 2023) under their former codes."""
+    from django.core.management import call_command
+
+    england, _ = published
+    call_command(
+        "load_ofsted",
+        str(england / "ofsted_ilacs_inspection_history.csv"),
+        str(england / "ofsted_in_year_inspections_2024_25.csv"),
+    )
+    for name in ["Barnsley", "Sheffield"]:
+        council = Authority.objects.current_local().get(name=name)
+        judged = council.inspections.exclude(overall="").order_by("-inspected_on")
+        latest = judged.first()
+        assert latest is not None, name
+        assert latest.overall == "Good"
+        assert latest.inspected_on.year == 2023
+        assert b"No Ofsted judgements are loaded" not in client_page(council)
+
+
+def client_page(council) -> bytes:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.get_or_create(username="reader")[0])
+    return client.get(f"/a/{council.slug}/").content
