@@ -263,20 +263,49 @@ def is_national_distribution(authorities_with_a_figure: int) -> bool:
     return authorities_with_a_figure >= MIN_NATIONAL_AUTHORITIES
 
 
+def quartile_cuts(figures: Sequence[float]) -> tuple[float, float, float]:
+    """The 25th, 50th and 75th percentiles of the authorities' figures as DfE's LAIT cuts its
+    bands: R's default quantile (type 7), computed as R computes it, so a figure on a cut
+    falls where DfE's does (docs/quartiles.md)."""
+    ordered = sorted(float(f) for f in figures)
+    cuts = []
+    for p in (0.25, 0.5, 0.75):
+        index = (len(ordered) - 1) * p  # R: 1 + (n - 1) * p, counted from 1
+        lo, hi = math.floor(index), math.ceil(index)
+        h = index - lo
+        cut = ordered[lo]
+        if index > lo and ordered[hi] != cut:
+            cut = (1 - h) * cut + h * ordered[hi]
+        cuts.append(cut)
+    return cuts[0], cuts[1], cuts[2]
+
+
+def band_of(value: float, cuts: tuple[float, float, float], polarity: Polarity) -> str | None:
+    """A (best quarter) to D, as DfE's LAIT bands: higher is better, A is above the 75th
+    percentile and a figure exactly on a cut is in the band below it; lower is better, A is
+    at or below the 25th. None for polarity none."""
+    q1, q2, q3 = cuts
+    if polarity == Polarity.HIGHER_IS_BETTER:
+        return "A" if value > q3 else "B" if value > q2 else "C" if value > q1 else "D"
+    if polarity == Polarity.LOWER_IS_BETTER:
+        return "A" if value <= q1 else "B" if value <= q2 else "C" if value <= q3 else "D"
+    return None
+
+
 def quartile_band(value: float, others: Sequence[float], polarity: Polarity) -> str | None:
-    """A (best quarter) to D (worst) among `others` (which include `value`), read through the
-    polarity; None for polarity none or no others. Ties share the better band. (Callers show a
-    band only where `is_national_distribution`.)"""
+    """The band of `value` among `others` (which include it); None for polarity none or no
+    others. (Callers show a band only where `is_national_distribution`.)"""
     if polarity == Polarity.NONE or not others:
         return None
-    sign = 1 if polarity == Polarity.HIGHER_IS_BETTER else -1
-    better = sum(1 for other in others if sign * other > sign * value)
-    return band_for(better, len(others))
+    return band_of(value, quartile_cuts(others), polarity)
 
 
-def band_for(better: int, total: int) -> str:
-    """The quartile band of a figure that `better` of `total` figures beat."""
-    return "ABCD"[min(3, 4 * better // total)]
+def band_threshold(cuts: tuple[float, float, float], polarity: Polarity) -> float | None:
+    """The cut a figure must pass to be in band A: above it (higher is better) or at or
+    below it (lower is better)."""
+    if polarity == Polarity.NONE:
+        return None
+    return cuts[2] if polarity == Polarity.HIGHER_IS_BETTER else cuts[0]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from authorities.models import Authority, StatisticalNeighbour
 from indicators.models import Indicator, Period, Value
-from indicators.rules import Polarity, band_for, exact_mean, is_national_distribution
+from indicators.rules import Polarity, exact_mean, is_national_distribution, quartile_band
 
 
 @dataclass
@@ -66,7 +66,8 @@ def national_series(authority: Authority, indicator: Indicator) -> list[National
         if own is not None and indicator.polarity != Polarity.NONE:
             if is_national_distribution(len(local)):
                 better = sum(1 for v in local if sign * v > sign * own)
-                rank, band = better + 1, band_for(better, len(local))
+                rank = better + 1
+                band = quartile_band(own, local, Polarity(indicator.polarity))
         series.append(
             NationalRow(
                 period=periods[period_id],

@@ -9,7 +9,14 @@ from functools import cached_property
 
 from authorities.models import Authority, StatisticalNeighbour
 from indicators.models import Indicator, Period, Value
-from indicators.rules import Polarity, band_for, exact_mean, exact_median, is_national_distribution
+from indicators.rules import (
+    Polarity,
+    band_of,
+    exact_mean,
+    exact_median,
+    is_national_distribution,
+    quartile_cuts,
+)
 from indicators.spc import against_england, figure_interval
 
 from . import charts
@@ -39,6 +46,7 @@ class Ranking:
     national_count: int = 0  # local authorities with a figure in England, whatever the region
     england: float | None = None
     chosen_region: float | None = None  # the figure of the chosen authority's region
+    cuts: tuple[float, float, float] | None = None  # the bands' cut points (rules.quartile_cuts)
 
     @property
     def is_national(self) -> bool:
@@ -80,6 +88,9 @@ def rank(
     sign = -1 if polarity == Polarity.LOWER_IS_BETTER else 1
     ordered = sorted(with_figures, key=lambda v: (-sign * v.value, v.authority.name))
     goodness = sorted(sign * v.value for v in with_figures)  # ascending: best last
+    banded = national and polarity != Polarity.NONE
+    # Bands are national, as DfE's: cut on every authority's figure, whatever the region shown.
+    cuts = quartile_cuts([v.value for v in every if v.value is not None]) if banded else None
     rows = []
     for value in ordered:
         # How many figures are strictly better: ties share a rank and a band.
@@ -98,9 +109,7 @@ def rank(
                 "authority": value.authority,
                 "name": value.authority.name,
                 "value": value.value,
-                "band": band_for(better, len(goodness))
-                if national and polarity != Polarity.NONE
-                else None,
+                "band": band_of(value.value, cuts, polarity) if banded else None,
                 "role": role,
                 "interval": figure_interval(indicator.unit, value.numerator, value.denominator),
             }
@@ -127,4 +136,5 @@ def rank(
         national_count,
         england=england,
         chosen_region=comparators.get(Authority.Kind.REGION),
+        cuts=cuts,
     )

@@ -4,7 +4,6 @@ authority's own last four periods."""
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -12,7 +11,7 @@ from django.utils import timezone
 
 from authorities.models import Authority
 from indicators.models import Indicator, Value
-from indicators.rules import Polarity, band_for, is_national_distribution
+from indicators.rules import Polarity, band_threshold, is_national_distribution, quartile_cuts
 
 from .benchmarks import compare
 
@@ -45,8 +44,9 @@ def target_guide(authority: Authority, indicator: Indicator, year) -> TargetGuid
 
 
 def top_quartile(indicator: Indicator, period) -> float | None:
-    """The figure an authority needs to be in the best quarter nationally (the worst figure
-    still in band A); None without a national distribution or a better end."""
+    """The cut an authority's figure must pass to be in the best quarter nationally (band A:
+    above it, or at or below it where lower is better); None without a national
+    distribution or a better end."""
     if indicator.polarity == Polarity.NONE:
         return None
     figures = list(
@@ -59,15 +59,8 @@ def top_quartile(indicator: Indicator, period) -> float | None:
     )
     if not is_national_distribution(len(figures)):
         return None
-    sign = 1 if indicator.polarity == Polarity.HIGHER_IS_BETTER else -1
-    goodness = sorted(sign * f for f in figures)
-    # The same rule as the compare page's bands: how many figures are strictly better.
-    in_a = [
-        f
-        for f in figures
-        if band_for(len(goodness) - bisect_right(goodness, sign * f), len(goodness)) == "A"
-    ]
-    return min(in_a, key=lambda f: sign * f)
+    # The same rule as the compare page's bands: DfE's cut for band A.
+    return band_threshold(quartile_cuts(figures), Polarity(indicator.polarity))
 
 
 def _own_last_four(authority: Authority, indicator: Indicator, as_of: date) -> list[Value]:

@@ -337,11 +337,14 @@ def test_consecutive_periods_abut(period):
     ("value", "polarity", "expected"),
     [
         (8, HIGHER, "A"),
+        (7, HIGHER, "A"),
         (6, HIGHER, "B"),
         (4, HIGHER, "C"),
-        (1, HIGHER, "D"),
+        (2, HIGHER, "D"),
         (1, LOWER, "A"),
-        (8, LOWER, "D"),
+        (2, LOWER, "A"),
+        (3, LOWER, "B"),
+        (7, LOWER, "D"),
         (5, NONE, None),
     ],
 )
@@ -353,15 +356,28 @@ def test_quartile_band_reads_through_polarity(value, polarity, expected):
 
 
 @given(st.lists(figures, min_size=1, max_size=40), st.data())
-def test_quartile_bands_are_mirror_symmetric_and_the_best_is_a(values, data):
+def test_a_better_figure_never_has_a_worse_band(values, data):
     from indicators.rules import quartile_band
 
-    value = data.draw(st.sampled_from(values))
-    assert quartile_band(max(values), values, HIGHER) == "A"
-    assert quartile_band(min(values), values, LOWER) == "A"
-    assert quartile_band(value, values, HIGHER) == quartile_band(
-        -value, [-v for v in values], LOWER
-    )
+    one, other = data.draw(st.sampled_from(values)), data.draw(st.sampled_from(values))
+    low, high = sorted([one, other])
+    assert quartile_band(high, values, HIGHER) <= quartile_band(low, values, HIGHER)
+    assert quartile_band(low, values, LOWER) <= quartile_band(high, values, LOWER)
+
+
+@pytest.mark.parametrize(
+    ("figures", "cuts"),
+    [
+        ([1, 2, 3, 4, 5, 6, 7, 8], (2.75, 4.5, 6.25)),  # R: quantile(1:8) 2.75 4.50 6.25
+        ([30, 40, 50, 60, 70, 80, 80, 90], (47.5, 65, 80)),
+        ([5], (5, 5, 5)),
+        ([10, 20], (12.5, 15, 17.5)),
+    ],
+)
+def test_cuts_are_rs_default_quantiles(figures, cuts):
+    from indicators.rules import quartile_cuts
+
+    assert quartile_cuts(figures) == pytest.approx(cuts)
 
 
 @pytest.mark.parametrize(
@@ -437,15 +453,16 @@ def test_codes_sort_naturally(codes, ordered):
 
 
 def test_the_worked_example_in_docs_quartiles():
-    from indicators.rules import Polarity, band_for, quartile_band
+    from indicators.rules import Polarity, quartile_band, quartile_cuts
 
     figures = [90, 80, 80, 70, 60, 50, 40, 30]
     ranks = [1 + sum(other > figure for other in figures) for figure in figures]
     bands = [quartile_band(figure, figures, Polarity.HIGHER_IS_BETTER) for figure in figures]
     assert ranks == [1, 2, 2, 4, 5, 6, 7, 8]
-    assert bands == ["A", "A", "A", "B", "C", "C", "D", "D"]
-    assert band_for(1, 8) == "A"
-    assert band_for(2, 8) == "B"  # a quarter beat it: no longer the best quarter
+    assert quartile_cuts(figures) == (47.5, 65, 80)
+    assert bands == ["A", "B", "B", "B", "C", "C", "D", "D"]  # 80, on the cut, is B
+    lower = [quartile_band(figure, figures, Polarity.LOWER_IS_BETTER) for figure in figures]
+    assert lower == ["D", "C", "C", "C", "B", "B", "A", "A"]  # 47.5: at or below is A
 
 
 @pytest.mark.parametrize(

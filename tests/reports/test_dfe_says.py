@@ -62,6 +62,37 @@ def published_values(folder) -> pd.DataFrame:
     return values
 
 
+def r_quantiles(figures: list[float]) -> list[float]:
+    """R's quantile(x)[2:4] (type 7), as LAIT's R code calls it: written here from R's own
+    definition, not the product's."""
+    x = sorted(figures)
+    out = []
+    for p in (0.25, 0.5, 0.75):
+        h = (len(x) - 1) * p
+        lo = int(h // 1)
+        hi = min(lo + 1, len(x) - 1)
+        out.append(
+            x[lo] if h == lo or x[hi] == x[lo] else (1 - (h - lo)) * x[lo] + (h - lo) * x[hi]
+        )
+    return out
+
+
+def lait_band(figure: float, cuts: list[float], polarity: str) -> str:
+    """LAIT's case_when: lower is better, A up to and including the 25% cut; higher is
+    better, A above the 75% cut."""
+    if polarity == "lower_is_better":
+        return (
+            next(b for b, cut in zip("ABC", cuts, strict=True) if figure <= cut)
+            if figure <= cuts[2]
+            else "D"
+        )
+    return (
+        next(b for b, cut in zip("ABC", reversed(cuts), strict=True) if figure > cut)
+        if figure > cuts[0]
+        else "D"
+    )
+
+
 def independent(folder, chosen: str = CHOSEN) -> dict:
     """DfE's figures as DfE ranks them, by (indicator, period)."""
     authorities = pd.read_csv(folder / "authorities.csv", dtype=str, keep_default_na=False)
@@ -80,9 +111,12 @@ def independent(folder, chosen: str = CHOSEN) -> dict:
         scores = (sign * ranked["number"]).to_numpy()
         rows = {}
         if len(ranked) >= 20 and polarity[code] != "none":
-            for authority, score in zip(ranked["current"], scores, strict=True):
-                better = int((scores > score).sum())
-                rows[authority] = (better + 1, "ABCD"[min(3, 4 * better // len(ranked))])
+            cuts = r_quantiles(ranked["number"].tolist())
+            for authority, score, figure in zip(
+                ranked["current"], scores, ranked["number"], strict=True
+            ):
+                better = int((scores > score).sum())  # ties at the minimum, as LAIT ranks
+                rows[authority] = (better + 1, lait_band(figure, cuts, polarity[code]))
         by_code = dict(zip(group["current"], group["number"], strict=True))
         neighbour_figures = [
             by_code[n] for n in near if n in by_code and n in set(ranked["current"])
@@ -175,3 +209,25 @@ def test_every_authoritys_quarter_page_comparisons_equal_dfes(loaded):
             assert result.quartile == (rank_band[1] if rank_band else None), where
             checked += 1
     assert checked > 1500
+
+
+def test_cl_suitacc_2022_23_bands_as_dfe_does(loaded):
+    """Issue 29, finding 3, the worked example in docs/quartiles.md: banding by rank put 44
+    of 149 councils in band A (tied councils took the better band); DfE's cut at the 75th
+    percentile puts 28 there."""
+    indicator = Indicator.objects.get(code="CL-SUITACC")
+    ranking = rank(indicator, Period.objects.get(code="2022-23"), None)
+    bands = [row["band"] for row in ranking.rows]
+    assert len(bands) == 149
+    assert bands.count("A") == 28
+    cut = ranking.cuts[2]
+    assert all(row["value"] > cut for row in ranking.rows if row["band"] == "A")
+    assert all(row["value"] <= cut for row in ranking.rows if row["band"] != "A")
+
+
+def test_the_compare_page_shows_the_cut_points_beside_the_bands(loaded, client):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_user("reader"))
+    page = client.get("/compare/CL-SUITACC/2022-23/").content.decode()
+    assert "A above 93%; B above 90%; C above 86%; D 86% or below" in page
