@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from authorities.models import Authority, StatisticalNeighbour
 from indicators.models import Indicator, Period, Value
 from indicators.rules import Polarity, exact_mean, is_national_distribution, quartile_band
@@ -23,6 +25,7 @@ class NationalRow:
     rank: int | None
     out_of: int
     band: str | None
+    own_reason: str = ""  # why the authority's own figure is not given (DfE's symbol)
 
     @property
     def neighbours_mean(self) -> float | None:
@@ -36,15 +39,20 @@ def national_series(authority: Authority, indicator: Indicator) -> list[National
             "neighbour_id", flat=True
         )
     )
-    rows = Value.objects.filter(indicator=indicator, value__isnull=False).values_list(
-        "period_id", "authority_id", "authority__kind", "value"
-    )
+    # Every figure, and the authority's own suppressed ones, whose reason is shown in the
+    # figure's place.
+    rows = Value.objects.filter(
+        Q(value__isnull=False) | Q(authority=authority), indicator=indicator
+    ).values_list("period_id", "authority_id", "authority__kind", "value", "no_value_reason")
     england_ids = set(
         Authority.objects.filter(kind=Authority.Kind.NATION).values_list("id", flat=True)
     )
     by_period: dict[int, dict] = {}
-    for period_id, authority_id, kind, value in rows:
+    for period_id, authority_id, kind, value, reason in rows:
         entry = by_period.setdefault(period_id, {"local": [], "neighbours": []})
+        if value is None:  # the authority's own, suppressed
+            entry["own_reason"] = reason
+            continue
         if authority_id == authority.id:
             entry["own"] = value
         if authority_id in england_ids:
@@ -78,6 +86,7 @@ def national_series(authority: Authority, indicator: Indicator) -> list[National
                 rank=rank,
                 out_of=len(local),
                 band=band,
+                own_reason=entry.get("own_reason", ""),
             )
         )
     return sorted(series, key=lambda row: row.period.end, reverse=True)

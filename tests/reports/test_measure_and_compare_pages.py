@@ -263,3 +263,14 @@ def test_a_neighbours_mean_is_exact_and_rounds_as_published(national, client):
     from indicators.templatetags.outturn import figure
 
     assert figure(ranking.neighbours_mean, Indicator.objects.get(code="CPP-2YRS")) == "1.6%"
+
+
+def test_a_suppressed_national_figure_says_why_on_the_measure_page(national, client):
+    """Issue 29, finding 5: Doncaster's suppressed CPP-REPEAT 2021-22 (u) read "–" on the
+    measure page where the compare page gave the reason."""
+    import re
+
+    page = client.get("/a/doncaster/m/A09/").content.decode()
+    table = page[page.index('id="national-table"') :]
+    row = re.search(r"<tr[^>]*>\s*<t[hd][^>]*>2021/22.*?</tr>", table, re.S).group(0)
+    assert "Low reliability" in row
