@@ -8,7 +8,7 @@ STATIC_BUILD := build/static
 export UV_PYTHON_DOWNLOADS := never
 
 # `make quick` while working: the suite on SQLite without browsers or a real worker, on
-# both cores (pytest-xdist); about a minute. `make test` runs everything: on both cores too,
+# both cores (pytest-xdist); under a minute here. `make test` runs everything: on both cores too,
 # then the tests that start real Celery workers on the shared broker, one after another.
 .PHONY: install run test quick bench lint format check-static migrate demo clean requirements
 

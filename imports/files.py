@@ -285,27 +285,7 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
     except (zipfile.BadZipFile, ValueError, KeyError, OSError, TypeError) as error:
         raise FileProblem(f"The workbook could not be read: {error}") from error
     try:
-        sheet = workbook.worksheets[0]
-        rows, numbers, number = [], [], 0
-        for cells in sheet.iter_rows():
-            # Rows come in order, blank ones as empty cells: number them as Excel does.
-            number = next((c.row for c in cells if getattr(c, "row", None)), number + 1)
-            if not cells:
-                continue
-            if len(rows) > settings.IMPORT_MAX_ROWS:
-                raise FileProblem(
-                    f"The sheet has more than {settings.IMPORT_MAX_ROWS:,} rows; split it into "
-                    "smaller files."
-                )
-            if len(cells) > settings.IMPORT_MAX_COLUMNS:
-                raise FileProblem(
-                    f"Row {number} has {len(cells):,} columns; Outturn reads at most "
-                    f"{settings.IMPORT_MAX_COLUMNS:,}."
-                )
-            texts = [_cell_text(cell) for cell in cells]
-            if any(texts):
-                rows.append(texts)
-                numbers.append(number)
+        rows, numbers = _sheet_rows(workbook.worksheets[0])
     except (zipfile.BadZipFile, ValueError, KeyError, OSError) as error:
         raise FileProblem(f"The workbook could not be read: {error}") from error
     finally:
@@ -322,6 +302,32 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
     frame = pd.DataFrame(body, columns=header, dtype=str)
     frame[ROW_NUMBER] = numbers[1:]
     return frame
+
+
+def _sheet_rows(sheet) -> tuple[list[list[str]], list[int]]:
+    """Every row with text, as text, and its spreadsheet row number; refused past the row or
+    column limit as it streams."""
+    rows, numbers, number = [], [], 0
+    for cells in sheet.iter_rows():
+        # Rows come in order, blank ones as empty cells: number them as Excel does.
+        number = next((c.row for c in cells if getattr(c, "row", None)), number + 1)
+        if not cells:
+            continue
+        if len(rows) > settings.IMPORT_MAX_ROWS:
+            raise FileProblem(
+                f"The sheet has more than {settings.IMPORT_MAX_ROWS:,} rows; split it into "
+                "smaller files."
+            )
+        if len(cells) > settings.IMPORT_MAX_COLUMNS:
+            raise FileProblem(
+                f"Row {number} has {len(cells):,} columns; Outturn reads at most "
+                f"{settings.IMPORT_MAX_COLUMNS:,}."
+            )
+        texts = [_cell_text(cell) for cell in cells]
+        if any(texts):
+            rows.append(texts)
+            numbers.append(number)
+    return rows, numbers
 
 
 # Excel's own limit on a cell's text; in the sheet's XML (UTF-8, entities) a cell's text is at

@@ -34,19 +34,48 @@ class NationalRow:
 
 def national_series(authority: Authority, indicator: Indicator) -> list[NationalRow]:
     """Newest first; periods with a figure for the authority or England."""
+    by_period = _figures_by_period(authority, indicator)
+    periods = Period.objects.in_bulk(list(by_period))
+    polarity = Polarity(indicator.polarity)
+    sign = -1 if polarity == Polarity.LOWER_IS_BETTER else 1
+    series = []
+    for period_id, entry in by_period.items():
+        own, local = entry.get("own"), entry["local"]
+        if own is None and "england" not in entry:
+            continue
+        ranked = own is not None and polarity != Polarity.NONE
+        ranked = ranked and is_national_distribution(len(local))
+        series.append(
+            NationalRow(
+                period=periods[period_id],
+                own=own,
+                england=entry.get("england"),
+                region=entry.get("region"),
+                neighbours=entry["neighbours"],
+                rank=1 + sum(1 for v in local if sign * v > sign * own) if ranked else None,
+                out_of=len(local),
+                band=quartile_band(own, local, polarity) if ranked else None,
+                own_reason=entry.get("own_reason", ""),
+            )
+        )
+    return sorted(series, key=lambda row: row.period.end, reverse=True)
+
+
+def _figures_by_period(authority: Authority, indicator: Indicator) -> dict[int, dict]:
+    """Each period's figures, as the table reads them: the authority's own (or why it has
+    none), England's, its region's, its neighbours' and every ranked authority's. Every
+    figure, and the authority's own suppressed ones, in one query."""
     neighbour_ids = set(
         StatisticalNeighbour.objects.filter(authority=authority).values_list(
             "neighbour_id", flat=True
         )
     )
-    # Every figure, and the authority's own suppressed ones, whose reason is shown in the
-    # figure's place.
-    rows = Value.objects.filter(
-        Q(value__isnull=False) | Q(authority=authority), indicator=indicator
-    ).values_list("period_id", "authority_id", "authority__kind", "value", "no_value_reason")
     england_ids = set(
         Authority.objects.filter(kind=Authority.Kind.NATION).values_list("id", flat=True)
     )
+    rows = Value.objects.filter(
+        Q(value__isnull=False) | Q(authority=authority), indicator=indicator
+    ).values_list("period_id", "authority_id", "authority__kind", "value", "no_value_reason")
     by_period: dict[int, dict] = {}
     for period_id, authority_id, kind, value, reason in rows:
         entry = by_period.setdefault(period_id, {"local": [], "neighbours": []})
@@ -63,30 +92,4 @@ def national_series(authority: Authority, indicator: Indicator) -> list[National
             entry["neighbours"].append(value)
         if kind in Authority.RANKED_KINDS:
             entry["local"].append(value)
-    periods = Period.objects.in_bulk(list(by_period))
-    sign = -1 if indicator.polarity == Polarity.LOWER_IS_BETTER else 1
-    series = []
-    for period_id, entry in by_period.items():
-        own, local = entry.get("own"), entry["local"]
-        if own is None and "england" not in entry:
-            continue
-        rank = band = None
-        if own is not None and indicator.polarity != Polarity.NONE:
-            if is_national_distribution(len(local)):
-                better = sum(1 for v in local if sign * v > sign * own)
-                rank = better + 1
-                band = quartile_band(own, local, Polarity(indicator.polarity))
-        series.append(
-            NationalRow(
-                period=periods[period_id],
-                own=own,
-                england=entry.get("england"),
-                region=entry.get("region"),
-                neighbours=entry["neighbours"],
-                rank=rank,
-                out_of=len(local),
-                band=band,
-                own_reason=entry.get("own_reason", ""),
-            )
-        )
-    return sorted(series, key=lambda row: row.period.end, reverse=True)
+    return by_period
