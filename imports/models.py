@@ -18,6 +18,22 @@ class ImportBatchQuerySet(models.QuerySet):
         cutoff = timezone.now() - timedelta(seconds=seconds)
         return self.filter(state=ImportBatch.State.APPLYING, apply_sent_at__lt=cutoff)
 
+    def readable_by(self, user):
+        """The imports a person may read: all, for a performance admin; otherwise their own
+        and, as an import is its authority's record, every import by an officer of an
+        authority they work for (either side) that wrote that authority's figures or, not
+        applied, was made for it by that officer."""
+        from core.access import writable_authority_ids
+
+        mine = writable_authority_ids(user)
+        if mine is None:
+            return self
+        wrote_mine = models.Q(values__authority_id__in=mine)
+        theirs_unapplied = models.Q(created_by__assignments__authority_id__in=mine) & ~models.Q(
+            state=ImportBatch.State.APPLIED
+        )
+        return self.filter(models.Q(created_by=user) | wrote_mine | theirs_unapplied).distinct()
+
     def recompute_still_for_over(self, seconds: float):
         """Waiting for a recompute that has not moved this long."""
         cutoff = timezone.now() - timedelta(seconds=seconds)

@@ -79,19 +79,28 @@ def _refused_for_size(request, form) -> bool:
     return True
 
 
-def _own_batch(request, pk: int) -> ImportBatch:
-    """An import (a draft until confirmed, and the file behind it) is seen only by the officer
-    who uploaded it and by performance admins."""
+def _readable_batch(request, pk: int) -> ImportBatch:
+    """An import is its authority's record: read by that authority's officers, either side,
+    and performance admins (ImportBatch.objects.readable_by)."""
     batch = get_object_or_404(ImportBatch.objects.select_related("created_by"), pk=pk)
+    if not ImportBatch.objects.readable_by(request.user).filter(pk=pk).exists():
+        raise PermissionDenied("Only the officers of the authority this file is for can see it.")
+    return batch
+
+
+def _own_batch(request, pk: int) -> ImportBatch:
+    """Confirming or cancelling an import (a draft until confirmed) is the officer's who
+    uploaded it, or a performance admin's."""
+    batch = _readable_batch(request, pk)
     if batch.created_by_id != request.user.id and not is_performance_admin(request.user):
-        raise PermissionDenied("Only the officer who uploaded this file can see it.")
+        raise PermissionDenied("Only the officer who uploaded this file can confirm or cancel it.")
     return batch
 
 
 @officer_required
 @require_GET
 def detail(request, pk: int):
-    batch = _own_batch(request, pk)
+    batch = _readable_batch(request, pk)
     saving = batch.state == ImportBatch.State.APPLYING
     recomputing = batch.recompute_state in (
         ImportBatch.Recompute.QUEUED,
@@ -107,6 +116,7 @@ def detail(request, pk: int):
         "recompute_late": recompute_late,
         "working": (saving and not late) or (recomputing and not recompute_late),
         "quarters": _quarters_changed(batch) if batch.state == ImportBatch.State.APPLIED else [],
+        "may_act": batch.created_by_id == request.user.id or is_performance_admin(request.user),
     }
     return render(request, "imports/detail.html", context)
 
@@ -168,9 +178,7 @@ def cancel(request, pk: int):
 @officer_required
 @require_GET
 def history(request):
-    batches = ImportBatch.objects.select_related("created_by")
-    if not is_performance_admin(request.user):
-        batches = batches.filter(created_by=request.user)
+    batches = ImportBatch.objects.readable_by(request.user).select_related("created_by")
     page = Paginator(batches, 50).get_page(request.GET.get("page"))
     return render(request, "imports/history.html", {"page": page})
 
@@ -193,7 +201,7 @@ def _unzipped(stored_file):
 @officer_required
 @require_GET
 def problems_csv(request, pk: int):
-    batch = _own_batch(request, pk)
+    batch = _readable_batch(request, pk)
     filename = f"problems-import-{pk}.csv"
     if batch.problems_file:  # every problem, however many, streamed as it is unzipped
         response = StreamingHttpResponse(

@@ -200,3 +200,36 @@ def test_the_preview_judges_each_figure_as_the_recompute_will(officer, client):
     assert "A2 2016-17 Q4 new 89.4 Outside tolerance" in text
     assert "A2 2017-18 Q1 new 92 No target set" in text  # no 2017-18 target, own or default
     assert not Value.objects.filter(period__code="2016-17 Q3").exists()
+
+
+def test_an_import_is_its_authoritys_record_for_both_sides(demo, client):
+    """Issue 28, finding 10: a council officer got 403 on the trust's import of Doncaster's
+    figures. Officers of an authority, both sides, read all its imports; confirming or
+    cancelling stays the uploader's; another authority's officers see none of them."""
+    from django.contrib.auth.models import Group
+
+    from authorities.models import Authority, OfficerAssignment
+    from imports import service
+
+    data = b"authority,indicator,period,value\nE08000017,A2,2016-17 Q3,90\n"
+    trust = User.objects.get(username="trust")
+    applied = service.apply(service.stage("returns", data, "trust.csv", user=trust).batch)
+    draft = service.stage("returns", data.replace(b"90", b"91"), "draft.csv", user=trust).batch
+    client.force_login(User.objects.get(username="officer"))
+    assert client.get(f"/imports/{applied.pk}/").status_code == 200
+    page = client.get(f"/imports/{draft.pk}/").content.decode()
+    assert "waiting for" in page
+    assert "Confirm and import" not in page
+    assert client.post(f"/imports/{draft.pk}/confirm/").status_code == 403
+    listed = client.get("/imports/").content.decode()
+    assert "trust.csv" in listed
+    assert "draft.csv" in listed
+    derby = Authority.objects.create(
+        code="E06000015", dfe_code="831", name="Derby", slug="derby", kind="local_authority"
+    )
+    other = User.objects.create_user("derby", password="derby-password-2016")
+    other.groups.add(Group.objects.get(name="Officers"))
+    OfficerAssignment.objects.create(user=other, authority=derby, side="council")
+    client.force_login(other)
+    assert client.get(f"/imports/{applied.pk}/").status_code == 403
+    assert "trust.csv" not in client.get("/imports/").content.decode()
