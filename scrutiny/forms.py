@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 
 from .models import Action, ChallengeRecord
@@ -55,3 +57,20 @@ class PublishForm(forms.Form):
             "invalid": "Enter the date of the panel meeting as a real date",
         },
     )
+
+    def __init__(self, *args, quarter=None, **kwargs):
+        self.quarter = quarter  # rules.ParsedPeriod: the quarter presented
+        super().__init__(*args, **kwargs)
+
+    def clean_presented_on(self):
+        """A quarter is presented after it ends (its figures are in), and within two years."""
+        meeting = self.cleaned_data["presented_on"]
+        if self.quarter is not None:
+            first = self.quarter.end + timedelta(days=1)
+            last = first.replace(year=first.year + 2)
+            if not first <= meeting <= last:
+                raise forms.ValidationError(
+                    f"Enter a meeting date from {first:%-d %B %Y}, after {self.quarter.label} "
+                    f"ends, to {last:%-d %B %Y}"
+                )
+        return meeting

@@ -126,8 +126,10 @@ def publish_quarter(request, authority_slug: str, period_slug: str):
     if officer_side(request.user, authority) != COUNCIL:
         raise PermissionDenied("Only the council's officers can present a quarter to the panel.")
     period = period_or_404(period_slug, PeriodKind.QUARTER)
-    form = PublishForm(request.POST)
+    form = PublishForm(request.POST, quarter=period.parsed)
     if not form.is_valid():
+        for error in form.errors.get("presented_on", []):
+            messages.warning(request, f"Not presented: {error}.")
         return redirect("reports:quarter", authority_slug, period_slug)
     presented_on = form.cleaned_data["presented_on"]
     quarter_url = reverse("reports:quarter", args=[authority.slug, period.slug])

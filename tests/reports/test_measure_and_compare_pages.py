@@ -274,3 +274,11 @@ def test_a_suppressed_national_figure_says_why_on_the_measure_page(national, cli
     table = page[page.index('id="national-table"') :]
     row = re.search(r"<tr[^>]*>\s*<t[hd][^>]*>2021/22.*?</tr>", table, re.S).group(0)
     assert "Low reliability" in row
+
+
+def test_england_keeps_its_capital_beside_an_interval(national, client):
+    """Issue 28: "significantly better than england" in lower case on the compare page."""
+    page = client.get("/compare/CIN-REREF/2023-24/?authority=doncaster").content.decode()
+    assert "than england" not in page
+    assert "to england" not in page
+    assert "than England" in page or "to England" in page

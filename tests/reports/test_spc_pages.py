@@ -92,7 +92,7 @@ def test_the_compare_page_says_significantly_better_or_worse_than_england(
     )
     Value.objects.create(authority=england, indicator=value.indicator, period=period, value=95)
     text = " ".join(client.get("/compare/A2/2016-17-q2/").content.decode().split())
-    assert "between 73% and 88%: <strong>significantly worse than england</strong>" in text
+    assert "between 73% and 88%: <strong>Significantly worse than England</strong>" in text
 
 
 def test_a_rebase_starts_the_chart_again_and_the_statuses_follow(

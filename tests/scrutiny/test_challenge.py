@@ -173,6 +173,10 @@ def test_the_presented_snapshot_keeps_units_and_the_summary_and_marks_a_changed_
     assert '<td class="govuk-table__cell govuk-table__cell--numeric">82%</td>' in presented
     assert "Summary by status as presented on 6 December 2016" in presented
     assert publication.snapshot["summary"]["totals"] == [2, 3, 11, 2]
+    # Its headers carry the symbols, as the live summary's do (issue 28: they were dropped).
+    summary = presented.split("Summary by status as presented")[1].split("</thead>")[0]
+    for symbol, label in [("✓", "On or better than target"), ("✗", "Outside tolerance")]:
+        assert f'<span aria-hidden="true">{symbol}</span> {label}' in summary
     # The figure stands; a new target moves its status: the panel saw another status.
     from indicators.models import Target
 

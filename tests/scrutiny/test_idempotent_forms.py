@@ -140,3 +140,13 @@ def test_four_presentations_at_once_write_one(demo, monkeypatch):
     assert Publication.objects.count() == 1
     assert sorted(created for _, created in results) == [False, False, False, True]
     assert len({publication.pk for publication, _ in results}) == 1
+
+
+@pytest.mark.parametrize("meeting", ["2006-12-06", "2016-09-30", "2019-01-01"])
+def test_a_meeting_date_out_of_reach_of_the_quarter_is_refused_in_words(council, meeting):
+    """Issue 28: a meeting date ten years back was taken without a question."""
+    said = council.post(
+        "/a/doncaster/q/2016-17-q2/publish/", {"presented_on": meeting}, follow=True
+    ).content.decode()
+    assert "Not presented: Enter a meeting date from 1 October 2016" in said
+    assert not Publication.objects.exists()
