@@ -25,6 +25,8 @@ REQUIRED = ["indicator", "year", "target", "tolerance"]
 
 
 def check_targets(table: pd.DataFrame, allowed_authorities: set[int] | None = None) -> Checked:
+    """Every row of a targets file checked, one column at a time, then each pair against its
+    measure's unit and polarity (rules.validate_target), then repeats."""
     missing = [c for c in REQUIRED if c not in table]
     if missing:
         raise FileProblem(
@@ -35,16 +37,37 @@ def check_targets(table: pd.DataFrame, allowed_authorities: set[int] | None = No
     frame = table.copy()
     if "authority" not in frame:
         frame["authority"] = ""
-    problems = Problems()
+    problems = _check_indicators(frame)
+    problems += lookups.check_authorities(frame, allowed=allowed_authorities, blank_means_all=True)
+    problems += _check_years(frame)
+    for column in ["target", "tolerance"]:
+        problems += _check_number(frame, column)
+    problems += problems_where(
+        frame["target"].isna() & (table["target"] == ""), frame, "target", "is empty"
+    )
+    problems += _check_pairs(frame)
+    keys = ["indicator_id", "authority_id", "fiscal_year"]
+    repeated = frame.duplicated(keys, keep="first") & frame["indicator_id"].notna()
+    problems += problems_where(
+        repeated, frame, "indicator", "has a second target for the same authority and year"
+    )
+    problems.sort()
+    return Checked(frame, problems)
+
+
+def _check_indicators(frame: pd.DataFrame) -> Problems:
     indicators = lookups.indicators()
     key = frame["indicator"].str.casefold()
     frame["indicator_id"] = key.map(indicators["id"])
     frame["polarity"] = key.map(indicators["polarity"])
     frame["unit"] = key.map(indicators["unit"])
-    problems += problems_where(
+    return problems_where(
         frame["indicator_id"].isna(), frame, "indicator", "is not an indicator code Outturn knows"
     )
-    problems += lookups.check_authorities(frame, allowed=allowed_authorities, blank_means_all=True)
+
+
+def _check_years(frame: pd.DataFrame) -> Problems:
+    """A financial year, each spelling read once, and not past the targets' horizon."""
     years = {}
     for text in frame["year"].unique():
         try:
@@ -53,31 +76,35 @@ def check_targets(table: pd.DataFrame, allowed_authorities: set[int] | None = No
         except ValueError:
             years[text] = None
     frame["fiscal_year"] = frame["year"].map(years)
-    problems += problems_where(
-        frame["fiscal_year"].isna(), frame, "year", "is not a financial year such as 2016-17"
-    )
     latest = latest_target_year(timezone.localdate())
-    problems += problems_where(
+    return problems_where(
+        frame["fiscal_year"].isna(), frame, "year", "is not a financial year such as 2016-17"
+    ) + problems_where(
         frame["fiscal_year"] > latest,
         frame,
         "year",
         f"is more than {TARGET_YEARS_AHEAD} years ahead; targets go up to "
         f"{fiscal_year_code(latest)}",
     )
-    for column in ["target", "tolerance"]:
-        text = frame[column]
-        frame[f"_{column}_text"] = text
-        frame[column] = lookups.numbers(text)
-        problems += problems_where(
-            frame[column].isna() & (text != ""),
-            frame,
-            column,
-            "is not a number",
-            text_column=f"_{column}_text",
-        )
-    problems += problems_where(
-        frame["target"].isna() & (table["target"] == ""), frame, "target", "is empty"
+
+
+def _check_number(frame: pd.DataFrame, column: str) -> Problems:
+    text = frame[column]
+    frame[f"_{column}_text"] = text
+    frame[column] = lookups.numbers(text)
+    return problems_where(
+        frame[column].isna() & (text != ""),
+        frame,
+        column,
+        "is not a number",
+        text_column=f"_{column}_text",
     )
+
+
+def _check_pairs(frame: pd.DataFrame) -> Problems:
+    """Each target and tolerance against its measure: rules.validate_target, at the field
+    it names."""
+    problems = Problems()
     for row in frame[frame["indicator_id"].notna() & frame["target"].notna()].itertuples():
         tolerance = None if np.isnan(row.tolerance) else row.tolerance
         try:
@@ -87,13 +114,7 @@ def check_targets(table: pd.DataFrame, allowed_authorities: set[int] | None = No
             problems.append(
                 Problem(str(error), row=int(row.row_number), column=error.field, text=text)
             )
-    keys = ["indicator_id", "authority_id", "fiscal_year"]
-    repeated = frame.duplicated(keys, keep="first") & frame["indicator_id"].notna()
-    problems += problems_where(
-        repeated, frame, "indicator", "has a second target for the same authority and year"
-    )
-    problems.sort()
-    return Checked(frame, problems)
+    return problems
 
 
 def preview_targets(checked: Checked) -> dict[str, int]:

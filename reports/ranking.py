@@ -65,13 +65,15 @@ class Ranking:
 def rank(
     indicator: Indicator, period: Period, chosen: Authority | None, region: Authority | None = None
 ) -> Ranking:
+    """Every ranked authority's figure for the period (within `region` where given), best
+    first, with rank, national band, role beside `chosen` and 95% interval; England and the
+    chosen authority's region beside them. Three queries."""
     every = list(
         Value.objects.filter(
             indicator=indicator, period=period, authority__kind__in=Authority.RANKED_KINDS
         ).select_related("authority")
     )
     national_count = sum(1 for v in every if v.value is not None)
-    national = is_national_distribution(national_count)
     values = [v for v in every if region is None or v.authority.region_id == region.id]
     neighbour_ids = (
         set(
@@ -82,37 +84,19 @@ def rank(
         if chosen
         else set()
     )
-    with_figures = [v for v in values if v.value is not None]
-    suppressed = sorted((v for v in values if v.value is None), key=lambda v: v.authority.name)
     polarity = Polarity(indicator.polarity)
-    sign = -1 if polarity == Polarity.LOWER_IS_BETTER else 1
-    ordered = sorted(with_figures, key=lambda v: (-sign * v.value, v.authority.name))
-    goodness = sorted(sign * v.value for v in with_figures)  # ascending: best last
-    banded = national and polarity != Polarity.NONE
+    # A volumetric measure has no better end: it is listed, never ranked.
+    ranked = is_national_distribution(national_count) and polarity != Polarity.NONE
     # Bands are national, as DfE's: cut on every authority's figure, whatever the region shown.
-    cuts = quartile_cuts([v.value for v in every if v.value is not None]) if banded else None
-    rows = []
-    for value in ordered:
-        # How many figures are strictly better: ties share a rank and a band.
-        better = len(goodness) - bisect_right(goodness, sign * value.value)
-        role = (
+    cuts = quartile_cuts([v.value for v in every if v.value is not None]) if ranked else None
+    rows = _rows([v for v in values if v.value is not None], indicator, cuts, ranked)
+    for row in rows:
+        row["role"] = (
             "chosen"
-            if chosen and value.authority_id == chosen.id
+            if chosen and row["authority"].id == chosen.id
             else "neighbour"
-            if value.authority_id in neighbour_ids
+            if row["authority"].id in neighbour_ids
             else "other"
-        )
-        rows.append(
-            {
-                # A volumetric measure has no better end: it is listed, never ranked.
-                "rank": better + 1 if national and polarity != Polarity.NONE else None,
-                "authority": value.authority,
-                "name": value.authority.name,
-                "value": value.value,
-                "band": band_of(value.value, cuts, polarity) if banded else None,
-                "role": role,
-                "interval": figure_interval(indicator.unit, value.numerator, value.denominator),
-            }
         )
     comparators = dict(
         Value.objects.filter(
@@ -126,6 +110,7 @@ def rank(
     england = comparators.get(Authority.Kind.NATION)
     for row in rows:  # Fingertips' test: England outside the figure's 95% interval
         row["significance"] = against_england(row["interval"], england, indicator.polarity)
+    suppressed = sorted((v for v in values if v.value is None), key=lambda v: v.authority.name)
     return Ranking(
         indicator,
         period,
@@ -138,3 +123,23 @@ def rank(
         chosen_region=comparators.get(Authority.Kind.REGION),
         cuts=cuts,
     )
+
+
+def _rows(with_figures: list[Value], indicator: Indicator, cuts, ranked: bool) -> list[dict]:
+    """The figures best first; rank is 1 + how many are strictly better (ties share it, as
+    LAIT ranks), band as DfE cuts it."""
+    polarity = Polarity(indicator.polarity)
+    sign = -1 if polarity == Polarity.LOWER_IS_BETTER else 1
+    goodness = sorted(sign * v.value for v in with_figures)  # ascending: best last
+    ordered = sorted(with_figures, key=lambda v: (-sign * v.value, v.authority.name))
+    return [
+        {
+            "rank": len(goodness) - bisect_right(goodness, sign * v.value) + 1 if ranked else None,
+            "authority": v.authority,
+            "name": v.authority.name,
+            "value": v.value,
+            "band": band_of(v.value, cuts, polarity) if ranked else None,
+            "interval": figure_interval(indicator.unit, v.numerator, v.denominator),
+        }
+        for v in ordered
+    ]
