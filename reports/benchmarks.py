@@ -26,6 +26,7 @@ class Comparison:
     england: float | None = None
     region: float | None = None
     neighbours: list[float] | None = None
+    neighbours_of: int = 0  # how many statistical neighbours the authority has
     own: float | None = None
     quartile: str | None = None
 
@@ -82,6 +83,7 @@ def compare(
             result.region = figures.get(authority.region_id)
             result.own = figures.get(authority.id)
             result.neighbours = [figures[n] for n in neighbour_ids if n in figures]
+            result.neighbours_of = len(neighbour_ids)
             others = national.get((indicator.id, result.period.id), [])
             if result.own is not None and is_national_distribution(len(others)):
                 result.quartile = quartile_band(result.own, others, Polarity(indicator.polarity))

@@ -50,6 +50,14 @@ class ComparatorColumn(FigureColumn):
     def render(self, value, record):
         comparison = record.comparison
         text = (figure if self.mean else published_figure)(value, comparison.indicator)
+        if self.mean and comparison.neighbours:  # one outlier moves a mean: the median too
+            return format_html(
+                '{}<br><span class="govuk-body-s">median {}, {} of {} with a figure</span>',
+                text,
+                figure(comparison.neighbours_median, comparison.indicator),
+                len(comparison.neighbours),
+                comparison.neighbours_of,
+            )
         if self.with_period and comparison.period is not None:
             other = comparison.indicator.code != record.indicator.code
             return format_html(

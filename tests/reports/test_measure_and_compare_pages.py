@@ -282,3 +282,15 @@ def test_england_keeps_its_capital_beside_an_interval(national, client):
     assert "than england" not in page
     assert "to england" not in page
     assert "than England" in page or "to England" in page
+
+
+def test_the_quarter_table_shows_the_neighbours_median_and_how_many_beside_the_mean(
+    national, client
+):
+    """Issue 28, finding 12: one outlier moves the mean (Wakefield's 67.6% pulls A1's up):
+    the median and how many neighbours have a figure stand beside it."""
+    import re
+
+    page = client.get("/a/doncaster/q/2016-17-q2/").content.decode()
+    row = re.search(r'<tr[^>]*data-indicator="A1".*?</tr>', page, re.S).group(0)
+    assert re.search(r"median \d+(\.\d)?%, \d+ of 10 with a figure", row), row[:2000]
