@@ -21,7 +21,7 @@ from indicators.rules import (
 )
 from indicators.spc import figure_interval
 from scrutiny.challenge import records_for
-from scrutiny.models import ChallengeRecord
+from scrutiny.models import ChallengeRecord, Publication
 
 from .benchmarks import Comparison, compare
 from .caching import cached, challenge_stamp, version_key
@@ -300,20 +300,53 @@ def _targets(authority: Authority, fiscal_year: int) -> dict[int, Target]:
     return {indicator_id: target for (indicator_id, _), target in chosen.items()}
 
 
-def latest_quarter(authority: Authority | None = None) -> tuple[Authority, Period] | None:
-    """The first authority by name that has quarterly values, and its latest quarter."""
+def latest_quarter(
+    authority: Authority | None = None, user=None
+) -> tuple[Authority, Period] | None:
+    """Where a reader lands: their own authority (the one they work for or sit on the panel
+    of), else the first by name with quarterly figures; and its latest complete quarter (one
+    with every measure the quarter before it had: a partial upload of the next quarter is
+    not where a panel starts) or the last one presented to the panel, whichever is later.
+    The quarter page links to any newer one."""
     values = Value.objects.filter(period__kind=PeriodKind.QUARTER)
     if authority is None:
-        first = (
+        authority = _own_authority(user, values) or (
             Authority.objects.filter(id__in=values.values("authority_id")).order_by("name").first()
         )
-        if first is None:
+        if authority is None:
             return None
-        authority = first
-    value = (
-        values.filter(authority=authority)
+    measures: dict[int, set[int]] = {}
+    for period_id, indicator_id in values.filter(authority=authority).values_list(
+        "period_id", "indicator_id"
+    ):
+        measures.setdefault(period_id, set()).add(indicator_id)
+    if not measures:
+        return None
+    periods = sorted(Period.objects.in_bulk(list(measures)).values(), key=lambda p: p.sequence)
+    complete = [
+        period
+        for before, period in zip([None, *periods], periods, strict=False)
+        if before is None
+        or before.sequence != period.sequence - 1
+        or measures[period.id] >= measures[before.id]
+    ]
+    presented = (
+        Publication.objects.filter(authority=authority, period__kind=PeriodKind.QUARTER)
         .select_related("period")
         .order_by("-period__sequence")
         .first()
     )
-    return (authority, value.period) if value else None
+    candidates = complete + ([presented.period] if presented else [])
+    return authority, max(candidates or periods, key=lambda p: p.sequence)
+
+
+def _own_authority(user, values) -> Authority | None:
+    """The authority a signed-in officer works for, or whose panel they sit on, if it has
+    quarterly figures."""
+    if user is None or not user.is_authenticated:
+        return None
+    ids = [*user.assignments.values_list("authority_id", flat=True)]
+    ids += user.panels.values_list("authority_id", flat=True)
+    with_figures = set(values.filter(authority_id__in=ids).values_list("authority_id", flat=True))
+    own = next((pk for pk in ids if pk in with_figures), None)
+    return Authority.objects.filter(pk=own).first() if own else None

@@ -36,7 +36,7 @@ def _get_quarter(authority_slug: str, period_slug: str, comparisons: bool = True
 @login_required
 @require_GET
 def home(request):
-    found = latest_quarter()
+    found = latest_quarter(user=request.user)
     if found is None:
         return render(request, "reports/no_data.html")
     authority, period = found

@@ -150,3 +150,36 @@ def test_latest_with_figures_for_an_authority_without_quarters_goes_to_its_page(
     assert response.redirect_chain[-1][0] == "/a/barnsley/"
     html = " ".join(response.content.decode().split())
     assert "Barnsley has no quarterly figures in Outturn, so there is no quarter to show." in html
+
+
+def test_a_reader_lands_on_their_own_authority(demo, client):
+    """Issue 28, finding 8: a Rotherham officer landed on Doncaster."""
+    from django.contrib.auth.models import Group, User
+
+    from authorities.models import Authority, OfficerAssignment
+    from tests.factories import ValueFactory, period
+
+    rotherham = Authority.objects.create(
+        code="E08000018", dfe_code="372", name="Rotherham", slug="rotherham", kind="local_authority"
+    )
+    ValueFactory(authority=rotherham, period=period("2016-17 Q1"), value=50)
+    officer = User.objects.create_user("rotherham", password="rotherham-password-2016")
+    officer.groups.add(Group.objects.get(name="Officers"))
+    OfficerAssignment.objects.create(user=officer, authority=rotherham, side="council")
+    client.force_login(officer)
+    assert client.get("/").url == "/a/rotherham/q/2016-17-q1/"
+
+
+def test_a_partial_upload_of_the_next_quarter_is_not_where_everyone_lands(
+    panel_member, client, django_capture_on_commit_callbacks
+):
+    """Issue 28, finding 8: after one partial Q3 upload everyone landed on Q3 with 12 of 18
+    measures. The latest complete quarter stays the landing; the quarter page links on."""
+    from imports import service
+
+    data = b"authority,indicator,period,value\nE08000017,A2,2016-17 Q3,90\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        service.apply(service.stage("returns", data, "q3.csv").batch)
+    assert client.get("/").url == Q2_URL
+    page = client.get(Q2_URL).content.decode()
+    assert "/a/doncaster/q/2016-17-q3/" in page  # a plain way to the newer, partial one
