@@ -93,13 +93,14 @@ def apply_returns(frame: pd.DataFrame, import_batch, scheduler) -> Diff:
     assert connection.in_atomic_block, "apply_returns must run inside a transaction"
     Period.ensure(parse_period(code) for code in frame["period"].unique())
     diff = diff_returns(frame)
-    writes.save_value_rows(
+    written = writes.save_value_rows(
         diff.to_write,
         import_batch_id=import_batch.id,
         user_id=import_batch.created_by_id,
         reason=f"Import {import_batch.id}: {import_batch.file_name}",
         scheduler=scheduler,
     )
+    diff.counts["moved"] = written.moved
     return diff
 
 
@@ -121,18 +122,19 @@ class Planned:
     problems: tuple = ()
 
 
-def write_planned(frame: pd.DataFrame, import_batch, scheduler) -> None:
-    """Write a plan's rows through the one write path (the caller owns the transaction)."""
+def write_planned(frame: pd.DataFrame, import_batch, scheduler) -> int:
+    """Write a plan's rows through the one write path (the caller owns the transaction);
+    return how many stored figures it did not name moved with them."""
     assert connection.in_atomic_block, "write_planned must run inside a transaction"
     periods = Period.ensure(parse_period(code) for code in frame["period"].unique())
     rows = frame.assign(period_id=frame["period"].map({c: p.id for c, p in periods.items()}))
-    writes.save_value_rows(
+    return writes.save_value_rows(
         rows,
         import_batch_id=import_batch.id,
         user_id=import_batch.created_by_id,
         reason=f"Import {import_batch.id}: {import_batch.file_name}",
         scheduler=scheduler,
-    )
+    ).moved
 
 
 def describe_changes(changed: pd.DataFrame) -> list[dict]:

@@ -95,8 +95,8 @@ class ReturnsImporter(Importer):
 
     def apply(self, checked, batch):
         if isinstance(checked, Planned):
-            write_planned(checked.frame, batch, scheduler_for(batch))
-            return dict(batch.counts)
+            moved = write_planned(checked.frame, batch, scheduler_for(batch))
+            return {**batch.counts, "moved": moved}
         return apply_returns(checked.frame, batch, scheduler_for(batch)).counts
 
     def plan(self, checked):

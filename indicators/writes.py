@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -255,7 +256,7 @@ def save_value_rows(
     commit or roll back with whatever else the caller writes (an import's batch record)."""
     assert connection.in_atomic_block, "save_value_rows must run inside a transaction"
     if rows.empty:
-        return set(), set()
+        return Written(set(), set(), 0)
     versions.take()
     incoming = _incoming(rows)
     if incoming.duplicated(KEYS).any():
@@ -277,16 +278,27 @@ def save_value_rows(
         stored = recompute.load_series(share, indicator_ids)
         return pool.submit(_judge_share, part, stored, targets, rebases, now, import_batch_id)
 
+    moved = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outturn-judge") as pool:
         ahead = judge(pool, shares[0])
         for following in [*shares[1:], None]:
             judged = ahead.result()
             if following is not None:
                 ahead = judge(pool, following)
-            _write_share(*judged, now, user_id, reason)
+            moved += _write_share(*judged, now, user_id, reason)
             del judged
     _schedule(scheduler, authority_ids, indicator_ids)
-    return authority_ids, indicator_ids
+    return Written(authority_ids, indicator_ids, moved)
+
+
+class Written(NamedTuple):
+    """What a write of figures touched: the series (authority and indicator ids) and how
+    many stored figures it did not name moved with it (a later period's direction, a run of
+    hard to shift, a control chart's limits)."""
+
+    authority_ids: set[int]
+    indicator_ids: set[int]
+    moved: int
 
 
 def _judge_share(incoming, stored, targets, rebases, now, import_batch_id):
@@ -331,6 +343,7 @@ def _write_share(written, moved, now, user_id, reason):
             cursor.execute("DROP TABLE changed_values")
     if not moved.empty:  # later figures whose direction or limits moved with the new ones
         recompute.write_derived(moved, now)
+    return len(moved)
 
 
 STORED_COLUMNS = ["id", *VALUE_COLUMNS, *DERIVED_FIELDS, "updated_at", "import_batch_id"]

@@ -233,3 +233,20 @@ def test_an_import_is_its_authoritys_record_for_both_sides(demo, client):
     client.force_login(other)
     assert client.get(f"/imports/{applied.pk}/").status_code == 403
     assert "trust.csv" not in client.get("/imports/").content.decode()
+
+
+def test_the_result_counts_the_figures_the_file_did_not_name_that_moved(
+    officer, client, django_capture_on_commit_callbacks
+):
+    """Issue 28, finding 9: the result said "0 values changed status, direction or
+    hard-to-shift flag" when Q2's directions moved with a new Q1 figure."""
+    from indicators.models import Value
+
+    before = Value.objects.get(indicator__code="B9", period__code="2016-17 Q2").direction
+    response = upload(client, b"authority,indicator,period,value\nE08000017,B9,2016-17 Q1,70\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{response.url}confirm/")
+    after = Value.objects.get(indicator__code="B9", period__code="2016-17 Q2").direction
+    assert (before, after) == ("", "better")  # 72 after 70
+    page = " ".join(client.get(response.url).content.decode().split())
+    assert "1 stored figure it did not name changed direction" in page
