@@ -47,7 +47,29 @@ def measure_figure(
     `control` (reports.measure.ControlChart) adds the XmR average, process limits and
     special-cause points, one legend group a reader can switch off."""
     fig = go.Figure()
-    targets = plotted_targets(targets)
+    _target_traces(fig, plotted_targets(targets))
+    styles = [(BLUE, "circle", "solid"), (GREY, "square", "dot"), (INK, "triangle-up", "dashdot")]
+    for (label, values), style in zip(series.items(), styles, strict=False):
+        for kind, size, suffix in SERIES_KINDS:
+            points = [v for v in values if v.period.kind == kind and plotted(v)]
+            if points:
+                fig.add_trace(_series_trace(indicator, label, points, kind, size, suffix, style))
+    if control is not None and control.enough:
+        _control_traces(fig, control)
+    _layout(fig, indicator)
+    _period_axis(fig, [v.period for values in series.values() for v in values if plotted(v)])
+    return fig
+
+
+SERIES_KINDS = [
+    (PeriodKind.QUARTER, 9, "quarters"),
+    (PeriodKind.MONTH, 6, "months"),
+    (PeriodKind.YEAR, 10, "years"),
+]
+
+
+def _target_traces(fig: go.Figure, targets: list[Target]) -> None:
+    """Each financial year's target as a dashed line, its tolerance as a shaded band."""
     for target in targets:
         year = fiscal_year_code(target.fiscal_year)
         start = f"{target.fiscal_year}-04-01"
@@ -69,61 +91,48 @@ def measure_figure(
                 y=[target.target, target.target],
                 mode="lines",
                 line=dict(color=INK, dash="dash", width=2),
-                name=f"Target {fiscal_year_code(target.fiscal_year)}",
+                name=f"Target {year}",
                 legendgroup="target",
                 showlegend=target is targets[0],
                 hovertemplate=f"Target %{{y}} ({year})<extra></extra>",
             )
         )
-    styles = [(BLUE, "circle", "solid"), (GREY, "square", "dot"), (INK, "triangle-up", "dashdot")]
-    for (label, values), (colour, symbol, dash) in zip(series.items(), styles, strict=False):
-        for kind, size, suffix in [
-            (PeriodKind.QUARTER, 9, "quarters"),
-            (PeriodKind.MONTH, 6, "months"),
-            (PeriodKind.YEAR, 10, "years"),
-        ]:
-            points = [v for v in values if v.period.kind == kind and plotted(v)]
-            if not points:
-                continue
-            # 95% intervals as whiskers, where a figure's numerator and denominator are known.
-            pairs = [
-                (figure_interval(indicator.unit, v.numerator, v.denominator), v) for v in points
-            ]
-            whiskers = (
-                dict(
-                    type="data",
-                    array=[i.high - v.value if i else 0 for i, v in pairs],
-                    arrayminus=[v.value - i.low if i else 0 for i, v in pairs],
-                    color=colour,
-                    thickness=1.2,
-                    width=4,
-                )
-                if any(i for i, _ in pairs)
-                else None
-            )
-            fig.add_trace(
-                go.Scatter(
-                    error_y=whiskers,
-                    x=[_midpoint(v.period).isoformat() for v in points],
-                    y=[v.value for v in points],
-                    text=[v.period.label for v in points],
-                    mode="lines+markers" if kind != PeriodKind.MONTH else "markers",
-                    marker=dict(
-                        color=colour if kind != PeriodKind.MONTH else "white",
-                        symbol=symbol if kind != PeriodKind.YEAR else "diamond",
-                        size=size,
-                        line=dict(color=colour, width=2),
-                    ),
-                    line=dict(color=colour, dash=dash, width=2),
-                    name=f"{label}, {suffix}",
-                    hovertemplate="%{text}: %{y}<extra>" + label + "</extra>",
-                )
-            )
-    if control is not None and control.enough:
-        _control_traces(fig, control)
-    _layout(fig, indicator)
-    _period_axis(fig, [v.period for values in series.values() for v in values if plotted(v)])
-    return fig
+
+
+def _series_trace(indicator, label, points, kind, size, suffix, style) -> go.Scatter:
+    """One series' figures of one kind of period (quarters joined by a line, months as open
+    markers, years as diamonds), with 95% intervals as whiskers where a figure's numerator
+    and denominator are known."""
+    colour, symbol, dash = style
+    pairs = [(figure_interval(indicator.unit, v.numerator, v.denominator), v) for v in points]
+    whiskers = (
+        dict(
+            type="data",
+            array=[i.high - v.value if i else 0 for i, v in pairs],
+            arrayminus=[v.value - i.low if i else 0 for i, v in pairs],
+            color=colour,
+            thickness=1.2,
+            width=4,
+        )
+        if any(i for i, _ in pairs)
+        else None
+    )
+    return go.Scatter(
+        error_y=whiskers,
+        x=[_midpoint(v.period).isoformat() for v in points],
+        y=[v.value for v in points],
+        text=[v.period.label for v in points],
+        mode="lines+markers" if kind != PeriodKind.MONTH else "markers",
+        marker=dict(
+            color=colour if kind != PeriodKind.MONTH else "white",
+            symbol=symbol if kind != PeriodKind.YEAR else "diamond",
+            size=size,
+            line=dict(color=colour, width=2),
+        ),
+        line=dict(color=colour, dash=dash, width=2),
+        name=f"{label}, {suffix}",
+        hovertemplate="%{text}: %{y}<extra>" + label + "</extra>",
+    )
 
 
 SPC_MARKERS = {

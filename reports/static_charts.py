@@ -66,40 +66,8 @@ def measure_svg(indicator: Indicator, series: dict, targets: list[Target]) -> by
     periods = {v.period.code: v.period for v in drawn}.values()
     start = min(p.start for p in periods) - timedelta(days=20)
     end = max(p.end for p in periods) + timedelta(days=20)
-    for number, target in enumerate(plotted_targets(targets)):
-        year_start = date(target.fiscal_year, 4, 1)
-        year_end = date(target.fiscal_year + 1, 3, 31)
-        if year_end < start or year_start > end:
-            continue
-        if target.tolerance is not None:
-            low, high = sorted([target.target, target.tolerance])
-            axes.fill_between(
-                [year_start, year_end], low, high, color=_rgba(AMBER_BAND), linewidth=0, zorder=0
-            )
-        axes.plot(
-            [year_start, year_end],
-            [target.target] * 2,
-            color=INK,
-            linestyle="--",
-            linewidth=1.5,
-            label="Target" if number == 0 else None,
-        )
-    for (label, values), (colour, marker, dash) in zip(series.items(), STYLES, strict=False):
-        for kind, size, suffix in KINDS:
-            points = [v for v in values if v.period.kind == kind and plotted(v)]
-            if not points:
-                continue
-            axes.plot(
-                [_midpoint(v.period) for v in points],
-                [v.value for v in points],
-                color=colour,
-                linestyle="none" if kind == PeriodKind.MONTH else dash,
-                marker="D" if kind == PeriodKind.YEAR else marker,
-                markersize=size,
-                markerfacecolor="white" if kind == PeriodKind.MONTH else colour,
-                linewidth=1.5,
-                label=f"{label}, {suffix}",
-            )
+    _draw_targets(axes, plotted_targets(targets), start, end)
+    _draw_series(axes, series)
     ordered = sorted(periods, key=lambda p: (_midpoint(p), p.kind))
     main = [p for p in ordered if p.kind != PeriodKind.MONTH] or ordered
     ticks = main[:: -(-len(main) // MAX_TICKS)]
@@ -118,3 +86,45 @@ def measure_svg(indicator: Indicator, series: dict, targets: list[Target]) -> by
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Title": f"{indicator.code} over time"})
     return buffer.getvalue().encode()
+
+
+def _draw_targets(axes, targets: list[Target], start: date, end: date) -> None:
+    """Each financial year's target within the chart's span, dashed, over its tolerance."""
+    for number, target in enumerate(targets):
+        year_start = date(target.fiscal_year, 4, 1)
+        year_end = date(target.fiscal_year + 1, 3, 31)
+        if year_end < start or year_start > end:
+            continue
+        if target.tolerance is not None:
+            low, high = sorted([target.target, target.tolerance])
+            axes.fill_between(
+                [year_start, year_end], low, high, color=_rgba(AMBER_BAND), linewidth=0, zorder=0
+            )
+        axes.plot(
+            [year_start, year_end],
+            [target.target] * 2,
+            color=INK,
+            linestyle="--",
+            linewidth=1.5,
+            label="Target" if number == 0 else None,
+        )
+
+
+def _draw_series(axes, series: dict) -> None:
+    """Each series' figures, by kind of period, styled as the web's charts."""
+    for (label, values), (colour, marker, dash) in zip(series.items(), STYLES, strict=False):
+        for kind, size, suffix in KINDS:
+            points = [v for v in values if v.period.kind == kind and plotted(v)]
+            if not points:
+                continue
+            axes.plot(
+                [_midpoint(v.period) for v in points],
+                [v.value for v in points],
+                color=colour,
+                linestyle="none" if kind == PeriodKind.MONTH else dash,
+                marker="D" if kind == PeriodKind.YEAR else marker,
+                markersize=size,
+                markerfacecolor="white" if kind == PeriodKind.MONTH else colour,
+                linewidth=1.5,
+                label=f"{label}, {suffix}",
+            )
