@@ -75,15 +75,7 @@ def rank(
     )
     national_count = sum(1 for v in every if v.value is not None)
     values = [v for v in every if region is None or v.authority.region_id == region.id]
-    neighbour_ids = (
-        set(
-            StatisticalNeighbour.objects.filter(authority=chosen).values_list(
-                "neighbour_id", flat=True
-            )
-        )
-        if chosen
-        else set()
-    )
+    neighbour_ids = _neighbour_ids(chosen)
     polarity = Polarity(indicator.polarity)
     # A volumetric measure has no better end: it is listed, never ranked.
     ranked = is_national_distribution(national_count) and polarity != Polarity.NONE
@@ -98,15 +90,7 @@ def rank(
             if row["authority"].id in neighbour_ids
             else "other"
         )
-    comparators = dict(
-        Value.objects.filter(
-            indicator=indicator,
-            period=period,
-            value__isnull=False,
-            authority__in=Authority.objects.filter(kind=Authority.Kind.NATION)
-            | Authority.objects.filter(id=getattr(chosen, "region_id", None)),
-        ).values_list("authority__kind", "value")
-    )
+    comparators = _comparators(indicator, period, chosen)
     england = comparators.get(Authority.Kind.NATION)
     for row in rows:  # Fingertips' test: England outside the figure's 95% interval
         row["significance"] = against_england(row["interval"], england, indicator.polarity)
@@ -122,6 +106,27 @@ def rank(
         england=england,
         chosen_region=comparators.get(Authority.Kind.REGION),
         cuts=cuts,
+    )
+
+
+def _neighbour_ids(chosen: Authority | None) -> set[int]:
+    if chosen is None:
+        return set()
+    return set(
+        StatisticalNeighbour.objects.filter(authority=chosen).values_list("neighbour_id", flat=True)
+    )
+
+
+def _comparators(indicator: Indicator, period: Period, chosen: Authority | None) -> dict:
+    """England's figure and the chosen authority's region's, by kind of authority."""
+    return dict(
+        Value.objects.filter(
+            indicator=indicator,
+            period=period,
+            value__isnull=False,
+            authority__in=Authority.objects.filter(kind=Authority.Kind.NATION)
+            | Authority.objects.filter(id=getattr(chosen, "region_id", None)),
+        ).values_list("authority__kind", "value")
     )
 
 
