@@ -1,18 +1,40 @@
 """Check and apply indicator definitions: code, name, category, unit, polarity, decimals,
-description[, benchmark] (the shape of DfE's indicators.csv)."""
+description[, benchmark][, timing] (the shape of DfE's indicators.csv)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from indicators.models import Indicator
-from indicators.rules import Polarity
+from indicators.rules import Polarity, Timing
 
 from .problems import Checked, FileProblem, Problems, problems_where
 
 REQUIRED = ["code", "name", "category", "unit", "polarity"]
 UNITS = set(Indicator.Unit.values)
 POLARITIES = {p.value for p in Polarity}
+TIMINGS = {t.value for t in Timing}
+# What each of DfE's national measures counts, from the definitions in DfE's releases
+# ("Characteristics of children in need", "Children looked after in England", "Children's
+# social work workforce"). DfE's indicators.csv does not say, so a file that gives no timing
+# for one of these codes takes it from here; any other measure's file says it, or it is
+# left unstated (and its periods carry no note).
+DFE_TIMINGS = {
+    "CIN-REFS": Timing.FLOW,  # referrals in the year to 31 March
+    "CIN-REREF": Timing.FLOW,  # referrals in the year that follow one within 12 months
+    "CIN-RATE": Timing.SNAPSHOT,  # children in need at 31 March
+    "CPP-REPEAT": Timing.FLOW,  # plans starting in the year
+    "CPP-2YRS": Timing.SNAPSHOT,  # plans open at 31 March
+    "CLA-RATE": Timing.SNAPSHOT,  # children looked after at 31 March
+    "CLA-LTSTAB": Timing.SNAPSHOT,  # children looked after at 31 March for 2.5 years or more
+    "CLA-3PLUS": Timing.FLOW,  # placements during the year
+    "CL-EET": Timing.FLOW,  # care leavers' activity around their birthday in the year
+    "CL-SUITACC": Timing.FLOW,  # care leavers' accommodation around their birthday
+    "SW-AGENCY": Timing.CENSUS,
+    "SW-TURNOVER": Timing.CENSUS,
+    "SW-VACANCY": Timing.CENSUS,
+    "SW-CASELOAD": Timing.CENSUS,
+}
 
 
 def check_definitions(table: pd.DataFrame) -> Checked:
@@ -23,12 +45,20 @@ def check_definitions(table: pd.DataFrame) -> Checked:
             "name, category, unit, polarity, and may have decimals, description and benchmark."
         )
     frame = table.copy()
-    for column, default in [("decimals", "0"), ("description", ""), ("benchmark", "")]:
+    for column, default in [
+        ("decimals", "0"),
+        ("description", ""),
+        ("benchmark", ""),
+        ("timing", ""),
+    ]:
         if column not in frame:
             frame[column] = default
     frame.loc[frame["decimals"] == "", "decimals"] = "0"
     frame["unit"] = frame["unit"].str.casefold()
     frame["polarity"] = frame["polarity"].str.casefold()
+    frame["timing"] = frame["timing"].str.strip().str.casefold()
+    unstated = frame["timing"] == ""
+    frame.loc[unstated, "timing"] = frame.loc[unstated, "code"].map(DFE_TIMINGS).fillna("")
     problems = Problems()
     for column in ["code", "name", "category"]:
         problems += problems_where(frame[column] == "", frame, column, "is empty")
@@ -40,6 +70,12 @@ def check_definitions(table: pd.DataFrame) -> Checked:
         frame,
         "polarity",
         "is not higher_is_better, lower_is_better or none",
+    )
+    problems += problems_where(
+        ~frame["timing"].isin(TIMINGS),
+        frame,
+        "timing",
+        "is not flow, snapshot or census (or empty)",
     )
     decimals = pd.to_numeric(frame["decimals"], errors="coerce")
     problems += problems_where(
@@ -69,12 +105,20 @@ def pending_benchmarks(checked: Checked) -> list[str]:
 
 def preview_definitions(checked: Checked) -> dict[str, int]:
     stored = {
-        i.code: (i.name, i.category.name, i.unit, i.polarity, i.decimals, i.description)
+        i.code: (i.name, i.category.name, i.unit, i.polarity, i.decimals, i.description, i.timing)
         for i in Indicator.objects.select_related("category")
     }
     counts = {"new": 0, "changed": 0, "unchanged": 0}
     for row in checked.frame.itertuples():
-        new = (row.name, row.category, row.unit, row.polarity, int(row.decimals), row.description)
+        new = (
+            row.name,
+            row.category,
+            row.unit,
+            row.polarity,
+            int(row.decimals),
+            row.description,
+            row.timing,
+        )
         old = stored.get(row.code)
         counts["new" if old is None else "unchanged" if old == new else "changed"] += 1
     return counts

@@ -6,7 +6,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from . import rules
-from .rules import Direction, PeriodKind, Polarity, Status
+from .rules import Direction, PeriodKind, Polarity, Status, Timing
 from .spc import Assurance, Variation
 
 POLARITY_CHOICES = [(p.value, p.label) for p in Polarity]
@@ -14,6 +14,7 @@ STATUS_CHOICES = [(s.value, s.label) for s in Status]
 DIRECTION_CHOICES = [(d.value, d.label) for d in Direction]
 VARIATION_CHOICES = [(v.value, v.label) for v in Variation]
 ASSURANCE_CHOICES = [(a.value, a.label) for a in Assurance]
+TIMING_CHOICES = [(t.value, t.label) for t in Timing]
 # Written only by the recompute; history keeps what people changed, not these.
 DERIVED_FIELDS = [
     "status",
@@ -67,6 +68,15 @@ class Indicator(models.Model):
     polarity = models.CharField(max_length=20, choices=POLARITY_CHOICES)
     decimals = models.PositiveSmallIntegerField(default=0)
     description = models.TextField(blank=True)
+    timing = models.CharField(
+        max_length=10,
+        choices=TIMING_CHOICES,
+        blank=True,
+        default="",
+        help_text="For a national measure: whether a period's figure is the year's flow, a "
+        "count on the period's last day or the 30 September workforce census. Every label of "
+        "its periods follows it.",
+    )
     benchmark = models.ForeignKey(
         "self",
         null=True,
@@ -95,6 +105,10 @@ class Indicator(models.Model):
     @property
     def is_volumetric(self) -> bool:
         return self.polarity == Polarity.NONE
+
+    def period_note(self, period: Period) -> str:
+        """What a period of this measure's figures covers, in words ("at 31 March 2024")."""
+        return rules.period_note(self.timing, period.end)
 
 
 class Period(models.Model):

@@ -358,6 +358,41 @@ class PeriodParseError(ValueError):
     pass
 
 
+class Timing(StrEnum):
+    """What moment or stretch of time a national figure for a period describes. DfE's
+    periods are not the financial quarters a local measure reports: a 2023-24 figure may be
+    the year's referrals, the plans open on 31 March 2024, or (as a month, 2023-09) the
+    workforce census of 30 September 2023. A measure whose timing is not stated gets no
+    note: better no words than the wrong ones."""
+
+    UNSTATED = ""
+    FLOW = "flow"  # everything that happened in the year to the period's end
+    SNAPSHOT = "snapshot"  # a count on the period's last day (31 March for DfE's years)
+    CENSUS = "census"  # DfE's social work workforce census, on 30 September
+
+    @property
+    def label(self) -> str:
+        return {
+            "": "Not stated",
+            "flow": "A year's flow (the year to the period's end)",
+            "snapshot": "A snapshot on the period's last day",
+            "census": "DfE's workforce census on 30 September",
+        }[self.value]
+
+
+def period_note(timing: Timing | str, end: date) -> str:
+    """The words that pin a national figure's period to the calendar ("year to 31 March
+    2024", "at 31 March 2024", "census at 30 September 2024"), from the measure's timing and
+    the period's last day; "" where the timing is not stated."""
+    day = f"{end.day} {calendar.month_name[end.month]} {end.year}"
+    return {
+        Timing.FLOW: f"year to {day}",
+        Timing.SNAPSHOT: f"at {day}",
+        Timing.CENSUS: f"census at {day}",
+        Timing.UNSTATED: "",
+    }[Timing(timing)]
+
+
 @dataclass(frozen=True, order=True)
 class ParsedPeriod:
     """A financial-year period. `fiscal_year` is the calendar year in which the financial year

@@ -60,9 +60,9 @@ def _schedule(scheduler: Scheduler | None, authority_ids, indicator_ids) -> None
 @transaction.atomic
 def save_indicators(frame: pd.DataFrame, scheduler: Scheduler | None = None) -> set[int]:
     """Create or update indicators (and their categories) from code, name, category, unit,
-    polarity, decimals, description and optional benchmark columns. Every indicator in the
-    frame is recomputed for every authority, since its polarity may have changed. Returns
-    their ids."""
+    polarity, decimals, description and optional benchmark and timing columns. Every
+    indicator in the frame is recomputed for every authority, since its polarity may have
+    changed. Returns their ids."""
     versions.take()
     names = list(dict.fromkeys(frame["category"]))
     Category.objects.bulk_create(
@@ -79,12 +79,14 @@ def save_indicators(frame: pd.DataFrame, scheduler: Scheduler | None = None) -> 
                 polarity=rules.Polarity(row.polarity),
                 decimals=int(row.decimals or 0),
                 description=row.description,
+                timing=getattr(row, "timing", ""),
             )
             for row in frame.itertuples(index=False)
         ],
         update_conflicts=True,
         unique_fields=["code"],
-        update_fields=["name", "category", "unit", "polarity", "decimals", "description"],
+        update_fields=["name", "category", "unit", "polarity", "decimals", "description"]
+        + (["timing"] if "timing" in frame else []),
     )
     ids = dict(Indicator.objects.values_list("code", "id"))
     if "benchmark" in frame:

@@ -13,6 +13,7 @@ from indicators.templatetags.outturn import (
     assurance_tag,
     direction_tag,
     figure,
+    national_period,
     no_value_reason,
     published_figure,
     signed_figure,
@@ -63,7 +64,7 @@ class ComparatorColumn(FigureColumn):
             return format_html(
                 '{}<br><span class="govuk-body-s">{}{}</span>',
                 text,
-                comparison.period.label,
+                national_period(comparison.period, comparison.indicator),
                 f", {comparison.indicator.code}" if other else "",
             )
         return text
@@ -236,8 +237,9 @@ class MeasuresTable(AuthorityTable):
         return value or ""
 
     def render_quartile(self, value, record):
-        period = record.comparison.period
-        return format_html('{} <span class="govuk-body-s">({})</span>', value, period.label)
+        comparison = record.comparison
+        period = national_period(comparison.period, comparison.indicator)
+        return format_html('{} <span class="govuk-body-s">({})</span>', value, period)
 
     # Exports carry plain values and export codes, not the page's markup.
     def value_code(self, value):

@@ -85,8 +85,10 @@ def officer(demo, client):
 
 @pytest.fixture
 def published(england, django_capture_on_commit_callbacks):
-    """DfE's published national data as an officer would load it: authorities with their
-    statistical neighbours, then every figure through the import. Returns (folder, staged)."""
+    """DfE's published national data as the README loads it: authorities with their
+    statistical neighbours, every figure of values.csv, then DfE's tidy files (ees/), which
+    add what values.csv lacks (the abolished Cumbria, Inner and Outer London…), all through
+    the import. Returns (folder, values.csv's staged import)."""
     from imports import service
 
     def load():
@@ -98,6 +100,10 @@ def published(england, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
             staged = service.stage("returns", (england / "values.csv").read_bytes(), "values.csv")
             service.apply(staged.batch)
+            for path in sorted((england / "ees").glob("*.csv")):
+                tidy = service.stage("ees", path.read_bytes(), path.name)
+                assert not tidy.problems, (path.name, tidy.problems[:3])
+                service.apply(tidy.batch)
         return staged
 
     return england, load_once("published", load)

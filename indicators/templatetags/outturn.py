@@ -68,6 +68,22 @@ def seen_figure(number, seen: dict) -> str:
 
 
 @register.filter
+def national_period(period, indicator) -> str:
+    """A period of a national measure's figures, pinned to the calendar as the measure
+    counts ("2023/24 (at 31 March 2024)"); the label alone where its timing is not stated."""
+    if period is None:
+        return "–"
+    note = indicator.period_note(period)
+    return f"{period.label} ({note})" if note else period.label
+
+
+@register.filter
+def period_note(period, indicator) -> str:
+    """The note alone ("at 31 March 2024"), for a table that shows the label beside it."""
+    return indicator.period_note(period) if period is not None else ""
+
+
+@register.filter
 def status_label(code: str) -> str:
     return Status(code).label
 

@@ -124,3 +124,28 @@ def test_the_demo_loaded_before_the_national_definitions_gets_its_links(
     linked = dict(Indicator.objects.exclude(benchmark=None).values_list("code", "benchmark__code"))
     assert linked["A1"] == "CIN-REREF"
     assert len(linked) == 10, linked
+
+
+def test_dfes_measures_know_what_their_periods_count(england):
+    """Issue 29, finding 6: DfE's indicators.csv does not say whether a figure is a year's
+    flow, a 31 March snapshot or the 30 September census; Outturn knows it for DfE's codes."""
+    timing = dict(Indicator.objects.values_list("code", "timing"))
+    assert timing["CIN-REREF"] == timing["CPP-REPEAT"] == "flow"
+    assert timing["CPP-2YRS"] == timing["CIN-RATE"] == timing["CLA-RATE"] == "snapshot"
+    assert timing["CLA-LTSTAB"] == "snapshot"
+    assert timing["SW-AGENCY"] == timing["SW-CASELOAD"] == "census"
+
+
+def test_a_file_may_say_a_measures_timing_and_an_unknown_one_is_named(england):
+    header = "code,name,category,unit,polarity,timing\n"
+    staged = stage("indicators", header + "X1,Open cases,Volumetric,count,none,Snapshot\n")
+    assert staged.problems == []
+    service.apply(staged.batch)
+    assert Indicator.objects.get(code="X1").timing == "snapshot"
+    staged = stage("indicators", header + "X2,Open cases,Volumetric,count,none,weekly\n")
+    assert [str(p) for p in staged.problems] == [
+        'Row 2, column timing: "weekly" is not flow, snapshot or census (or empty)'
+    ]
+    # A change of timing alone is a change.
+    staged = stage("indicators", header + "X1,Open cases,Volumetric,count,none,flow\n")
+    assert staged.counts == {"new": 0, "changed": 1, "unchanged": 0}

@@ -91,14 +91,71 @@ def test_demo_logins_are_printed(capsys):
 
 
 def test_the_shipped_national_data_is_dfes_published_files(shared_data):
-    """demo/data/national/ is shared/data/dfe gzipped (manage.py refresh_national_data)."""
+    """demo/data/national/ is shared/data/dfe gzipped (manage.py refresh_national_data),
+    values.csv with every figure of DfE's tidy files that it lacks after its own rows."""
     import gzip
 
     from demo.load import NATIONAL_DIR, NATIONAL_FILES
+    from demo.management.commands.refresh_national_data import with_every_published_figure
 
     for name in NATIONAL_FILES:
         shipped = gzip.decompress((NATIONAL_DIR / name).read_bytes())
-        assert shipped == (shared_data / name.removesuffix(".gz")).read_bytes(), name
+        published = (shared_data / name.removesuffix(".gz")).read_bytes()
+        if name == "values.csv.gz":
+            published, _ = with_every_published_figure(
+                published, sorted(shared_data.glob("ees/*.csv"))
+            )
+        assert shipped == published, name
+
+
+def test_the_shipped_values_hold_every_figure_either_source_holds(shared_data):
+    """Issue 29, finding 7: values.csv lacks the abolished Cumbria (CIN-REREF, CPP-REPEAT,
+    CPP-2YRS 2012-13 to 2022-23…) that DfE's tidy files give; the shipped data has both, and
+    each figure of the tidy files is in it, under the code DfE gives it."""
+    import gzip
+    import io
+
+    import pandas as pd
+
+    from demo.load import NATIONAL_DIR
+
+    shipped = pd.read_csv(
+        io.BytesIO(gzip.decompress((NATIONAL_DIR / "values.csv.gz").read_bytes())),
+        dtype=str,
+        keep_default_na=False,
+    )
+    held = set(zip(shipped["authority"], shipped["indicator"], shipped["period"], strict=True))
+    cumbria = shipped[shipped["authority"] == "E10000006"]
+    assert set(cumbria["indicator"]) >= {"CIN-REREF", "CPP-REPEAT", "CPP-2YRS", "CIN-REFS"}
+    assert ("E10000006", "CIN-REREF", "2021-22") in held
+    c1 = pd.read_csv(
+        shared_data / "ees" / "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv",
+        dtype=str,
+        keep_default_na=False,
+    )
+    councils = c1[c1["geographic_level"] == "Local authority"]
+    for row in councils.itertuples():
+        year = int(row.time_period)
+        assert (row.new_la_code, "CIN-REREF", f"{year - 1}-{year % 100:02d}") in held, row
+    # Where both give a figure, they are one row: nothing is repeated.
+    assert not shipped.duplicated(["authority", "indicator", "period"]).any()
+
+
+def test_cumbria_is_ranked_in_the_years_it_reported(db, django_capture_on_commit_callbacks):
+    """Loaded from what the demo ships, Cumbria is ranked for CIN-REREF 2021-22, as DfE's tidy
+    file gives it (23.5% of 4,267 referrals), and counted in every ranking of that year."""
+    from demo.load import load_national
+    from indicators.models import Indicator, Period
+    from reports.ranking import rank
+
+    with django_capture_on_commit_callbacks(execute=True):
+        load_national()
+    ranking = rank(
+        Indicator.objects.get(code="CIN-REREF"), Period.objects.get(code="2021-22"), None
+    )
+    cumbria = next(row for row in ranking.rows if row["authority"].code == "E10000006")
+    assert cumbria["value"] == 23.5
+    assert cumbria["rank"] is not None
 
 
 def test_make_runs_demo_compares_with_england_from_the_shipped_data(

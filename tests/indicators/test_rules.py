@@ -18,12 +18,14 @@ from indicators.rules import (
     Polarity,
     Status,
     TargetError,
+    Timing,
     direction_of_travel,
     effective_status,
     is_hard_to_shift,
     is_in_range,
     latest_target_year,
     parse_period,
+    period_note,
     round_half_up,
     status_for,
     validate_target,
@@ -482,3 +484,19 @@ def test_means_and_medians_are_exact_and_round_as_published(figures, mean, media
     if mean is not None:
         assert round_half_up(exact_mean(figures), 1) == shown
         assert round_half_up(sum(figures) / len(figures), 1) <= shown  # float noise fell short
+
+
+@pytest.mark.parametrize(
+    ("timing", "end", "expected"),
+    [
+        (Timing.FLOW, date(2024, 3, 31), "year to 31 March 2024"),
+        (Timing.SNAPSHOT, date(2024, 3, 31), "at 31 March 2024"),
+        (Timing.CENSUS, date(2024, 9, 30), "census at 30 September 2024"),
+        (Timing.UNSTATED, date(2024, 3, 31), ""),
+        ("snapshot", date(2017, 3, 31), "at 31 March 2017"),
+    ],
+)
+def test_a_national_period_is_labelled_as_its_measure_counts(timing, end, expected):
+    """Issue 29, finding 6: a count on 31 March is not "the year to 31 March"; a measure
+    whose timing is not stated gets no words rather than wrong ones."""
+    assert period_note(timing, end) == expected

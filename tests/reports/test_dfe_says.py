@@ -1,7 +1,10 @@
-"""'DfE says': every national indicator and period, recomputed from DfE's published files with
-independent pandas code (none of Outturn's functions), must equal what the compare page says:
-each authority's rank and quartile band, Doncaster's statistical-neighbour mean and count,
-and the England and region figures. The convention is docs/quartiles.md's."""
+"""'DfE says': every national indicator and period, recomputed from DfE's published files
+(values.csv and the tidy files in ees/, read here with their own column names) with
+independent pandas code (none of Outturn's functions), must equal what the pages say: for
+every authority, its figure or DfE's reason for none, England, its region, its statistical
+neighbours' figures with their mean, median and count, its rank of N and quartile band; each
+ranking's cut points and suppression reasons. Code changes are followed here too, from
+authorities.csv. The convention is docs/quartiles.md's."""
 
 from __future__ import annotations
 
@@ -10,14 +13,11 @@ import pytest
 
 from authorities.models import Authority
 from indicators.models import Indicator, Period
+from indicators.rules import exact_median
 from reports.ranking import rank
 
 pytestmark = pytest.mark.django_db
 CHOSEN = "E08000017"  # Doncaster
-# Whose neighbours and region are checked for every indicator and period: Doncaster, Barnsley
-# (its code changed), Dorset (a county succeeded), Hampshire, Isles of Scilly (tiny, often
-# suppressed) and Westminster (London).
-SAMPLE = ["E08000017", "E08000038", "E06000059", "E10000014", "E06000053", "E09000033"]
 RANKED = {"local_authority", "joint"}
 SYMBOLS = {"c", "k", "low", "u", "x", "z", ""}
 
@@ -46,20 +46,87 @@ def neighbours_now(folder) -> dict[str, set[str]]:
     return near
 
 
-def published_values(folder) -> pd.DataFrame:
-    """values.csv with each figure under the authority's current code (`current`), a figure
-    given under a former and a current code counted once, and DfE's symbols left out."""
+# DfE's tidy files (ees/), read here with their own column names, independently of the
+# product's ees_mappings.toml: file, measure, value column, the rows kept, and whether the
+# file's year is a year to 31 March ("2025" is 2024-25) or the 30 September census (2025-09).
+TIDY = [
+    ("c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv", "CIN-REFS",
+     "referral_count", {}, "march"),
+    ("c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv", "CIN-REREF",
+     "rereferral_percent", {}, "march"),
+    ("d3_cpps_subsequent_plan_2013_to_2025.csv", "CPP-REPEAT", "CPP_subsequent_percent", {},
+     "march"),
+    ("d5_cpps_at31march_by_duration_2013_to_2025.csv", "CPP-2YRS", "2_years_or_more_percent",
+     {}, "march"),
+    ("csww_indicators_2017_to_2025.csv", "SW-AGENCY", "agency_rate_fte", {}, "september"),
+    ("csww_indicators_2017_to_2025.csv", "SW-TURNOVER", "turnover_rate_fte", {}, "september"),
+    ("csww_indicators_2017_to_2025.csv", "SW-VACANCY", "vacancy_rate_fte", {}, "september"),
+    ("csww_indicators_2017_to_2025.csv", "SW-CASELOAD", "caseload_fte", {}, "september"),
+    ("la_cla_placement_stability.csv", "CLA-LTSTAB", "children_percent",
+     {"cla_group": "Children looked after continuously for at least 2.5 years on 31 March "
+      "aged under 16 years", "placement_stability": "Living with the same carer for at least "
+      "2 years"}, "march"),
+    ("la_cla_placement_stability.csv", "CLA-3PLUS", "children_percent",
+     {"cla_group": "CLA on 31 March", "placement_stability": "With 3 or more placements "
+      "during the year"}, "march"),
+    ("la_care_leavers_accommodation_suitability.csv", "CL-SUITACC", "care_leaver_percent",
+     {"care_leaver_age": "19 to 21 years", "breakdown": "Accommodation considered suitable"},
+     "march"),
+]  # fmt: skip
+WHERE = {"National": "country_code", "Regional": "region_code", "Local authority": "new_la_code"}
+
+
+def tidy_values(folder) -> pd.DataFrame:
+    """Every figure of DfE's tidy files as authority, indicator, period, value."""
+    parts = []
+    for name, code, column, keep, year in TIDY:
+        table = pd.read_csv(
+            folder / "ees" / name, dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
+        for key, wanted in keep.items():
+            table = table[table[key] == wanted]
+        table = table[table["geographic_level"].isin(WHERE)]
+        authority = [row[WHERE[row["geographic_level"]]] for _, row in table.iterrows()]
+        ends = table["time_period"].astype(int)
+        period = (
+            (ends - 1).astype(str) + "-" + (ends % 100).map("{:02d}".format)
+            if year == "march"
+            else ends.astype(str) + "-09"
+        )
+        parts.append(
+            pd.DataFrame(
+                {"authority": authority, "indicator": code, "period": period.to_numpy(),
+                 "value": table[column].to_numpy()}
+            )
+        )  # fmt: skip
+    return pd.concat(parts, ignore_index=True)
+
+
+def every_figure(folder) -> pd.DataFrame:
+    """values.csv and the tidy files together, each figure under the authority's current code
+    (`current`), one per authority, indicator and period: values.csv's where both give one
+    (they agree: tests/imports/test_import_ees.py), and a current code's before a former's.
+    `symbol` is DfE's reason where no figure is given."""
     values = pd.read_csv(folder / "values.csv", dtype=str, keep_default_na=False)
-    # A figure given under both codes is one: the current code's.
+    values["source"] = 0
+    tidy = tidy_values(folder)
+    tidy["source"] = 1
+    both = pd.concat([values, tidy], ignore_index=True)
     continues = continuing(folder)
-    values["current"] = values["authority"].map(lambda code: continues.get(code, code))
-    values["former"] = values["authority"] != values["current"]
-    values = values.sort_values("former").drop_duplicates(
+    both["current"] = both["authority"].map(lambda code: continues.get(code, code))
+    both["former"] = both["authority"] != both["current"]
+    both = both.sort_values(["source", "former"], kind="stable").drop_duplicates(
         ["current", "indicator", "period"], keep="first"
     )
-    values = values[~values["value"].str.strip("[]").str.lower().isin(SYMBOLS)].copy()
-    values["number"] = values["value"].astype(float)
-    return values
+    both["symbol"] = both["value"].str.strip("[]").str.lower()
+    both["number"] = pd.to_numeric(both["value"], errors="coerce")
+    return both
+
+
+def published_values(folder) -> pd.DataFrame:
+    """Every figure (every_figure), DfE's symbols left out."""
+    both = every_figure(folder)
+    return both[both["number"].notna()].copy()
 
 
 def r_quantiles(figures: list[float]) -> list[float]:
@@ -161,18 +228,6 @@ def test_every_rank_band_neighbour_mean_and_comparator_equals_dfes(loaded):
     assert checked > 100
 
 
-def test_every_sampled_authoritys_neighbours_and_region_equal_dfes(loaded):
-    indicators = {i.code: i for i in Indicator.objects.all()}
-    periods = {p.code: p for p in Period.objects.all()}
-    for code in SAMPLE:
-        chosen = Authority.objects.select_related("region").get(code=code)
-        for (indicator, period), expected in independent(loaded, code).items():
-            ranking = rank(indicators[indicator], periods[period], chosen)
-            where = (code, indicator, period)
-            assert sorted(ranking.neighbour_values) == pytest.approx(expected["neighbours"]), where
-            assert ranking.chosen_region == expected["region"], where
-
-
 def test_every_authoritys_quarter_page_comparisons_equal_dfes(loaded):
     """What each authority's quarter page shows beside every national measure — England, its
     region, its statistical neighbours (figures and count) and its quartile band — equals
@@ -212,14 +267,16 @@ def test_every_authoritys_quarter_page_comparisons_equal_dfes(loaded):
 
 
 def test_cl_suitacc_2022_23_bands_as_dfe_does(loaded):
-    """Issue 29, finding 3, the worked example in docs/quartiles.md: banding by rank put 44
-    of 149 councils in band A (tied councils took the better band); DfE's cut at the 75th
-    percentile puts 28 there."""
+    """Issue 29, finding 3, the worked example in docs/quartiles.md: banding by rank put 45
+    of 150 councils in band A (tied councils took the better band); DfE's cut at the 75th
+    percentile puts 29 there. The 150th is Cumbria, which only DfE's tidy file gives
+    (issue 29, finding 7)."""
     indicator = Indicator.objects.get(code="CL-SUITACC")
     ranking = rank(indicator, Period.objects.get(code="2022-23"), None)
     bands = [row["band"] for row in ranking.rows]
-    assert len(bands) == 149
-    assert bands.count("A") == 28
+    assert len(bands) == 150
+    assert "Cumbria (abolished 2023)" in [row["name"] for row in ranking.rows]
+    assert bands.count("A") == 29
     cut = ranking.cuts[2]
     assert all(row["value"] > cut for row in ranking.rows if row["band"] == "A")
     assert all(row["value"] <= cut for row in ranking.rows if row["band"] != "A")
@@ -231,3 +288,123 @@ def test_the_compare_page_shows_the_cut_points_beside_the_bands(loaded, client):
     client.force_login(User.objects.create_user("reader"))
     page = client.get("/compare/CL-SUITACC/2022-23/").content.decode()
     assert "A above 93%; B above 90%; C above 86%; D 86% or below" in page
+
+
+def every_authoritys_comparisons(folder) -> dict[tuple[str, str, str], dict]:
+    """Issue 29, finding 8: for every authority DfE ranks, every measure and every period,
+    what DfE's files say it should be shown beside — its own figure (or DfE's reason for
+    none), England's, its region's, its statistical neighbours' (by their current codes)
+    and its rank of N with band — computed here with pandas and R's quantile definition."""
+    authorities = pd.read_csv(folder / "authorities.csv", dtype=str, keep_default_na=False)
+    kind = dict(zip(authorities["code"], authorities["kind"], strict=True))
+    region = dict(zip(authorities["code"], authorities["region_code"], strict=True))
+    indicators = pd.read_csv(folder / "indicators.csv", dtype=str, keep_default_na=False)
+    polarity = dict(zip(indicators["code"], indicators["polarity"], strict=True))
+    near = neighbours_now(folder)
+    every = every_figure(folder)
+    # Every council by the code it has now (a former code of a council that continues is the
+    # same council, whose rows are under its current code).
+    former = continuing(folder)
+    councils = [c for c in authorities["code"] if kind[c] in RANKED and c not in former]
+    said = {}
+    for (code, period), group in every.groupby(["indicator", "period"]):
+        numbers = group[group["number"].notna()]
+        by_code = dict(zip(numbers["current"], numbers["number"], strict=True))
+        symbols = dict(zip(group["current"], group["symbol"], strict=True))
+        ranked = numbers[numbers["current"].map(kind).isin(RANKED)]
+        ranks = polarity[code] != "none" and len(ranked) >= 20
+        cuts = r_quantiles(ranked["number"].tolist()) if ranks else None
+        sign = -1 if polarity[code] == "lower_is_better" else 1
+        scores = sign * ranked["number"].to_numpy()
+        for authority in councils:
+            own = by_code.get(authority)
+            if own is None and "E92000001" not in by_code:
+                continue  # neither a figure of its own nor England's: no row
+            said[(authority, code, period)] = {
+                "own": own,
+                "reason": "" if own is not None else symbols.get(authority, ""),
+                "england": by_code.get("E92000001"),
+                "region": by_code.get(region[authority]),
+                "neighbours": sorted(by_code[n] for n in near.get(authority, ()) if n in by_code),
+                "rank": int((scores > sign * own).sum()) + 1 if ranks and own is not None else None,
+                "out_of": len(ranked),
+                "band": lait_band(own, cuts, polarity[code]) if ranks and own is not None else None,
+                "cuts": cuts,
+            }
+    return said
+
+
+def decimal_mean_and_median(figures: list[float]) -> tuple[float | None, float | None]:
+    """As a person would on the published figures: their decimal forms, no float sum."""
+    from decimal import Decimal
+    from statistics import median
+
+    if not figures:
+        return None, None
+    exact = [Decimal(str(figure)) for figure in figures]
+    return float(sum(exact) / len(exact)), float(median(exact))
+
+
+def test_every_authority_measure_and_period_is_compared_as_dfe_does(loaded):
+    """What a measure page's national table shows — for every ranked authority (153 now,
+    and the councils since abolished for the years they reported), every national measure
+    and every period — equals DfE's files computed independently: the authority's figure or
+    DfE's reason for none, England, the region, the neighbours' figures with their mean,
+    median and count, the rank of N and the band; and each ranking's cut points and
+    suppression reasons."""
+    from indicators.templatetags.outturn import figure
+    from reports.national import national_series
+
+    said = every_authoritys_comparisons(loaded)
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    shown = {}
+    former = continuing(loaded)
+    councils = Authority.objects.filter(kind__in=RANKED).exclude(code__in=former)
+    for authority in councils.select_related("region"):
+        for indicator in indicators.values():
+            for row in national_series(authority, indicator):
+                shown[(authority.code, indicator.code, row.period.code)] = row
+    assert set(shown) == set(said)
+    for key, expected in said.items():
+        row, indicator = shown[key], indicators[key[1]]
+        assert row.own == expected["own"], key
+        assert row.own_reason == expected["reason"], key
+        assert (row.england, row.region) == (expected["england"], expected["region"]), key
+        assert sorted(row.neighbours) == expected["neighbours"], key
+        mean, median = decimal_mean_and_median(expected["neighbours"])
+        assert figure(row.neighbours_mean, indicator) == figure(mean, indicator), key
+        assert figure(exact_median(row.neighbours), indicator) == figure(median, indicator), key
+        assert (row.rank, row.out_of, row.band) == (
+            expected["rank"],
+            expected["out_of"],
+            expected["band"],
+        ), key
+    assert len(said) > 20_000
+    assert ("E10000006", "CIN-REREF", "2021-22") in said  # Cumbria, from the tidy file
+
+
+def test_every_rankings_cut_points_and_suppression_reasons_are_dfes(loaded):
+    """Each measure and period's ranking: N, the three cut points, and DfE's reason for each
+    authority without a figure, as the compare page shows them."""
+    every = every_figure(loaded)
+    authorities = pd.read_csv(loaded / "authorities.csv", dtype=str, keep_default_na=False)
+    kind = dict(zip(authorities["code"], authorities["kind"], strict=True))
+    every = every[every["current"].map(kind).isin(RANKED)]
+    said = every_authoritys_comparisons(loaded)
+    cuts = {(code, period): e["cuts"] for (_, code, period), e in said.items()}
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    periods = {p.code: p for p in Period.objects.all()}
+    for (code, period), group in every.groupby(["indicator", "period"]):
+        ranking = rank(indicators[code], periods[period], None)
+        assert len(ranking.rows) == int(group["number"].notna().sum()), (code, period)
+        expected_cuts = cuts.get((code, period))
+        if expected_cuts is None or not ranking.is_national or indicators[code].is_volumetric:
+            assert ranking.cuts is None or expected_cuts is not None, (code, period)
+        else:
+            assert list(ranking.cuts) == pytest.approx(expected_cuts, abs=1e-9), (code, period)
+        reasons = {v.authority.code: v.no_value_reason for v in ranking.suppressed}
+        without = group[group["number"].isna()]
+        assert reasons == dict(zip(without["current"], without["symbol"], strict=True)), (
+            code,
+            period,
+        )

@@ -294,3 +294,25 @@ def test_the_quarter_table_shows_the_neighbours_median_and_how_many_beside_the_m
     page = client.get("/a/doncaster/q/2016-17-q2/").content.decode()
     row = re.search(r'<tr[^>]*data-indicator="A1".*?</tr>', page, re.S).group(0)
     assert re.search(r"median \d+(\.\d)?%, \d+ of 10 with a figure", row), row[:2000]
+
+
+def test_every_national_period_is_labelled_as_its_measure_counts(national, client):
+    """Issue 29, finding 6: plans open on 31 March are "at 31 March", not "the year to 31
+    March"; the workforce census is the census at 30 September; referrals are the year's."""
+    from django.core.management import call_command as command
+
+    command("import_indicators", str(national / "indicators.csv"))
+
+    def page(address):
+        return " ".join(client.get(address).content.decode().split())
+
+    a06 = page("/a/doncaster/m/A06/")  # Doncaster's measure beside DfE's CPP-2YRS
+    assert "2023/24 <span" in a06
+    assert "(at 31 March 2024)" in a06
+    assert "year to 31 March" not in a06
+    c14 = page("/a/doncaster/m/C14/")  # beside SW-AGENCY
+    assert "(census at 30 September 2024)" in c14
+    assert "(year to 31 March 2024)" in page("/a/doncaster/m/A1/")  # beside CIN-REREF
+    compare = page("/compare/CPP-2YRS/2023-24/")
+    assert "Compare · 2023/24 (at 31 March 2024)" in compare
+    assert "Ranking, 2023/24 (at 31 March 2024)" in compare
