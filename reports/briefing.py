@@ -80,7 +80,7 @@ def assemble(
         )
         or (row.challenge and (row.challenge.council_comment or row.challenge.provider_response))
     ]
-    stories = build_stories(authority, [row.indicator for row in selected])
+    stories = build_stories(authority, [row.indicator for row in selected], until=period)
     today = timezone.localdate()
     sections = []
     for row in selected:
@@ -89,9 +89,7 @@ def assemble(
         svg = chart_svg(story)
         if timings is not None:
             timings.charts.append(time.perf_counter() - started)
-        recent = [
-            v for v in story.values if v.period.kind == period.kind and v.period.end <= period.end
-        ][-5:]
+        recent = [v for v in story.values if v.period.kind == period.kind][-5:]
         sections.append(
             {
                 "row": row,

@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from authorities.models import Authority
 from indicators import spc
-from indicators.models import Indicator, Rebase, Target, Value
+from indicators.models import Indicator, Period, Rebase, Target, Value
 from indicators.rules import PeriodKind, Status
 
 from . import charts
@@ -142,28 +142,38 @@ class MeasureStory:
         return rows
 
 
-def build_story(authority: Authority, indicator: Indicator) -> MeasureStory:
-    return build_stories(authority, [indicator])[indicator.id]
+def build_story(
+    authority: Authority, indicator: Indicator, until: Period | None = None
+) -> MeasureStory:
+    return build_stories(authority, [indicator], until)[indicator.id]
 
 
-def build_stories(authority: Authority, indicators: list[Indicator]) -> dict[int, MeasureStory]:
-    """Stories for many measures at once, in three queries whatever their number."""
+def build_stories(
+    authority: Authority, indicators: list[Indicator], until: Period | None = None
+) -> dict[int, MeasureStory]:
+    """Stories for many measures at once, in three queries whatever their number. With
+    `until` (a quarter), the quarter as it stood: only figures of periods that ended by its
+    end, the authority's and England's and the region's alike, and targets of its financial
+    year and before."""
     ids = [i.id for i in indicators]
     comparators = {i.id: (i.benchmark_id or i.id) for i in indicators}
+    ended = Q(period__end__lte=until.end) if until else Q()
     values: dict[int, list[Value]] = {i: [] for i in ids}
     for value in (
-        Value.objects.filter(authority=authority, indicator_id__in=ids)
+        Value.objects.filter(ended, authority=authority, indicator_id__in=ids)
         .select_related("period")
         .order_by("period__start", "period__kind")
     ):
         values[value.indicator_id].append(value)
-    chosen = Target.objects.filter(indicator_id__in=ids).for_authority(authority).chosen()
+    years = Q(fiscal_year__lte=until.fiscal_year) if until else Q()
+    chosen = Target.objects.filter(years, indicator_id__in=ids).for_authority(authority).chosen()
     targets: dict[int, list[Target]] = {i: [] for i in ids}
     for (indicator_id, _), target in sorted(chosen.items(), key=lambda item: item[0][1]):
         targets[indicator_id].append(target)
     others: dict[int, list[Value]] = {}
     for value in (
         Value.objects.filter(
+            ended,
             indicator_id__in=set(comparators.values()),
             authority__in=Authority.objects.filter(kind=Authority.Kind.NATION)
             | Authority.objects.filter(id=authority.region_id),

@@ -38,7 +38,9 @@ def measures_table(quarter: Quarter, request) -> MeasuresTable:
     shown = set(measure_filter.qs.values_list("id", flat=True)) if measure_filter.is_bound else None
     rows = [row for row in quarter.measures if shown is None or row.indicator.id in shown]
     caption = f"Measures with a target, {quarter.period.label}"
-    table = MeasuresTable(rows, authority=quarter.authority, caption=caption, prefix="m-")
+    table = MeasuresTable(
+        rows, authority=quarter.authority, period=quarter.period, caption=caption, prefix="m-"
+    )
     table.filter = measure_filter
     RequestConfig(request, paginate=False).configure(table)
     return table
@@ -50,6 +52,7 @@ def quarter_page(quarter: Quarter, request, table: MeasuresTable) -> dict:
     volumetric = VolumetricTable(
         quarter.volumetric,
         authority=quarter.authority,
+        period=quarter.period,
         caption=f"Volumetric measures, {quarter.period.label}",
         prefix="v-",
     )

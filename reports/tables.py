@@ -73,13 +73,14 @@ class ComparatorColumn(FigureColumn):
 class AuthorityTable(tables.Table):
     """A table of one authority's measures, with a caption and codes linking to each measure."""
 
-    def __init__(self, *args, authority=None, caption="", **kwargs):
+    def __init__(self, *args, authority=None, period=None, caption="", **kwargs):
         self.authority = authority
+        self.period = period
         self.caption = caption
         super().__init__(*args, **kwargs)
 
     def render_code(self, value, record):
-        return _measure_link(self.authority, value)
+        return _measure_link(self.authority, value, self.period)
 
 
 SMALL_COHORT = 100  # below this many, a figure's 95% interval is said in words
@@ -282,7 +283,12 @@ class VolumetricTable(AuthorityTable):
         return signed_figure(value, record.indicator)
 
 
-def _measure_link(authority, code: str) -> str:
+def _measure_link(authority, code: str, period=None) -> str:
+    """The measure's page, as it stood at `period`'s end where the table is a quarter's."""
     # One reverse() per table, not per row: the path differs only by the code.
-    base = reverse("reports:measure", args=[authority.slug, "CODE"]).removesuffix("CODE/")
+    if period is None:
+        base = reverse("reports:measure", args=[authority.slug, "CODE"])
+    else:
+        base = reverse("reports:quarter_measure", args=[authority.slug, period.slug, "CODE"])
+    base = base.removesuffix("CODE/")
     return format_html('<a class="govuk-link" href="{}{}/">{}</a>', base, code, code)

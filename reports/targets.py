@@ -5,7 +5,7 @@ authority's own last four periods."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.utils import timezone
 
@@ -25,13 +25,16 @@ class TargetGuide:
     neighbours_median: float | None = None
     top_quartile: float | None = None
     own: list[Value] = field(default_factory=list)
+    known_by: date | None = None  # the last day whose periods the aid may show
 
 
 def target_guide(authority: Authority, indicator: Indicator, year) -> TargetGuide:
-    """As known by the end of `year`, or today if that is sooner."""
-    as_of = min(year.end, timezone.localdate())
+    """What was known when the target for `year` was set: periods that ended before the year
+    began (or by today, if that is sooner). A year's own outturn is never an aid to its
+    target: nobody had it when the target was set."""
+    as_of = min(year.start - timedelta(days=1), timezone.localdate())
     comparison = compare(authority, [indicator], as_of).get(indicator.id)
-    guide = TargetGuide(own=_own_last_four(authority, indicator, as_of))
+    guide = TargetGuide(own=_own_last_four(authority, indicator, as_of), known_by=as_of)
     if comparison is None or comparison.period is None:
         return guide
     guide.compared = comparison.indicator

@@ -11,6 +11,8 @@ quarter_patterns = [
     path("publish/", quarter.publish_quarter, name="publish"),
     path("briefing.pdf", briefing.quarter_pdf, name="briefing_pdf"),
     path("presented/<int:pk>/paper.pdf", briefing.presented_paper, name="presented_paper"),
+    # A measure as it stood at the quarter's end: what the quarter page links to.
+    path("m/<str:code>/", measure.measure, name="quarter_measure"),
 ]
 # Below /a/<authority_slug>/.
 authority_patterns = [

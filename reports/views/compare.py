@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from authorities.models import Authority
 from indicators.lookups import period_or_404
 from indicators.models import Indicator, Period
+from indicators.rules import PeriodKind
 
 from ..caching import cached, version_key
 from ..ranking import rank
@@ -28,7 +30,12 @@ def compare(request, code: str, period_slug: str):
         "compare", indicator.pk, period.pk, getattr(chosen, "pk", ""), getattr(region, "pk", "")
     )
     ranking = cached(key, lambda: _ranked(indicator, period, chosen, region))
-    periods = Period.objects.filter(value__indicator=indicator).distinct().order_by("-end")[:40]
+    periods = Period.objects.filter(value__indicator=indicator).distinct()
+    # Reached from a quarter's pages: the other periods offered are those ended by its end.
+    until = _quarter(request.GET.get("until", ""))
+    if until is not None:
+        periods = periods.filter(end__lte=until.end)
+    periods = periods.order_by("-end")[:40]
     return render(
         request,
         "reports/compare.html",
@@ -41,9 +48,19 @@ def compare(request, code: str, period_slug: str):
             "region": region,
             "regions": regions,
             "periods": periods,
+            "until": until,
             "authorities": Authority.objects.current_local().only("name", "slug"),
         },
     )
+
+
+def _quarter(slug: str) -> Period | None:
+    """The quarter an `until` parameter names, or None (an unknown one is ignored: the page
+    then offers every period, as it does when opened on its own)."""
+    try:
+        return period_or_404(slug, PeriodKind.QUARTER) if slug else None
+    except Http404:
+        return None
 
 
 def _ranked(indicator, period, chosen, region):

@@ -8,7 +8,9 @@ from django.views.decorators.http import require_GET
 
 from authorities.models import Authority
 from core.access import officer_side
+from indicators.lookups import period_or_404
 from indicators.models import Indicator, Period, Value
+from indicators.rules import PeriodKind
 from scrutiny.models import ChallengeRecord
 
 from ..caching import cached, challenge_stamp, version_key
@@ -19,16 +21,21 @@ from ..national import national_series
 
 @login_required
 @require_GET
-def measure(request, authority_slug: str, code: str):
+def measure(request, authority_slug: str, code: str, period_slug: str | None = None):
+    """A measure's page: every figure, or (reached from a quarter, with `period_slug`) the
+    measure as it stood at the quarter's end, nothing of a later period shown."""
     chosen = get_object_or_404(Authority.objects.select_related("region"), slug=authority_slug)
     indicator = get_object_or_404(
         Indicator.objects.select_related("category", "benchmark"), code=code
     )
-    key = version_key("measure", chosen.pk, indicator.pk)
-    story, latest_period, national = cached(key, lambda: _figures(chosen, indicator))
+    until = period_or_404(period_slug, PeriodKind.QUARTER) if period_slug else None
+    key = version_key("measure", chosen.pk, indicator.pk, until.pk if until else "")
+    story, latest_period, national = cached(key, lambda: _figures(chosen, indicator, until))
+    records = ChallengeRecord.objects.filter(authority=chosen, indicator=indicator)
+    if until:
+        records = records.filter(period__end__lte=until.end)
     records = list(
-        ChallengeRecord.objects.filter(authority=chosen, indicator=indicator)
-        .select_related("period", "council_by", "provider_by", "authority", "indicator")
+        records.select_related("period", "council_by", "provider_by", "authority", "indicator")
         .prefetch_related("actions")
         .order_by("-period__sequence")
     )
@@ -40,6 +47,7 @@ def measure(request, authority_slug: str, code: str):
             "story": story,
             "authority": chosen,
             "indicator": indicator,
+            "until": until,
             "compare_period": latest_period,
             "records": records,
             "records_key": challenge_stamp(records),
@@ -55,14 +63,20 @@ def measure(request, authority_slug: str, code: str):
     )
 
 
-def _figures(authority: Authority, indicator: Indicator):
+def _figures(authority: Authority, indicator: Indicator, until: Period | None):
     """What the page draws from figures: the story (its chart and control chart worked out
-    now, so they are cached with it), the latest period to compare, the national series."""
-    story = build_story(authority, indicator)
+    now, so they are cached with it), the latest period to compare, the national series;
+    with `until`, only periods that ended by its end."""
+    story = build_story(authority, indicator, until)
     story.figure_json  # noqa: B018 - worked out before caching
     latest = Value.objects.filter(indicator=story.comparator, authority__kind="local_authority")
-    latest_period = (
-        Period.objects.filter(id__in=latest.values("period_id")).order_by("-end").first()
-    )
-    national = national_series(authority, indicator.benchmark) if indicator.benchmark else None
+    periods = Period.objects.filter(id__in=latest.values("period_id"))
+    if until:
+        periods = periods.filter(end__lte=until.end)
+    latest_period = periods.order_by("-end").first()
+    national = None
+    if indicator.benchmark:
+        national = national_series(authority, indicator.benchmark)
+        if until:
+            national = [row for row in national if row.period.end <= until.end]
     return story, latest_period, national

@@ -453,3 +453,38 @@ def test_only_installed_fonts_are_asked_for(caplog):
     assert installed(["No Such Sans"]) == ["DejaVu Sans"]
     assert "No Such Sans" not in matplotlib.rcParams["font.family"]
     assert all(family in installed([family]) for family in matplotlib.rcParams["font.family"])
+
+
+def test_a_quarters_paper_shows_nothing_from_after_it(england, demo, tmp_path):
+    """Issue 28, finding 1, and its 'done when': after a Quarter 3 2016/17 return, the Quarter 2
+    paper and the paper as presented chart no Q3 point (A2 was 82% -> 87%, A3 96% -> 97%), and
+    England's series stops at 2015/16 (it ran to 2024/25), the charts' own text included; the
+    paper states its cut-off."""
+    import re
+    from datetime import date
+
+    from authorities.models import Authority
+    from imports import service
+    from indicators.models import Period
+    from reports.briefing import present
+
+    service.apply(
+        service.stage("returns", (england / "values.csv").read_bytes(), "values.csv").batch
+    )
+    q3 = (
+        "authority,indicator,period,value\nE08000017,A2,2016-17 Q3,87\nE08000017,A3,2016-17 Q3,97\n"
+    )
+    service.apply(service.stage("returns", q3.encode(), "q3.csv").batch)
+    doncaster, q2 = Authority.objects.get(slug="doncaster"), Period.objects.get(code="2016-17 Q2")
+    path = tmp_path / "q2.pdf"
+    call_command("briefing", authority="Doncaster", period="2016-17 Q2", output=str(path))
+    publication, _ = present(doncaster, q2, None, date(2016, 12, 6))
+    presented = tmp_path / "presented.pdf"
+    with publication.paper.open("rb") as stored:
+        presented.write_bytes(stored.read())
+    for pdf in (path, presented):
+        text = " ".join(text_of(pdf).split())
+        assert "cut-off 30 September 2016" in text
+        assert "Quarter 3 2016/17" not in text
+        assert "Quarter 4 2016/17" not in text
+        assert not re.findall(r"20(?:1[7-9]|2\d)/\d\d", text), re.findall(r"20\d\d/\d\d", text)

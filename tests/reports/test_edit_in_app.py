@@ -51,7 +51,13 @@ def test_an_officer_sets_a_target_seeing_what_helps_choose_one(
     assert "What helps choose one" in guide
     assert "England" in guide
     assert "Doncaster, latest" in guide
-    assert "Quarter 2 2016/17: 82%" in guide
+    # Issue 28, finding 1: the aid for 2016/17 shows what was known before 2016/17 began.
+    assert "figures of periods that ended by 31 March 2016" in guide
+    assert "Quarter 2 2016/17" not in guide
+    following = " ".join(
+        unescape(client.get(TARGET.replace("2016-17", "2017-18")).content.decode()).split()
+    )
+    assert "Quarter 2 2016/17: 82%" in following
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             TARGET,

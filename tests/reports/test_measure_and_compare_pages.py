@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from django.core.management import call_command
@@ -316,3 +317,30 @@ def test_every_national_period_is_labelled_as_its_measure_counts(national, clien
     compare = page("/compare/CPP-2YRS/2023-24/")
     assert "Compare · 2023/24 (at 31 March 2024)" in compare
     assert "Ranking, 2023/24 (at 31 March 2024)" in compare
+
+
+def test_a_measure_reached_from_a_quarter_shows_it_as_it_stood(national, client):
+    """Issue 28, finding 1: from Quarter 2 2016/17, A1's page shows no period that ended
+    after 30 September 2016 (Doncaster's, England's or the national table's), links to
+    compare on 2015/16 and offers only periods ended by then; opened on its own it shows
+    everything."""
+    from django.core.management import call_command as command
+
+    command("import_indicators", str(national / "indicators.csv"))
+    quarter = client.get("/a/doncaster/q/2016-17-q2/").content.decode()
+    assert "/a/doncaster/q/2016-17-q2/m/A1/" in quarter
+    scoped = client.get("/a/doncaster/q/2016-17-q2/m/A1/")
+    html = " ".join(scoped.content.decode().split())
+    assert "As it stood at the end of Quarter 2 2016/17." in html
+    story = scoped.context["story"]
+    assert all(v.period.end <= date(2016, 9, 30) for v in story.values + story.england)
+    assert [row.period.code for row in scoped.context["national"]][0] == "2015-16"
+    assert scoped.context["compare_period"].code == "2015-16"
+    for later in ("2016/17 (year", "2023/24", "2024/25", "September 2025"):
+        assert later not in html, later
+    assert "/compare/CIN-REREF/2015-16/?authority=doncaster&amp;until=2016-17-q2" in html
+    compare = client.get("/compare/CIN-REREF/2015-16/?authority=doncaster&until=2016-17-q2")
+    assert all(p.end <= date(2016, 9, 30) for p in compare.context["periods"])
+    full = client.get("/a/doncaster/m/A1/")
+    assert full.context["national"][0].period.code > "2023"
+    assert client.get("/a/doncaster/q/2016-17/m/A1/").status_code == 404  # not a quarter

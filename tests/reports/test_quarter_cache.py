@@ -217,7 +217,7 @@ def test_the_measures_table_is_cached_per_sort_and_filter(panel_member, client):
     def first_code(params):
         html = client.get(URL, params).content.decode()
         table = html[html.index("<table", html.index('id="measures"')) :]
-        return re.search(r'href="/a/doncaster/m/([^/]+)/"', table).group(1)
+        return re.search(r'href="/a/doncaster/q/2016-17-q2/m/([^/]+)/"', table).group(1)
 
     assert first_code({}) != first_code({"m-sort": "-code"})
     assert first_code({"status": "on_target"}) != first_code({"status": "outside_tolerance"})
