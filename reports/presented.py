@@ -28,6 +28,7 @@ def snapshot(quarter: Quarter) -> dict:
             "status": row.status.value,
             "direction": value.direction if value else "",
             "hard_to_shift": bool(value and value.hard_to_shift),
+            "hard_to_shift_why": row.hard_to_shift_why,
             "target": row.target.target if row.target else None,
             "tolerance": row.target.tolerance if row.target else None,
             "classification": record.classification if record else "",

@@ -109,6 +109,19 @@ class MeasureRow:
         return STATUS_ORDER.index(self.status)
 
     @property
+    def hard_to_shift_why(self) -> str:
+        """Why the measure is hard to shift, in words a panel can check: the quarter before
+        was outside tolerance too ("as reported" where that quarter has only a status
+        published without its figure, so the row shows no previous figure)."""
+        if not (self.value and self.value.hard_to_shift and self.previous):
+            return ""
+        reported = self.previous.value is None and bool(self.previous.reported_status)
+        return (
+            f"outside tolerance in {self.previous.period.label}"
+            f"{', as reported,' if reported else ''} and now"
+        )
+
+    @property
     def change(self) -> float | None:
         if self.value is None or self.previous is None:
             return None
@@ -277,6 +290,8 @@ def _trends(authority: Authority, period: Period) -> dict[int, dict[int, Value]]
         period__sequence__gt=period.sequence - TREND_QUARTERS,
         period__sequence__lte=period.sequence,
     ).annotate(sequence=F("period__sequence"))
+    # The previous quarter's period is read with it: a hard-to-shift row names it.
+    values = values.select_related("period")
     trends: dict[int, dict[int, Value]] = {}
     for value in values:
         trends.setdefault(value.indicator_id, {})[value.sequence] = value

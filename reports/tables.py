@@ -219,7 +219,7 @@ class MeasuresTable(AuthorityTable):
     def render_status(self, value, record):
         notes = []
         if record.value and record.value.hard_to_shift:
-            notes.append("Hard to shift")
+            notes.append(f"Hard to shift: {record.hard_to_shift_why}")
         extra = format_html_join(
             "", '<br><span class="govuk-body-s">{}</span>', ((n,) for n in notes)
         )

@@ -96,6 +96,10 @@ def test_the_first_page_is_the_one_minute_summary(demo_briefing):
     assert "Children in Care 0 1 4 0 5" in first
     assert "5 measures improved and 0 got worse" in first
     assert "Hard to shift (outside tolerance two or more quarters running): A2 Single" in first
+    assert "cut-off 30 September 2016" in first
+    # Issue 28, finding 5: why, where the quarter before holds only a reported status.
+    text = " ".join(text_of(demo_briefing).split())
+    assert "hard to shift: outside tolerance in Quarter 1 2016/17, as reported, and now" in text
     assert "✗ Areas of concern A2 Single assessments completed within 45 working days" in first
     assert "✓ Areas performing well A1 Re-referrals" in first
     assert "Context: volumetric measures" in first

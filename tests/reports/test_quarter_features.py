@@ -185,3 +185,18 @@ def test_a_comparator_says_its_own_period_and_never_claims_publication(panel_mem
     table = client.get(URL).context["table"]
     a2 = next(row for row in table.rows if row.record.indicator.code == "A2")
     assert "2015/16" in str(a2.get_cell("england"))
+
+
+def test_hard_to_shift_says_why_where_the_previous_quarter_has_no_figure(panel_member, client):
+    """Issue 28, finding 5: A2 and A8 are hard to shift while their rows show no previous
+    figure (Quarter 1 2016/17 holds a status reported without its figure). The row, the
+    quarter's list and the paper say why."""
+    response = client.get("/a/doncaster/q/2016-17-q2/")
+    quarter = response.context["quarter"]
+    rows = {row.indicator.code: row for row in quarter.hard_to_shift}
+    assert set(rows) >= {"A2", "A8"}
+    why = "outside tolerance in Quarter 1 2016/17, as reported, and now"
+    assert rows["A2"].hard_to_shift_why == why
+    html = " ".join(response.content.decode().split())
+    assert f"Hard to shift: {why}" in html  # the measures table's status cell
+    assert f"A2 Single assessments completed within 45 working days</a>: {why}" in html
