@@ -67,6 +67,15 @@ def test_a_panel_member_reads_figures_with_units_fair_comparisons_and_plain_stat
     assert axe(page) == []
     screenshot(page, "truth-a1-national")
 
+    # Reached from the quarter, the same measure as it stood: nothing after Q2 2016/17.
+    page.goto(f"{live_server.url}/a/doncaster/q/2016-17-q2/m/A1/")
+    expect(page.locator(".outturn-as-it-stood")).to_contain_text(
+        "As it stood at the end of Quarter 2 2016/17."
+    )
+    expect(page.locator("body")).not_to_contain_text("2024/25")
+    assert axe(page) == []
+    screenshot(page, "truth-a1-as-it-stood")
+
     page.context.clear_cookies()  # sign out
     outturn.sign_in("officer", "outturn-officer-2016")
     upload = tmp_path / "q3.xlsx"
