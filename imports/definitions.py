@@ -14,6 +14,7 @@ REQUIRED = ["code", "name", "category", "unit", "polarity"]
 UNITS = set(Indicator.Unit.values)
 POLARITIES = {p.value for p in Polarity}
 TIMINGS = {t.value for t in Timing}
+OPTIONAL = {"decimals": "0", "description": "", "benchmark": "", "timing": ""}
 # What each of DfE's national measures counts, from the definitions in DfE's releases
 # ("Characteristics of children in need", "Children looked after in England", "Children's
 # social work workforce"). DfE's indicators.csv does not say, so a file that gives no timing
@@ -42,41 +43,41 @@ def check_definitions(table: pd.DataFrame) -> Checked:
     if missing:
         raise FileProblem(
             f"The file has no {', '.join(missing)} column. Indicator definitions need code, "
-            "name, category, unit, polarity, and may have decimals, description and benchmark."
+            "name, category, unit, polarity, and may have decimals, description, benchmark "
+            "and timing."
         )
+    frame = _normalised(table)
+    problems = _problems(frame)
+    problems.sort()
+    return Checked(frame, problems)
+
+
+def _normalised(table: pd.DataFrame) -> pd.DataFrame:
+    """The optional columns with their defaults, codes' words in lower case, and a DfE
+    measure's timing where the file gives none."""
     frame = table.copy()
-    for column, default in [
-        ("decimals", "0"),
-        ("description", ""),
-        ("benchmark", ""),
-        ("timing", ""),
-    ]:
+    for column, default in OPTIONAL.items():
         if column not in frame:
             frame[column] = default
     frame.loc[frame["decimals"] == "", "decimals"] = "0"
-    frame["unit"] = frame["unit"].str.casefold()
-    frame["polarity"] = frame["polarity"].str.casefold()
-    frame["timing"] = frame["timing"].str.strip().str.casefold()
+    for column in ["unit", "polarity", "timing"]:
+        frame[column] = frame[column].str.strip().str.casefold()
     unstated = frame["timing"] == ""
     frame.loc[unstated, "timing"] = frame.loc[unstated, "code"].map(DFE_TIMINGS).fillna("")
+    return frame
+
+
+def _problems(frame: pd.DataFrame) -> Problems:
+    """Every cell that cannot be a definition, each at its row and column."""
     problems = Problems()
     for column in ["code", "name", "category"]:
         problems += problems_where(frame[column] == "", frame, column, "is empty")
-    problems += problems_where(
-        ~frame["unit"].isin(UNITS), frame, "unit", f"is not one of {', '.join(sorted(UNITS))}"
-    )
-    problems += problems_where(
-        ~frame["polarity"].isin(POLARITIES),
-        frame,
-        "polarity",
-        "is not higher_is_better, lower_is_better or none",
-    )
-    problems += problems_where(
-        ~frame["timing"].isin(TIMINGS),
-        frame,
-        "timing",
-        "is not flow, snapshot or census (or empty)",
-    )
+    for column, allowed, said in [
+        ("unit", UNITS, f"is not one of {', '.join(sorted(UNITS))}"),
+        ("polarity", POLARITIES, "is not higher_is_better, lower_is_better or none"),
+        ("timing", TIMINGS, "is not flow, snapshot or census (or empty)"),
+    ]:
+        problems += problems_where(~frame[column].isin(allowed), frame, column, said)
     decimals = pd.to_numeric(frame["decimals"], errors="coerce")
     problems += problems_where(
         ~decimals.isin(range(7)), frame, "decimals", "is not a whole number from 0 to 6"
@@ -86,8 +87,7 @@ def check_definitions(table: pd.DataFrame) -> Checked:
     )
     repeated = frame["code"].str.casefold().duplicated(keep="first") & (frame["code"] != "")
     problems += problems_where(repeated, frame, "code", "appears twice in the file")
-    problems.sort()
-    return Checked(frame, problems)
+    return problems
 
 
 def pending_benchmarks(checked: Checked) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -220,85 +221,155 @@ def spc_columns(frame: pd.DataFrame, rebases: pd.DataFrame | None = None) -> pd.
     present = frame[frame["value"].notna()].sort_values([*keys, "sequence"])
     if present.empty:
         return frame
-    group = present.groupby(keys, sort=False).ngroup().to_numpy()
-    position = present.groupby(keys, sort=False).cumcount().to_numpy()
-    lengths = np.bincount(group)
-    grid = np.full((len(lengths), lengths.max()), np.nan)
-    grid[group, position] = present["value"].to_numpy(dtype="float64")
-    polarity = np.empty(len(lengths), dtype=object)
-    polarity[group] = present["polarity"].to_numpy()
-    row_of = np.full(grid.shape, -1, dtype=np.int64)
-    row_of[group, position] = np.arange(len(present))
+    grid = _SeriesGrid.of(present, keys)
+    starts, fixes = _baseline_grids(present, rebases, grid)
+    limits = _limits_as_they_stood(grid, starts, fixes)
+    kinds = grid.polarity[grid.group]
+    target = present["target"].to_numpy(dtype="float64")
+    index = present.index
+    frame.loc[index, "variation"] = _variation(limits.directions, limits.computed, kinds)
+    frame.loc[index, "assurance"] = _assurance(target, limits, kinds)
+    frame.loc[index, "spc_mean"] = np.round(limits.means, SPC_DIGITS)
+    frame.loc[index, "spc_lower"] = np.round(limits.lowers, SPC_DIGITS)
+    frame.loc[index, "spc_upper"] = np.round(limits.uppers, SPC_DIGITS)
+    return frame
 
-    # Where each figure's baseline starts, as a position in its series, and its fixed points.
+
+@dataclass
+class _SeriesGrid:
+    """Every series as one row of `values` (NaN past its end): `group` and `position` place
+    each figure of `present` in it, `row_of` places each cell back."""
+
+    group: np.ndarray
+    position: np.ndarray
+    lengths: np.ndarray
+    values: np.ndarray
+    polarity: np.ndarray
+    row_of: np.ndarray
+
+    @classmethod
+    def of(cls, present: pd.DataFrame, keys: list[str]) -> _SeriesGrid:
+        group = present.groupby(keys, sort=False).ngroup().to_numpy()
+        position = present.groupby(keys, sort=False).cumcount().to_numpy()
+        lengths = np.bincount(group)
+        values = np.full((len(lengths), lengths.max()), np.nan)
+        values[group, position] = present["value"].to_numpy(dtype="float64")
+        polarity = np.empty(len(lengths), dtype=object)
+        polarity[group] = present["polarity"].to_numpy()
+        row_of = np.full(values.shape, -1, dtype=np.int64)
+        row_of[group, position] = np.arange(len(present))
+        return cls(group, position, lengths, values, polarity, row_of)
+
+
+def _baseline_grids(
+    present: pd.DataFrame, rebases: pd.DataFrame | None, grid: _SeriesGrid
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each cell, where its baseline starts (a position in its series) and how many
+    points fix its limits (0: none)."""
     start_sequence, fixed_points = _baselines(present, rebases)
-    sequences = present["sequence"].to_numpy()
+    group = grid.group
     first_position = np.zeros(len(present), dtype=np.int64)
     rebased = start_sequence >= 0
     if rebased.any():
         # Series are laid out in order, so (series, sequence) keys ascend: the baseline's
         # first figure is where the rebase's own key would be inserted.
-        keys = group.astype(np.int64) * SEQUENCE_SPAN + sequences
-        series_first = np.searchsorted(group, np.arange(len(lengths)))
+        keys = group.astype(np.int64) * SEQUENCE_SPAN + present["sequence"].to_numpy()
+        series_first = np.searchsorted(group, np.arange(len(grid.lengths)))
         wanted = group[rebased].astype(np.int64) * SEQUENCE_SPAN + start_sequence[rebased]
         first_position[rebased] = np.searchsorted(keys, wanted) - series_first[group[rebased]]
-    starts = np.zeros(grid.shape, dtype=np.int64)
-    starts[group, position] = first_position
-    fixes = np.zeros(grid.shape, dtype=np.int64)
-    fixes[group, position] = fixed_points
+    starts = np.zeros(grid.values.shape, dtype=np.int64)
+    starts[group, grid.position] = first_position
+    fixes = np.zeros(grid.values.shape, dtype=np.int64)
+    fixes[group, grid.position] = fixed_points
+    return starts, fixes
 
-    means, lowers, uppers = (np.full(len(present), np.nan) for _ in range(3))
-    directions = np.zeros(len(present), dtype=np.int8)
-    computed = np.zeros(len(present), dtype=bool)
-    for k in range(spc.MIN_POINTS, grid.shape[1] + 1):
-        rows = np.flatnonzero(lengths >= k)
+
+@dataclass
+class _Limits:
+    """Per figure: the limits as its series stood at it, its signal's direction (+1 high,
+    -1 low, 0 none) and whether there were enough points to judge."""
+
+    means: np.ndarray
+    lowers: np.ndarray
+    uppers: np.ndarray
+    directions: np.ndarray
+    computed: np.ndarray
+
+
+def _limits_as_they_stood(grid: _SeriesGrid, starts: np.ndarray, fixes: np.ndarray) -> _Limits:
+    """One pass per prefix length k over every series at least k long."""
+    count = len(grid.group)
+    limits = _Limits(
+        *(np.full(count, np.nan) for _ in range(3)),
+        np.zeros(count, dtype=np.int8),
+        np.zeros(count, dtype=bool),
+    )
+    for k in range(spc.MIN_POINTS, grid.values.shape[1] + 1):
+        rows = np.flatnonzero(grid.lengths >= k)
         begin = starts[rows, k - 1]
-        rows, begin = rows[k - begin >= spc.MIN_POINTS], begin[k - begin >= spc.MIN_POINTS]
+        enough = k - begin >= spc.MIN_POINTS
+        rows, begin = rows[enough], begin[enough]
         if not len(rows):
             continue
-        fix = fixes[rows, k - 1]
-        columns = np.arange(k)[None, :]
-        in_group = columns >= begin[:, None]
-        stats_end = np.where(fix > 0, np.minimum(k, begin + fix), k)
-        window = np.where(in_group, grid[rows, :k], np.nan)
-        base = np.where(in_group & (columns < stats_end[:, None]), window, np.nan)
-        counted_points = (stats_end - begin).astype("float64")
-        first = np.nansum(base, axis=1) / counted_points
-        mean = first + np.nansum(base - first[:, None], axis=1) / counted_points  # spc._mean
-        ranges = np.abs(np.diff(base, axis=1))
-        average = np.nanmean(ranges, axis=1)
-        kept = ranges < spc.SCREEN * average[:, None]  # NaN ranges compare False: left out
-        counted = kept.sum(axis=1)
-        average = np.where(
-            counted > 0, np.where(kept, ranges, 0).sum(axis=1) / np.maximum(counted, 1), 0
-        )
-        upper, lower = mean + spc.LIMIT * average, mean - spc.LIMIT * average
-        near_upper, near_lower = mean + spc.NEAR * average, mean - spc.NEAR * average
-        with np.errstate(invalid="ignore"):  # points before the baseline are NaN: no rule holds
-            last = window[:, -1]
-            side = np.sign(last - mean)
-            outside = (last > upper) | (last < lower)
-            seven = window[:, -spc.RUN :]
-            sides7 = np.sign(seven - mean[:, None])
-            run = (side != 0) & (sides7 == side[:, None]).all(axis=1)
-            steps = np.sign(np.diff(seven, axis=1))
-            trend = (steps == 1).all(axis=1) | (steps == -1).all(axis=1)
-            three = window[:, -3:]
-            out3 = (three > upper[:, None]) | (three < lower[:, None])
-            near3 = ~out3 & ((three < near_lower[:, None]) | (three > near_upper[:, None]))
-            sides3 = np.sign(three - mean[:, None])
-            close = near3[:, -1] & (near3.sum(axis=1) >= 2) & (np.abs(sides3.sum(axis=1)) == 3)
-        direction = np.select(
-            [outside, trend, close | run], [side, steps[:, -1], side], default=0
-        ).astype(np.int8)
-        at = row_of[rows, k - 1]
-        means[at], lowers[at], uppers[at] = mean, lower, upper
-        directions[at] = direction
-        computed[at] = True
+        window, mean, average = _xmr(grid.values[rows, :k], begin, fixes[rows, k - 1])
+        at = grid.row_of[rows, k - 1]
+        limits.means[at] = mean
+        limits.lowers[at] = mean - spc.LIMIT * average
+        limits.uppers[at] = mean + spc.LIMIT * average
+        limits.directions[at] = _signal(window, mean, average)
+        limits.computed[at] = True
+    return limits
 
-    kinds = polarity[group]
+
+def _xmr(values: np.ndarray, begin: np.ndarray, fix: np.ndarray):
+    """The window of each series from its baseline (NaN before it), the mean of its
+    baseline's points and their average moving range, screened as spc screens it."""
+    k = values.shape[1]
+    columns = np.arange(k)[None, :]
+    in_group = columns >= begin[:, None]
+    stats_end = np.where(fix > 0, np.minimum(k, begin + fix), k)
+    window = np.where(in_group, values, np.nan)
+    base = np.where(in_group & (columns < stats_end[:, None]), window, np.nan)
+    counted_points = (stats_end - begin).astype("float64")
+    first = np.nansum(base, axis=1) / counted_points
+    mean = first + np.nansum(base - first[:, None], axis=1) / counted_points  # spc._mean
+    ranges = np.abs(np.diff(base, axis=1))
+    average = np.nanmean(ranges, axis=1)
+    kept = ranges < spc.SCREEN * average[:, None]  # NaN ranges compare False: left out
+    counted = kept.sum(axis=1)
+    average = np.where(
+        counted > 0, np.where(kept, ranges, 0).sum(axis=1) / np.maximum(counted, 1), 0
+    )
+    return window, mean, average
+
+
+def _signal(window: np.ndarray, mean: np.ndarray, average: np.ndarray) -> np.ndarray:
+    """Making Data Count's rules on each series' last point, in spc's order: a point beyond
+    a limit, then a trend of seven, then two of three near a limit or a run of seven on one
+    side. +1 high, -1 low, 0 common cause."""
+    upper, lower = mean + spc.LIMIT * average, mean - spc.LIMIT * average
+    near_upper, near_lower = mean + spc.NEAR * average, mean - spc.NEAR * average
+    with np.errstate(invalid="ignore"):  # points before the baseline are NaN: no rule holds
+        last = window[:, -1]
+        side = np.sign(last - mean)
+        outside = (last > upper) | (last < lower)
+        seven = window[:, -spc.RUN :]
+        sides7 = np.sign(seven - mean[:, None])
+        run = (side != 0) & (sides7 == side[:, None]).all(axis=1)
+        steps = np.sign(np.diff(seven, axis=1))
+        trend = (steps == 1).all(axis=1) | (steps == -1).all(axis=1)
+        three = window[:, -3:]
+        out3 = (three > upper[:, None]) | (three < lower[:, None])
+        near3 = ~out3 & ((three < near_lower[:, None]) | (three > near_upper[:, None]))
+        sides3 = np.sign(three - mean[:, None])
+        close = near3[:, -1] & (near3.sum(axis=1) >= 2) & (np.abs(sides3.sum(axis=1)) == 3)
+    return np.select([outside, trend, close | run], [side, steps[:, -1], side], default=0)
+
+
+def _variation(directions: np.ndarray, computed: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    """A signal's direction read through the polarity (neutral for a volumetric measure)."""
     better = np.where(kinds == Polarity.HIGHER_IS_BETTER, 1, -1)
-    variation = np.select(
+    return np.select(
         [
             ~computed,
             directions == 0,
@@ -315,12 +386,16 @@ def spc_columns(frame: pd.DataFrame, rebases: pd.DataFrame | None = None) -> pd.
         ],
         default=spc.Variation.CONCERN,
     ).astype(object)
-    target = present["target"].to_numpy(dtype="float64")
+
+
+def _assurance(target: np.ndarray, limits: _Limits, kinds: np.ndarray) -> np.ndarray:
+    """Whether the process limits lie wholly on one side of the target."""
     higher = kinds == Polarity.HIGHER_IS_BETTER
+    uppers, lowers = limits.uppers, limits.lowers
     with np.errstate(invalid="ignore"):
-        assurance = np.select(
+        return np.select(
             [
-                ~computed | np.isnan(target) | (kinds == Polarity.NONE),
+                ~limits.computed | np.isnan(target) | (kinds == Polarity.NONE),
                 (target > uppers) & higher,
                 target > uppers,
                 (target < lowers) & higher,
@@ -335,13 +410,6 @@ def spc_columns(frame: pd.DataFrame, rebases: pd.DataFrame | None = None) -> pd.
             ],
             default=spc.Assurance.HIT_AND_MISS,
         ).astype(object)
-    index = present.index
-    frame.loc[index, "variation"] = variation
-    frame.loc[index, "assurance"] = assurance
-    frame.loc[index, "spc_mean"] = np.round(means, SPC_DIGITS)
-    frame.loc[index, "spc_lower"] = np.round(lowers, SPC_DIGITS)
-    frame.loc[index, "spc_upper"] = np.round(uppers, SPC_DIGITS)
-    return frame
 
 
 def derive(

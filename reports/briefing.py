@@ -70,7 +70,26 @@ def assemble(
             .first()
         )
         mark_revisions(quarter, compared_with)
-    selected = [
+    today = timezone.localdate()
+    directions = [row.value.direction for row in quarter.measures if row.value]
+    as_of = Value.objects.filter(authority=authority).aggregate(latest=Max("updated_at"))
+    return QuarterBriefing(
+        quarter=quarter,
+        sections=_sections(quarter, _exceptions(quarter), timings, today),
+        improving=directions.count(Direction.BETTER),
+        worsening=directions.count(Direction.WORSE),
+        actions=open_actions(authority, today),
+        data_as_of=as_of["latest"],
+        compared_with=compared_with,
+        panel=for_quarter(authority, period),
+        revised=[row for row in quarter.measures + quarter.volumetric if row.presented],
+    )
+
+
+def _exceptions(quarter: Quarter) -> list:
+    """The measures that get a block of their own: of concern, or chosen for challenge (a
+    classification or commentary)."""
+    return [
         row
         for row in quarter.measures + quarter.volumetric
         if row.is_concern
@@ -80,10 +99,15 @@ def assemble(
         )
         or (row.challenge and (row.challenge.council_comment or row.challenge.provider_response))
     ]
-    stories = build_stories(authority, [row.indicator for row in selected], until=period)
-    today = timezone.localdate()
+
+
+def _sections(quarter: Quarter, rows: list, timings: BriefingTimings | None, today) -> list:
+    """Each exception's block: its chart and recent quarters as the quarter stood (nothing of
+    a later period), and its open actions."""
+    period = quarter.period
+    stories = build_stories(quarter.authority, [row.indicator for row in rows], until=period)
     sections = []
-    for row in selected:
+    for row in rows:
         story = stories[row.indicator.id]
         started = time.perf_counter()
         svg = chart_svg(story)
@@ -103,19 +127,7 @@ def assemble(
                 ],
             }
         )
-    directions = [row.value.direction for row in quarter.measures if row.value]
-    as_of = Value.objects.filter(authority=authority).aggregate(latest=Max("updated_at"))
-    return QuarterBriefing(
-        quarter=quarter,
-        sections=sections,
-        improving=directions.count(Direction.BETTER),
-        worsening=directions.count(Direction.WORSE),
-        actions=open_actions(authority, today),
-        data_as_of=as_of["latest"],
-        compared_with=compared_with,
-        panel=for_quarter(authority, period),
-        revised=[row for row in quarter.measures + quarter.volumetric if row.presented],
-    )
+    return sections
 
 
 def render_pdf(

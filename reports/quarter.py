@@ -237,16 +237,7 @@ def _figures(authority: Authority, period: Period, comparisons: bool) -> Quarter
             kind=PeriodKind.QUARTER, sequence__in=[period.sequence - 1, period.sequence + 1]
         )
     }
-    previous_period = neighbours.get(parsed.previous().code)
-    months: dict[int, list[Value]] = {}
-    month_values = Value.objects.filter(
-        authority=authority,
-        period__kind=PeriodKind.MONTH,
-        period__start__gte=period.start,
-        period__end__lte=period.end,
-    ).select_related("period")
-    for value in month_values.order_by("period__sequence"):
-        months.setdefault(value.indicator_id, []).append(value)
+    months = _months(authority, period)
     trends = _trends(authority, period)
     targets = _targets(authority, period.fiscal_year)
 
@@ -276,9 +267,23 @@ def _figures(authority: Authority, period: Period, comparisons: bool) -> Quarter
         period=period,
         measures=[r for r in rows if r.indicator.polarity != Polarity.NONE],
         volumetric=[r for r in rows if r.indicator.polarity == Polarity.NONE],
-        previous_period=previous_period,
+        previous_period=neighbours.get(parsed.previous().code),
         next_period=neighbours.get(parsed.next().code),
     )
+
+
+def _months(authority: Authority, period: Period) -> dict[int, list[Value]]:
+    """The authority's monthly figures within the quarter, by indicator, oldest first."""
+    months: dict[int, list[Value]] = {}
+    month_values = Value.objects.filter(
+        authority=authority,
+        period__kind=PeriodKind.MONTH,
+        period__start__gte=period.start,
+        period__end__lte=period.end,
+    ).select_related("period")
+    for value in month_values.order_by("period__sequence"):
+        months.setdefault(value.indicator_id, []).append(value)
+    return months
 
 
 def _trends(authority: Authority, period: Period) -> dict[int, dict[int, Value]]:
