@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
@@ -32,7 +31,9 @@ def compare(request, code: str, period_slug: str):
     ranking = cached(key, lambda: _ranked(indicator, period, chosen, region))
     periods = Period.objects.filter(value__indicator=indicator).distinct()
     # Reached from a quarter's pages: the other periods offered are those ended by its end.
-    until = _quarter(request.GET.get("until", ""))
+    until = (
+        period_or_404(request.GET["until"], PeriodKind.QUARTER) if "until" in request.GET else None
+    )
     if until is not None:
         periods = periods.filter(end__lte=until.end)
     periods = periods.order_by("-end")[:40]
@@ -52,15 +53,6 @@ def compare(request, code: str, period_slug: str):
             "authorities": Authority.objects.current_local().only("name", "slug"),
         },
     )
-
-
-def _quarter(slug: str) -> Period | None:
-    """The quarter an `until` parameter names, or None (an unknown one is ignored: the page
-    then offers every period, as it does when opened on its own)."""
-    try:
-        return period_or_404(slug, PeriodKind.QUARTER) if slug else None
-    except Http404:
-        return None
 
 
 def _ranked(indicator, period, chosen, region):

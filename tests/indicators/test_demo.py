@@ -209,3 +209,21 @@ def test_the_demos_commentary_is_dated_before_its_panel_not_today(demo, client):
     commentary = [c for c in history if c.what.startswith("Challenge") or c.what == "Action"]
     assert commentary
     assert {change.when.year for change in commentary} == {2016}
+
+
+def test_the_refresh_refuses_when_the_two_sources_disagree(shared_data):
+    """DfE's two publications of a figure must agree; if they ever do not, nothing is
+    written and the refresh names the figure."""
+    from django.core.management.base import CommandError
+
+    from demo.management.commands.refresh_national_data import with_every_published_figure
+
+    values = b"authority,indicator,period,value,numerator,denominator\n"
+    c1 = shared_data / "ees" / "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
+    merged, added = with_every_published_figure(
+        values + b"E08000017,CIN-REREF,2024-25,29.4,,\n", [c1]
+    )
+    assert added > 4000  # every other figure of the file is added after the given row
+    assert merged.startswith(values + b"E08000017,CIN-REREF,2024-25,29.4,,\n")
+    with pytest.raises(CommandError, match="E08000017 CIN-REREF 2024-25 as 29.4, values.csv as 99"):
+        with_every_published_figure(values + b"E08000017,CIN-REREF,2024-25,99,,\n", [c1])

@@ -341,6 +341,7 @@ def test_a_measure_reached_from_a_quarter_shows_it_as_it_stood(national, client)
     assert "/compare/CIN-REREF/2015-16/?authority=doncaster&amp;until=2016-17-q2" in html
     compare = client.get("/compare/CIN-REREF/2015-16/?authority=doncaster&until=2016-17-q2")
     assert all(p.end <= date(2016, 9, 30) for p in compare.context["periods"])
+    assert client.get("/compare/CIN-REREF/2015-16/?until=2016-17").status_code == 404
     full = client.get("/a/doncaster/m/A1/")
     assert full.context["national"][0].period.code > "2023"
     assert client.get("/a/doncaster/q/2016-17/m/A1/").status_code == 404  # not a quarter

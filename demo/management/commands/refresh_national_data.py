@@ -73,13 +73,17 @@ def with_every_published_figure(values_csv: bytes, tidy_files: list[Path]) -> tu
 
 def _same_figures(name: str, given: pd.DataFrame, held) -> None:
     """DfE's two publications of one figure agree: as numbers, or as the same symbol."""
-    ours = pd.to_numeric(pd.Series(held, index=given.index), errors="coerce")
+    held = pd.Series(held, index=given.index)
+    ours = pd.to_numeric(held, errors="coerce")
     theirs = pd.to_numeric(given["value"], errors="coerce")
-    differ = ~((ours - theirs).abs() < 1e-9) & ~(ours.isna() & theirs.isna())
+    same_symbol = (
+        ours.isna() & theirs.isna() & (held.str.casefold() == given["value"].str.casefold())
+    )
+    differ = ~((ours - theirs).abs() < 1e-9) & ~same_symbol
     if differ.any():
         row = given[differ].iloc[0]
         raise CommandError(
             f"{name} gives {row['authority']} {row['indicator']} {row['period']} as "
-            f"{row['value']}, values.csv as {held[list(given.index).index(row.name)]}: "
+            f"{row['value']}, values.csv as {held[row.name]}: "
             f"{int(differ.sum())} figure(s) disagree, so nothing was written."
         )
