@@ -7,8 +7,8 @@ BIN := $(VENV)/bin
 STATIC_BUILD := build/static
 export UV_PYTHON_DOWNLOADS := never
 
-# `make quick` while working: the suite on SQLite without browsers or a real worker, on
-# both cores (pytest-xdist); under a minute here. `make test` runs everything: on both cores too,
+# `make quick` while working: the suite on SQLite without browsers, a real worker or the
+# whole-data "DfE says" audit, on both cores (pytest-xdist). `make test` runs everything: on both cores too,
 # then the tests that start real Celery workers on the shared broker, one after another.
 .PHONY: install run test quick bench lint format check-static migrate demo clean requirements
 
@@ -58,7 +58,7 @@ test: install
 	$(BIN)/pytest -m worker
 
 quick: install
-	$(BIN)/pytest -n 2 -q -m "not browser and not worker"
+	$(BIN)/pytest -n 2 -q -m "not browser and not worker and not audit"
 
 # Issue 16's speed targets in one run (PostgreSQL and Redis as for .ci/run; about 10 minutes).
 bench: install

@@ -203,6 +203,7 @@ def loaded(published):
     return published[0]
 
 
+@pytest.mark.audit
 def test_every_rank_band_neighbour_mean_and_comparator_equals_dfes(loaded):
     said = independent(loaded)
     chosen = Authority.objects.select_related("region").get(code=CHOSEN)
@@ -228,6 +229,7 @@ def test_every_rank_band_neighbour_mean_and_comparator_equals_dfes(loaded):
     assert checked > 100
 
 
+@pytest.mark.audit
 def test_every_authoritys_quarter_page_comparisons_equal_dfes(loaded):
     """What each authority's quarter page shows beside every national measure — England, its
     region, its statistical neighbours (figures and count) and its quartile band — equals
@@ -345,6 +347,7 @@ def decimal_mean_and_median(figures: list[float]) -> tuple[float | None, float |
     return float(sum(exact) / len(exact)), float(median(exact))
 
 
+@pytest.mark.audit
 def test_every_authority_measure_and_period_is_compared_as_dfe_does(loaded):
     """What a measure page's national table shows — for every ranked authority (153 now,
     and the councils since abolished for the years they reported), every national measure
@@ -383,6 +386,7 @@ def test_every_authority_measure_and_period_is_compared_as_dfe_does(loaded):
     assert ("E10000006", "CIN-REREF", "2021-22") in said  # Cumbria, from the tidy file
 
 
+@pytest.mark.audit
 def test_every_rankings_cut_points_and_suppression_reasons_are_dfes(loaded):
     """Each measure and period's ranking: N, the three cut points, and DfE's reason for each
     authority without a figure, as the compare page shows them."""
