@@ -14,7 +14,15 @@ REQUIRED = ["code", "name", "category", "unit", "polarity"]
 UNITS = set(Indicator.Unit.values)
 POLARITIES = {p.value for p in Polarity}
 TIMINGS = {t.value for t in Timing}
-OPTIONAL = {"decimals": "0", "description": "", "benchmark": "", "timing": ""}
+OPTIONAL = {
+    "decimals": "0",
+    "description": "",
+    "benchmark": "",
+    "benchmark_match": "",
+    "benchmark_difference": "",
+    "timing": "",
+}
+MATCHES = set(Indicator.Match.values)
 # What each of DfE's national measures counts, from the definitions in DfE's releases
 # ("Characteristics of children in need", "Children looked after in England", "Children's
 # social work workforce"). DfE's indicators.csv does not say, so a file that gives no timing
@@ -60,7 +68,7 @@ def _normalised(table: pd.DataFrame) -> pd.DataFrame:
         if column not in frame:
             frame[column] = default
     frame.loc[frame["decimals"] == "", "decimals"] = "0"
-    for column in ["unit", "polarity", "timing"]:
+    for column in ["unit", "polarity", "timing", "benchmark_match"]:
         frame[column] = frame[column].str.strip().str.casefold()
     unstated = frame["timing"] == ""
     frame.loc[unstated, "timing"] = frame.loc[unstated, "code"].map(DFE_TIMINGS).fillna("")
@@ -76,8 +84,21 @@ def _problems(frame: pd.DataFrame) -> Problems:
         ("unit", UNITS, f"is not one of {', '.join(sorted(UNITS))}"),
         ("polarity", POLARITIES, "is not higher_is_better, lower_is_better or none"),
         ("timing", TIMINGS, "is not flow, snapshot or census (or empty)"),
+        ("benchmark_match", MATCHES, "is not same or related (or empty)"),
     ]:
         problems += problems_where(~frame[column].isin(allowed), frame, column, said)
+    problems += problems_where(
+        (frame["benchmark_match"] == "related") & (frame["benchmark_difference"] == ""),
+        frame,
+        "benchmark_difference",
+        "is empty: a related national equivalent needs how it differs, in words",
+    )
+    problems += problems_where(
+        (frame["benchmark_match"] != "") & (frame["benchmark"] == ""),
+        frame,
+        "benchmark_match",
+        "says how close a national equivalent is, but the benchmark column names none",
+    )
     decimals = pd.to_numeric(frame["decimals"], errors="coerce")
     problems += problems_where(
         ~decimals.isin(range(7)), frame, "decimals", "is not a whole number from 0 to 6"
@@ -105,7 +126,18 @@ def pending_benchmarks(checked: Checked) -> list[str]:
 
 def preview_definitions(checked: Checked) -> dict[str, int]:
     stored = {
-        i.code: (i.name, i.category.name, i.unit, i.polarity, i.decimals, i.description, i.timing)
+        i.code: (
+            i.name,
+            i.category.name,
+            i.unit,
+            i.polarity,
+            i.decimals,
+            i.description,
+            i.timing,
+            i.benchmark_code,
+            i.benchmark_match,
+            i.benchmark_difference,
+        )
         for i in Indicator.objects.select_related("category")
     }
     counts = {"new": 0, "changed": 0, "unchanged": 0}
@@ -118,6 +150,9 @@ def preview_definitions(checked: Checked) -> dict[str, int]:
             int(row.decimals),
             row.description,
             row.timing,
+            row.benchmark,
+            row.benchmark_match,
+            row.benchmark_difference,
         )
         old = stored.get(row.code)
         counts["new" if old is None else "unchanged" if old == new else "changed"] += 1

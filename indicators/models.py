@@ -85,6 +85,24 @@ class Indicator(models.Model):
         related_name="local_equivalents",
         help_text="The national indicator this local measure is compared with.",
     )
+
+    class Match(models.TextChoices):
+        NOT_STATED = "", "Not stated"
+        SAME = "same", "The same definition"
+        RELATED = "related", "Related, with a different definition"
+
+    benchmark_match = models.CharField(
+        max_length=10,
+        choices=Match.choices,
+        blank=True,
+        default="",
+        help_text="How close this measure's definition is to its national equivalent's.",
+    )
+    benchmark_difference = models.TextField(
+        blank=True,
+        help_text="For a related national equivalent: how its definition differs, in words a "
+        "panel reads beside every national figure.",
+    )
     benchmark_code = models.CharField(
         max_length=30,
         blank=True,
@@ -105,6 +123,16 @@ class Indicator(models.Model):
     @property
     def is_volumetric(self) -> bool:
         return self.polarity == Polarity.NONE
+
+    @property
+    def benchmark_closeness(self) -> str:
+        """How close the national equivalent is, in words: said wherever its figures stand
+        beside this measure's."""
+        if self.benchmark_match == self.Match.SAME:
+            return f"{self.benchmark_code}: the same definition"
+        if self.benchmark_match == self.Match.RELATED:
+            return f"{self.benchmark_code}, a related measure: {self.benchmark_difference}"
+        return f"{self.benchmark_code}: how close its definition is has not been stated"
 
     def period_note(self, period: Period) -> str:
         """What a period of this measure's figures covers, in words ("at 31 March 2024")."""

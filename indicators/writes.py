@@ -91,10 +91,16 @@ def save_indicators(frame: pd.DataFrame, scheduler: Scheduler | None = None) -> 
     ids = dict(Indicator.objects.values_list("code", "id"))
     if "benchmark" in frame:
         named = [
-            Indicator(id=ids[row.code], benchmark_code=row.benchmark or "")
+            Indicator(
+                id=ids[row.code],
+                benchmark_code=row.benchmark or "",
+                benchmark_match=getattr(row, "benchmark_match", ""),
+                benchmark_difference=getattr(row, "benchmark_difference", ""),
+            )
             for row in frame.itertuples(index=False)
         ]
-        Indicator.objects.bulk_update(named, ["benchmark_code"], batch_size=500)
+        fields = ["benchmark_code", "benchmark_match", "benchmark_difference"]
+        Indicator.objects.bulk_update(named, fields, batch_size=500)
     link_benchmarks()
     touched = {ids[code] for code in frame["code"]}
     _schedule(scheduler, None, touched)

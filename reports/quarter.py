@@ -109,6 +109,16 @@ class MeasureRow:
         return STATUS_ORDER.index(self.status)
 
     @property
+    def national_note(self) -> str:
+        """Where the comparators are a national equivalent's figures, how close its
+        definition is, in words ("CPP-REPEAT, a related measure: …"); "" where they are the
+        measure's own."""
+        compared = self.comparison.indicator if self.comparison else None
+        if compared is None or compared.id == self.indicator.id:
+            return ""
+        return self.indicator.benchmark_closeness
+
+    @property
     def hard_to_shift_why(self) -> str:
         """Why the measure is hard to shift, in words a panel can check: the quarter before
         was outside tolerance too ("as reported" where that quarter has only a status

@@ -53,19 +53,27 @@ class ComparatorColumn(FigureColumn):
         text = (figure if self.mean else published_figure)(value, comparison.indicator)
         if self.mean and comparison.neighbours:  # one outlier moves a mean: the median too
             return format_html(
-                '{}<br><span class="govuk-body-s">median {}, {} of {} with a figure</span>',
+                '{}<span class="govuk-body-s outturn-cell-note">'
+                "median {}, {} of {} with a figure{}</span>",
                 text,
                 figure(comparison.neighbours_median, comparison.indicator),
                 len(comparison.neighbours),
                 comparison.neighbours_of,
+                f" ({comparison.indicator.code})" if record.national_note else "",
             )
         if self.with_period and comparison.period is not None:
-            other = comparison.indicator.code != record.indicator.code
+            note = record.national_note
             return format_html(
-                '{}<br><span class="govuk-body-s">{}{}</span>',
+                '{}<span class="govuk-body-s outturn-cell-note">{}{}</span>',
                 text,
                 national_period(comparison.period, comparison.indicator),
-                f", {comparison.indicator.code}" if other else "",
+                f"; {note}" if note else "",
+            )
+        if record.national_note and value is not None:  # the region's, the neighbours'
+            return format_html(
+                '{}<span class="govuk-body-s outturn-cell-note">({})</span>',
+                text,
+                comparison.indicator.code,
             )
         return text
 
@@ -131,6 +139,22 @@ class MeasuresTable(AuthorityTable):
         verbose_name="National quartile",
         attrs=TEXT,
         default="–",
+    )
+    # In the exports only: what the comparators are, so a spreadsheet never reads England's
+    # figure on a related national measure as the measure's own.
+    compared_with = tables.Column(
+        accessor="comparison__indicator__code", verbose_name="Compared on", visible=False
+    )
+    compared_period = tables.Column(
+        accessor="comparison__period__code", verbose_name="Comparators' period", visible=False
+    )
+    how_close = tables.Column(
+        accessor="national_note", verbose_name="How close the definitions are", visible=False
+    )
+    own_compared = tables.Column(
+        accessor="comparison__own",
+        verbose_name="Own figure on the measure compared",
+        visible=False,
     )
 
     class Meta:
@@ -238,9 +262,17 @@ class MeasuresTable(AuthorityTable):
         return value or ""
 
     def render_quartile(self, value, record):
+        """The band of the authority's own figure on the measure compared, with that figure
+        and its period, never standing beside this quarter's figure as if it were its rank:
+        "CIN-REREF 2015/16: 23.0%, band C"."""
         comparison = record.comparison
-        period = national_period(comparison.period, comparison.indicator)
-        return format_html('{} <span class="govuk-body-s">({})</span>', value, period)
+        return format_html(
+            "{} {}: {}, band <strong>{}</strong>",
+            comparison.indicator.code,
+            comparison.period.label,
+            published_figure(comparison.own, comparison.indicator),
+            value,
+        )
 
     # Exports carry plain values and export codes, not the page's markup.
     def value_code(self, value):
@@ -260,6 +292,9 @@ class MeasuresTable(AuthorityTable):
 
     def value_quartile(self, value):
         return value if value != "–" else ""
+
+    def value_how_close(self, value):
+        return spreadsheet_safe(value or "")
 
 
 class VolumetricTable(AuthorityTable):

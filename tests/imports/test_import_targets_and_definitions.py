@@ -149,3 +149,24 @@ def test_a_file_may_say_a_measures_timing_and_an_unknown_one_is_named(england):
     # A change of timing alone is a change.
     staged = stage("indicators", header + "X1,Open cases,Volumetric,count,none,flow\n")
     assert staged.counts == {"new": 0, "changed": 1, "unchanged": 0}
+
+
+def test_a_related_national_equivalent_needs_its_difference_in_words(england):
+    """Issue 28, finding 2: how close a national equivalent is, said once in the
+    definitions and read beside every national figure."""
+    header = "code,name,category,unit,polarity,benchmark,benchmark_match,benchmark_difference\n"
+    staged = stage(
+        "indicators", header + "X1,Repeat plans,Pathway,percent,none,CPP-REPEAT,related,\n"
+    )
+    assert [str(p) for p in staged.problems] == [
+        'Row 2, column benchmark_difference: "" is empty: a related national equivalent needs '
+        "how it differs, in words"
+    ]
+    staged = stage("indicators", header + "X1,Repeat plans,Pathway,percent,none,,same,\n")
+    assert "the benchmark column names none" in str(staged.problems[0])
+    row = "X1,Repeat plans,Pathway,percent,none,CPP-REPEAT,Related,Within 2 years only.\n"
+    staged = stage("indicators", header + row)
+    assert staged.problems == []
+    service.apply(staged.batch)
+    x1 = Indicator.objects.get(code="X1")
+    assert x1.benchmark_closeness == "CPP-REPEAT, a related measure: Within 2 years only."

@@ -489,6 +489,8 @@ def test_a_quarters_paper_shows_nothing_from_after_it(england, demo, tmp_path):
     for pdf in (path, presented):
         text = " ".join(text_of(pdf).split())
         assert "cut-off 30 September 2016" in text
+        # Issue 28, finding 2: a related national measure's figures carry the difference.
+        assert "† A09 is compared on CPP-REPEAT, a related measure: DfE counts a plan" in text
         assert "Quarter 3 2016/17" not in text
         assert "Quarter 4 2016/17" not in text
         assert not re.findall(r"20(?:1[7-9]|2\d)/\d\d", text), re.findall(r"20\d\d/\d\d", text)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import date
 
@@ -345,3 +347,30 @@ def test_a_measure_reached_from_a_quarter_shows_it_as_it_stood(national, client)
     full = client.get("/a/doncaster/m/A1/")
     assert full.context["national"][0].period.code > "2023"
     assert client.get("/a/doncaster/q/2016-17/m/A1/").status_code == 404  # not a quarter
+
+
+def test_a_related_national_measure_says_how_it_differs_and_a_band_is_the_dfe_figures_own(
+    national, client
+):
+    """Issue 28, finding 2: A09 (a second plan within 2 years) beside CPP-REPEAT (a second
+    plan ever): the England cell says they differ and how; the band stands with the figure it
+    is the band of (Doncaster's own DfE figure and its period), never alone beside 5%; the
+    measure page and the table's export say the same."""
+    from django.core.management import call_command as command
+
+    command("import_indicators", str(national / "indicators.csv"))
+    page = " ".join(client.get("/a/doncaster/q/2016-17-q2/").content.decode().split())
+    related = "CPP-REPEAT, a related measure: DfE counts a plan that is a second or later one"
+    assert related in page
+    assert "CPP-REPEAT 2015/16: 17.7%, band <strong>C</strong>" in page
+    assert "CIN-REREF 2015/16: 23.0%, band" in page  # A1's band is DfE's 23.0%'s, not 24%'s
+    assert "CIN-REREF: the same definition" in page
+    measure = " ".join(client.get("/a/doncaster/m/A09/").content.decode().split())
+    assert "Related, with a different definition: DfE counts a plan" in measure
+    export = client.get("/a/doncaster/q/2016-17-q2/?_export=csv").content.decode()
+    rows = {row["Code"]: row for row in csv.DictReader(io.StringIO(export))}
+    assert rows["A09"]["Compared on"] == "CPP-REPEAT"
+    assert rows["A09"]["Comparators' period"] == "2015-16"
+    assert rows["A09"]["How close the definitions are"].startswith(related)
+    assert rows["A09"]["Own figure on the measure compared"] == "17.7"
+    assert rows["A2"]["How close the definitions are"] == ""  # compared on its own figures
