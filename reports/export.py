@@ -12,6 +12,7 @@ from .quarter import Quarter
 QUARTER_COLUMNS = [
     "authority",
     "indicator",
+    "unit",  # the unit of value, target, tolerance and the control limits
     "period",
     "value",
     "target",
@@ -38,6 +39,7 @@ def quarter_rows(quarter: Quarter) -> list[list[str]]:
             [
                 quarter.authority.code,
                 measure.indicator.code,
+                measure.indicator.unit,
                 quarter.period.code,
                 _at_precision(value.value if value else None, measure.indicator),
                 _at_precision(target.target if target else None, measure.indicator),

@@ -140,8 +140,13 @@ class MeasuresTable(AuthorityTable):
         attrs=TEXT,
         default="–",
     )
-    # In the exports only: what the comparators are, so a spreadsheet never reads England's
+    # In the exports only: the unit of every figure in the row, and what the comparators are
+    # (their own unit is the measure compared's), so a spreadsheet never reads England's
     # figure on a related national measure as the measure's own.
+    unit = tables.Column(accessor="indicator__unit", verbose_name="Unit", visible=False)
+    compared_unit = tables.Column(
+        accessor="comparison__indicator__unit", verbose_name="Comparators' unit", visible=False
+    )
     compared_with = tables.Column(
         accessor="comparison__indicator__code", verbose_name="Compared on", visible=False
     )

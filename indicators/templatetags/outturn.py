@@ -23,17 +23,28 @@ _STATUS_COLOURS = {
 }
 
 
+# What follows a figure, so that it never stands without its unit: a rate of 0.08 is not
+# read as a count, nor a percentage as a rate (issue 28, finding 4). A count needs no word.
+UNIT_SUFFIXES = {
+    "percent": "%",
+    "rate_per_10000": " per 10,000",
+    "rate_per_1000": " per 1,000",
+    "weeks": " weeks",
+    "days": " days",
+}
+
+
 def _formatted(number, places: int, unit: str) -> str:
     """The one way a figure is written: rounded half up to `places`, thousands separated,
-    % for percentages; "–" for no figure; "out of range" (and a warning in the log) for a
-    stored number no measure can hold, so that it can be found and mended."""
+    with its unit (UNIT_SUFFIXES); "–" for no figure; "out of range" (and a warning in the
+    log) for a stored number no measure can hold, so that it can be found and mended."""
     if number is None or number == "":
         return "–"
     if not is_in_range(float(number)):
         log.warning("a stored number out of range was shown as such: %r", float(number))
         return OUT_OF_RANGE
     text = f"{round_half_up(float(number), places):,.{places}f}"
-    return f"{text}%" if unit == "percent" else text
+    return text + UNIT_SUFFIXES.get(unit, "")
 
 
 @register.filter
@@ -42,6 +53,13 @@ def figure(number, indicator) -> str:
     its own), as the indicator publishes it: at its decimals, rounded half up as it is
     judged."""
     return _formatted(number, indicator.decimals, indicator.unit)
+
+
+@register.filter
+def limit_figure(number, indicator) -> str:
+    """A control chart's average or limit: an average of figures, so two places more than
+    they have (as the export writes it), with their unit."""
+    return _formatted(number, indicator.decimals + 2, indicator.unit)
 
 
 @register.filter
@@ -102,7 +120,7 @@ def signed_figure(number, indicator) -> str:
     if not is_in_range(float(number)):
         return figure(number, indicator)
     if indicator.unit == "percent":
-        size = figure(abs(number), indicator).removesuffix("%")
+        size = figure(abs(number), indicator).removesuffix(UNIT_SUFFIXES["percent"])
         if float(size.replace(",", "")) == 0:
             return "no change"
         return f"{'up' if number > 0 else 'down'} {size} point{'' if size == '1' else 's'}"

@@ -97,6 +97,8 @@ def test_the_first_page_is_the_one_minute_summary(demo_briefing):
     assert "5 measures improved and 0 got worse" in first
     assert "Hard to shift (outside tolerance two or more quarters running): A2 Single" in first
     assert "cut-off 30 September 2016" in first
+    # Issue 28, finding 4: a rate says which rate it is.
+    assert "F03 Youth custody rate: 0.08 per 1,000 against a target of 0.42 per 1,000" in first
     # Issue 28, finding 5: why, where the quarter before holds only a reported status.
     text = " ".join(text_of(demo_briefing).split())
     assert "hard to shift: outside tolerance in Quarter 1 2016/17, as reported, and now" in text

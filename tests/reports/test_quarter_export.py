@@ -30,6 +30,7 @@ def test_the_quarter_downloads_as_csv_with_export_codes(panel_member, client):
     assert rows["A2"] == {
         "authority": "E08000017",
         "indicator": "A2",
+        "unit": "percent",
         "period": "2016-17 Q2",
         "value": "82",
         "target": "92",
@@ -61,7 +62,7 @@ def test_the_command_writes_the_same_csv(panel_member, client, tmp_path):
 
 def test_the_command_finds_an_authority_by_number_or_name(demo, capsys):
     call_command("export_quarter", authority="371", period="2016-17 Q2")
-    assert "E08000017,A1,2016-17 Q2,24" in capsys.readouterr().out
+    assert "E08000017,A1,percent,2016-17 Q2,24" in capsys.readouterr().out
     call_command("export_quarter", authority="doncaster", period="2016/17 Q2")
     assert "outside_tolerance" in capsys.readouterr().out
 
@@ -117,3 +118,18 @@ def test_the_export_writes_the_figure_as_judged_and_shown(panel_member, client):
     b9 = next(row for row in quarter.measures if row.indicator.code == "B9")
     # 60% against a tolerance of 60%: within tolerance, as read (59.999 would be outside).
     assert (b9.target.tolerance, b9.status.value) == (60, "within_tolerance")
+
+
+def test_every_figure_carries_its_unit(panel_member, client):
+    """Issue 28, finding 4: F03 read "0.08 against a target of 0.42" with no unit on the
+    card, the table and the paper; a rate per 1,000 says so wherever it stands, and the
+    exports name each row's unit."""
+    page = " ".join(client.get("/a/doncaster/q/2016-17-q2/").content.decode().split())
+    assert "0.08 per 1,000" in page
+    assert "Target 0.42 per 1,000 · Tolerance 0.75 per 1,000" in page  # its card
+    rows = {row["indicator"]: row for row in _rows(client.get(URL).content.decode())}
+    assert (rows["F03"]["unit"], rows["F03"]["value"]) == ("rate_per_1000", "0.08")
+    assert rows["A2"]["unit"] == "percent"
+    table = client.get("/a/doncaster/q/2016-17-q2/?_export=csv").content.decode()
+    exported = {row["Code"]: row for row in csv.DictReader(io.StringIO(table))}
+    assert exported["F03"]["Unit"] == "rate_per_1000"
