@@ -659,6 +659,13 @@ def round_half_up_array(values: np.ndarray, decimals: np.ndarray) -> np.ndarray:
     return np.where(in_range, np.where(values < 0, -rounded, rounded) + 0.0, values)
 
 
+def published_places(number: float, decimals: int) -> int:
+    """The places a figure someone else published is written with: at least the measure's
+    decimals, never hiding a digit they gave (England's 81.5% on a whole-number local
+    measure stays 81.5%), at most two."""
+    return next((p for p in range(decimals, 3) if abs(round(number, p) - number) < 1e-9), 2)
+
+
 def exact_mean(figures: Sequence[float]) -> float | None:
     """The mean of published figures, computed on their decimal forms (as a person or DfE
     would), so that it rounds as they would: 3.3, 0, 0, 4.8, 1.2 and 0 make exactly 1.55,

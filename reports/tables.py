@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from core.csv import spreadsheet_safe
 from indicators.rules import Status
 from indicators.templatetags.outturn import (
     assurance_tag,
@@ -34,9 +33,6 @@ class FigureColumn(tables.Column):
 
     def render(self, value, record):
         return figure(value, record.indicator)
-
-    def value(self, value, record):
-        return value
 
 
 class ComparatorColumn(FigureColumn):
@@ -140,27 +136,6 @@ class MeasuresTable(AuthorityTable):
         attrs=TEXT,
         default="–",
     )
-    # In the exports only: the unit of every figure in the row, and what the comparators are
-    # (their own unit is the measure compared's), so a spreadsheet never reads England's
-    # figure on a related national measure as the measure's own.
-    unit = tables.Column(accessor="indicator__unit", verbose_name="Unit", visible=False)
-    compared_unit = tables.Column(
-        accessor="comparison__indicator__unit", verbose_name="Comparators' unit", visible=False
-    )
-    compared_with = tables.Column(
-        accessor="comparison__indicator__code", verbose_name="Compared on", visible=False
-    )
-    compared_period = tables.Column(
-        accessor="comparison__period__code", verbose_name="Comparators' period", visible=False
-    )
-    how_close = tables.Column(
-        accessor="national_note", verbose_name="How close the definitions are", visible=False
-    )
-    own_compared = tables.Column(
-        accessor="comparison__own",
-        verbose_name="Own figure on the measure compared",
-        visible=False,
-    )
 
     class Meta:
         template_name = "django_tables2/govuk.html"
@@ -260,12 +235,6 @@ class MeasuresTable(AuthorityTable):
     def render_assurance(self, value, record):
         return assurance_tag(record.value)
 
-    def value_variation(self, value, record):
-        return value or ""
-
-    def value_assurance(self, value, record):
-        return value or ""
-
     def render_quartile(self, value, record):
         """The band of the authority's own figure on the measure compared, with that figure
         and its period, never standing beside this quarter's figure as if it were its rank:
@@ -278,28 +247,6 @@ class MeasuresTable(AuthorityTable):
             published_figure(comparison.own, comparison.indicator),
             value,
         )
-
-    # Exports carry plain values and export codes, not the page's markup.
-    def value_code(self, value):
-        return spreadsheet_safe(value)
-
-    def value_name(self, value):
-        return spreadsheet_safe(value)
-
-    def value_this_quarter(self, value, record):
-        return record.value.value if record.value else None
-
-    def value_direction(self, value):
-        return value if value != "–" else ""
-
-    def value_status(self, value):
-        return Status(value).value
-
-    def value_quartile(self, value):
-        return value if value != "–" else ""
-
-    def value_how_close(self, value):
-        return spreadsheet_safe(value or "")
 
 
 class VolumetricTable(AuthorityTable):

@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from indicators.rules import Direction, Status, is_in_range, round_half_up
+from indicators.rules import Direction, Status, is_in_range, published_places, round_half_up
 from indicators.spc import Assurance, Variation
 
 register = template.Library()
@@ -70,10 +70,7 @@ def published_figure(number, indicator) -> str:
     if number is None or number == "":
         return "–"
     number = float(number)
-    given = next(
-        (p for p in range(indicator.decimals, 3) if abs(round(number, p) - number) < 1e-9), 2
-    )
-    return _formatted(number, max(indicator.decimals, given), indicator.unit)
+    return _formatted(number, published_places(number, indicator.decimals), indicator.unit)
 
 
 @register.filter

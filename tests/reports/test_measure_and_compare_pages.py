@@ -368,9 +368,9 @@ def test_a_related_national_measure_says_how_it_differs_and_a_band_is_the_dfe_fi
     measure = " ".join(client.get("/a/doncaster/m/A09/").content.decode().split())
     assert "Related, with a different definition: DfE counts a plan" in measure
     export = client.get("/a/doncaster/q/2016-17-q2/?_export=csv").content.decode()
-    rows = {row["Code"]: row for row in csv.DictReader(io.StringIO(export))}
-    assert rows["A09"]["Compared on"] == "CPP-REPEAT"
-    assert rows["A09"]["Comparators' period"] == "2015-16"
-    assert rows["A09"]["How close the definitions are"].startswith(related)
-    assert rows["A09"]["Own figure on the measure compared"] == "17.7"
-    assert rows["A2"]["How close the definitions are"] == ""  # compared on its own figures
+    rows = {row["indicator"]: row for row in csv.DictReader(io.StringIO(export))}
+    assert rows["A09"]["compared_on"] == "CPP-REPEAT"
+    assert rows["A09"]["compared_period"] == "2015-16"
+    assert rows["A09"]["how_close"].startswith(related)
+    assert (rows["A09"]["own_on_compared"], rows["A09"]["band"]) == ("17.7", "C")
+    assert rows["A2"]["how_close"] == ""  # compared on its own figures

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -30,9 +31,11 @@ def test_the_quarter_downloads_as_csv_with_export_codes(panel_member, client):
     assert rows["A2"] == {
         "authority": "E08000017",
         "indicator": "A2",
+        "name": "Single assessments completed within 45 working days",
         "unit": "percent",
         "period": "2016-17 Q2",
         "value": "82",
+        "value_stored": "82",
         "target": "92",
         "tolerance": "90",
         "status": "outside_tolerance",
@@ -45,6 +48,19 @@ def test_the_quarter_downloads_as_csv_with_export_codes(panel_member, client):
         "mean": "",
         "lower_limit": "",
         "upper_limit": "",
+        # Compared on its own England figure, as the report quotes it.
+        "compared_on": "A2",
+        "how_close": "",
+        "compared_unit": "percent",
+        "compared_period": "2015-16",
+        "england": "81.5",
+        "region": "",
+        "neighbours_mean": "",
+        "neighbours_median": "",
+        "neighbours_with_figure": "0",
+        "neighbours_of": "0",
+        "own_on_compared": "",
+        "band": "",
     }
     assert rows["C14"]["status"] == "within_tolerance"
     assert rows["C14"]["direction"] == "better"
@@ -62,7 +78,9 @@ def test_the_command_writes_the_same_csv(panel_member, client, tmp_path):
 
 def test_the_command_finds_an_authority_by_number_or_name(demo, capsys):
     call_command("export_quarter", authority="371", period="2016-17 Q2")
-    assert "E08000017,A1,percent,2016-17 Q2,24" in capsys.readouterr().out
+    assert "E08000017,A1,Re-referrals to social care within 12 months,percent,2016-17 Q2,24" in (
+        capsys.readouterr().out
+    )
     call_command("export_quarter", authority="doncaster", period="2016/17 Q2")
     assert "outside_tolerance" in capsys.readouterr().out
 
@@ -131,5 +149,36 @@ def test_every_figure_carries_its_unit(panel_member, client):
     assert (rows["F03"]["unit"], rows["F03"]["value"]) == ("rate_per_1000", "0.08")
     assert rows["A2"]["unit"] == "percent"
     table = client.get("/a/doncaster/q/2016-17-q2/?_export=csv").content.decode()
-    exported = {row["Code"]: row for row in csv.DictReader(io.StringIO(table))}
-    assert exported["F03"]["Unit"] == "rate_per_1000"
+    exported = {row["indicator"]: row for row in csv.DictReader(io.StringIO(table))}
+    assert exported["F03"]["unit"] == "rate_per_1000"
+
+
+def test_the_table_exports_agree_with_export_csv(panel_member, client):
+    """Issue 28, finding 4: the table's CSV is export.csv's rows for the measures shown, in
+    the table's order, and its XLSX the same again, with a title row naming the authority,
+    the quarter and its cut-off, and percentages as percent-formatted numbers. The table's
+    export said on_target with a blank value for A06, B8, B10 and YOS-EET: status_reported
+    now says those statuses were published without a figure."""
+    from openpyxl import load_workbook
+
+    every = {row["indicator"]: row for row in _rows(client.get(URL).content.decode())}
+    address = "/a/doncaster/q/2016-17-q2/?category=&status=on_target&m-sort=-code&_export="
+    page = client.get(address.removesuffix("&_export=")).content.decode()
+    shown = re.findall(r'<tr [^>]*data-indicator="([^"]+)"', page)
+    table = _rows(client.get(address + "csv").content.decode())
+    assert [row["indicator"] for row in table] == shown[: len(table)]
+    assert {row["status"] for row in table} == {"on_target"}
+    for row in table:
+        assert row == every[row["indicator"]]
+    assert every["B8"]["status_reported"] == "true"
+    book = load_workbook(io.BytesIO(client.get(address + "xlsx").content))
+    sheet = book.active
+    assert sheet["A1"].value.startswith("Doncaster, Quarter 2 2016/17: measures exported")
+    assert "periods ended by 30 September 2016" in sheet["A1"].value
+    header = [cell.value for cell in sheet[2]]
+    assert header == QUARTER_COLUMNS
+    rows = {r[1]: dict(zip(header, r, strict=True)) for r in sheet.iter_rows(3, values_only=True)}
+    assert set(rows) == {row["indicator"] for row in table}
+    value = next(c for c in sheet[3 + list(rows).index("A1")] if c.column == 6)
+    assert (value.value, value.number_format) == (0.24, "0%")
+    assert rows["F03"]["value"] == 0.08  # a rate is a plain number

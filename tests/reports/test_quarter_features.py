@@ -54,13 +54,15 @@ def test_an_export_format_outturn_does_not_offer_shows_the_page(panel_member, cl
 def test_the_table_exports_to_csv_and_xlsx(panel_member, client):
     text = client.get(URL, {"_export": "csv", "status": "outside_tolerance"}).content.decode()
     lines = text.splitlines()
-    assert lines[0].startswith("Code,Measure,This quarter,Previous quarter,Direction")
-    assert lines[1].startswith("A2,Single assessments completed within 45 working days,82.0,")
+    assert lines[0].startswith("authority,indicator,name,unit,period,value,value_stored,")
+    assert lines[1].startswith(
+        "E08000017,A2,Single assessments completed within 45 working days,percent,2016-17 Q2,82,"
+    )
     assert "outside_tolerance" in lines[1]
     workbook = openpyxl.load_workbook(io.BytesIO(client.get(URL, {"_export": "xlsx"}).content))
     rows = list(workbook.active.values)
-    assert rows[0][0] == "Code"
-    assert len(rows) == 19
+    assert rows[1][:2] == ("authority", "indicator")
+    assert len(rows) == 20  # the title, the header and the 18 measures with a target
 
 
 def test_cards_split_performing_well_from_concerns(panel_member, client):

@@ -23,7 +23,7 @@ class Command(BaseCommand):
         stored = Period.objects.filter(code=parsed.code).first()
         if stored is None:
             raise CommandError(f"No figures are stored for {parsed.label}.")
-        quarter = build_quarter(chosen, stored, comparisons=False)
+        quarter = build_quarter(chosen, stored)
         if output:
             with output.open("w", encoding="utf-8", newline="") as stream:
                 write_quarter_csv(quarter, stream)
