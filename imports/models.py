@@ -47,6 +47,9 @@ class ImportBatch(models.Model):
     """One uploaded or command-line file and what happened to it. The row is the source of
     truth for the import's progress; the original file is kept beside it."""
 
+    # A check nobody confirms within this long expires (imports.service.expire_drafts).
+    DRAFT_KEPT_FOR = timedelta(days=7)
+
     class State(models.TextChoices):
         CHECKED = "checked", "Checked, waiting for confirmation"
         APPLYING = "applying", "Confirmed, being saved"
@@ -54,6 +57,7 @@ class ImportBatch(models.Model):
         FAILED = "failed", "Failed"
         REJECTED = "rejected", "Rejected: problems in the file"
         CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired: not confirmed within a week"
 
     class Recompute(models.TextChoices):
         NOT_NEEDED = "", "Not needed"
@@ -126,3 +130,8 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_state_display()})"
+
+    @property
+    def expires_at(self):
+        """When this check expires if nobody confirms it."""
+        return self.created_at + self.DRAFT_KEPT_FOR

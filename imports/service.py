@@ -8,7 +8,6 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import pandas as pd
 import pyarrow as pa
@@ -309,24 +308,20 @@ def _write(batch: ImportBatch, checked) -> dict[str, int]:
     return importer_for(batch.kind).apply(checked, batch)
 
 
-def cancel(batch: ImportBatch) -> None:
-    """A draft the officer abandons: cancelled, and its file deleted (nothing will read it)."""
-    if ImportBatch.objects.filter(pk=batch.pk, state=ImportBatch.State.CHECKED).update(
-        state=ImportBatch.State.CANCELLED
-    ):
+def cancel(batch: ImportBatch, state: str = ImportBatch.State.CANCELLED) -> None:
+    """A draft the officer abandons (or nobody confirmed in time: `state` EXPIRED): its
+    state set, and its file deleted (nothing will read it)."""
+    if ImportBatch.objects.filter(pk=batch.pk, state=ImportBatch.State.CHECKED).update(state=state):
         _forget_file(batch)
 
 
-DRAFTS_KEPT_FOR = timedelta(days=7)
-
-
 def expire_drafts(now=None) -> int:
-    """Drafts nobody confirmed within a week are cancelled and their files deleted (the beat
-    runs this daily). Applied imports keep their file: it is what was written."""
-    cutoff = (now or timezone.now()) - DRAFTS_KEPT_FOR
+    """Drafts nobody confirmed within a week expire, saying so, and their files are deleted
+    (the beat runs this daily). Applied imports keep their file: it is what was written."""
+    cutoff = (now or timezone.now()) - ImportBatch.DRAFT_KEPT_FOR
     stale = list(ImportBatch.objects.filter(state=ImportBatch.State.CHECKED, created_at__lt=cutoff))
     for batch in stale:
-        cancel(batch)
+        cancel(batch, ImportBatch.State.EXPIRED)
     return len(stale)
 
 

@@ -66,7 +66,11 @@ def test_a_refused_file_is_not_kept_but_every_problem_is(officer, client, settin
     ]
 
 
-def test_a_cancelled_draft_loses_its_file_and_old_drafts_expire(officer, settings, tmp_path):
+def test_a_cancelled_draft_loses_its_file_and_old_drafts_expire(
+    officer, client, settings, tmp_path
+):
+    """Issue 28, finding 15: a checked import nobody confirms no longer waits for ever: its
+    page says by when to confirm, and once a week has gone it says it expired."""
     from django.contrib.auth.models import User
 
     settings.MEDIA_ROOT = tmp_path
@@ -77,6 +81,8 @@ def test_a_cancelled_draft_loses_its_file_and_old_drafts_expire(officer, setting
     second = service.stage(
         "returns", (HEADER + "E08000017,A2,2016-17 Q3,91\n").encode(), "b.csv", user
     )
+    page = " ".join(client.get(f"/imports/{second.batch.pk}/").content.decode().split())
+    assert f"Confirm by {second.batch.expires_at:%-d %B %Y}" in page
     service.cancel(first.batch)
     first.batch.refresh_from_db()
     assert first.batch.state == "cancelled"
@@ -84,8 +90,10 @@ def test_a_cancelled_draft_loses_its_file_and_old_drafts_expire(officer, setting
     assert service.expire_drafts() == 0  # a day-old draft stays
     assert service.expire_drafts(now=timezone.now() + timedelta(days=8)) == 1
     second.batch.refresh_from_db()
-    assert second.batch.state == "cancelled"
+    assert second.batch.state == "expired"
     assert not second.batch.file
+    page = " ".join(client.get(f"/imports/{second.batch.pk}/").content.decode().split())
+    assert "This check expired: nobody confirmed it within a week" in page
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
