@@ -35,6 +35,7 @@ class Importer:
     admin_only: ClassVar[bool] = False
     has_provisional: ClassVar[bool] = False
     template: ClassVar[list[list[str]] | None] = None
+    template_note: ClassVar[str] = ""  # said beside the template's link on the upload page
 
     def read(self, data: bytes, filename: str) -> pd.DataFrame:
         return read_table(data, filename)
@@ -64,6 +65,10 @@ class Importer:
     def label(self) -> str:
         return ImportBatch.Kind(self.kind).label
 
+    def template_for(self, user) -> list[list[str]] | None:
+        """The template `user` can fill in and import as it stands."""
+        return self.template
+
     def allowed(self, user) -> bool:
         return not self.admin_only or user is None or is_performance_admin(user)
 
@@ -71,6 +76,10 @@ class Importer:
 class ReturnsImporter(Importer):
     kind = "returns"
     has_provisional = True
+    template_note = (
+        "one row per figure. A wide layout also works: authority, indicator, then one column "
+        "per period."
+    )
     template = [
         ["authority", "indicator", "period", "value", "numerator", "denominator", "note"],
         ["E08000017", "A2", "2016-17 Q2", "82", "", "", ""],
@@ -131,6 +140,7 @@ class TargetsImporter(Importer):
     authority) is a performance admin's."""
 
     kind = "targets"
+    template_note = "leave authority blank for the default for every authority (an admin's)."
     template = [
         ["indicator", "year", "target", "tolerance", "authority"],
         ["A2", "2016-17", "92", "90", "E08000017"],
@@ -190,6 +200,18 @@ class ChallengesImporter(Importer):
         ["authority", "indicator", "period", "classification", "council_comment", "questions"],
         ["E08000017", "A2", "2016-17 Q2", "concern", "Our comment on the quarter", ""],
     ]
+    provider_template = [
+        ["authority", "indicator", "period", "provider_response"],
+        ["E08000017", "A2", "2016-17 Q2", "Our response to the council's questions"],
+    ]
+    template_note = (
+        "your side's columns: the council's classification, comment and questions, or the "
+        "provider's response; the other side's text is left as it is stored."
+    )
+
+    def template_for(self, user):
+        sides = set((_sides(user) or {}).values())
+        return self.provider_template if sides == {challenges.PROVIDER} else self.template
 
     def check(self, table, options, user=None):
         sides = _sides(user)
@@ -214,6 +236,7 @@ class ChallengesImporter(Importer):
 
 class ActionsImporter(Importer):
     kind = "actions"
+    template_note = "status is open, done or carried; due_date as 2016-12-31."
     template = [
         ["authority", "indicator", "period", "action", "owner", "due_date", "status"],
         [

@@ -59,7 +59,12 @@ def upload(request):
                 },
             )
         return redirect("imports:detail", pk=staged.batch.pk)
-    return render(request, "imports/upload.html", {"form": form})
+    templates = [
+        importer
+        for importer in IMPORTERS.values()
+        if importer.template is not None and importer.allowed(request.user)
+    ]
+    return render(request, "imports/upload.html", {"form": form, "templates": templates})
 
 
 def _refused_for_size(request, form) -> bool:
@@ -189,7 +194,7 @@ def template_csv(request, kind: str):
     importer = IMPORTERS.get(kind)
     if importer is None or importer.template is None or not importer.allowed(request.user):
         raise Http404("There is no template for that kind of file.")
-    header, *rows = importer.template
+    header, *rows = importer.template_for(request.user)
     return csv_response(f"outturn-{kind}-template.csv", header, rows)
 
 
