@@ -217,24 +217,66 @@ def has_figures(*series) -> bool:
     return any(plotted(v) for values in series for v in values)
 
 
-def compare_figure(rows: list[dict], indicator: Indicator) -> go.Figure:
-    """Ranked bars; the chosen authority and its neighbours stand out by colour and pattern."""
-    colours = {"chosen": INK, "neighbour": BLUE, "other": LIGHT}
-    patterns = {"chosen": "", "neighbour": "/", "other": ""}
-    fig = go.Figure(
-        go.Bar(
-            x=[r["value"] for r in rows],
-            y=[r["name"] for r in rows],
-            orientation="h",
-            marker=dict(
-                color=[colours[r["role"]] for r in rows],
-                pattern=dict(shape=[patterns[r["role"]] for r in rows], fgcolor="white"),
-            ),
-            hovertemplate="%{y}: %{x}<extra></extra>",
+# The compare chart's lines, top to bottom, and how each draws its authorities.
+COMPARE_LINES = [
+    ("chosen", INK, "diamond", 16),
+    ("neighbour", BLUE, "square", 11),
+    ("other", LIGHT, "circle", 8),
+]
+
+
+def compare_figure(
+    rows: list[dict],
+    indicator: Indicator,
+    cuts: tuple[float, float, float] | None = None,
+    england: float | None = None,
+) -> go.Figure:
+    """Every authority's figure as a dot on one scale, in at most three lines (the chosen
+    authority, its statistical neighbours, every other authority), with the quartile bands'
+    cut points dashed and England's figure solid: a chart a few lines tall however many
+    authorities report (a bar each was 149 bars, 12,688 px). The ranking is the table."""
+    chosen = next((r["name"] for r in rows if r["role"] == "chosen"), None)
+    names = {
+        "chosen": chosen,
+        "neighbour": f"{chosen}'s statistical neighbours" if chosen else "",
+        "other": "Every other authority" if chosen else "Every authority",
+    }
+    fig = go.Figure()
+    for role, colour, symbol, size in COMPARE_LINES:
+        mine = [r for r in rows if r["role"] == role]
+        if not mine:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[r["value"] for r in mine],
+                y=[names[role]] * len(mine),
+                text=[r["name"] for r in mine],
+                mode="markers",
+                name=names[role],
+                marker=dict(color=colour, symbol=symbol, size=size, line=dict(color=INK, width=1)),
+                hovertemplate="%{text}: %{x}<extra></extra>",
+            )
         )
+    # The lines' names stand above their dots, across the plot, and the cut points are named
+    # in the caption and the summary above: no label competes for the same narrow space.
+    for trace in fig.data:
+        fig.add_annotation(
+            x=0, xref="paper", xanchor="left", y=trace.name, text=trace.name,
+            showarrow=False, yshift=18, font=dict(size=13),
+        )  # fmt: skip
+    for cut in cuts or ():
+        fig.add_vline(x=cut, line=dict(color=GREY, dash="dash", width=1))
+    if england is not None:
+        fig.add_vline(x=england, line=dict(color=INK, width=2))
+        fig.add_annotation(x=england, y=1, yref="paper", text="England", showarrow=False, yshift=26)
+    _layout(fig, indicator, height=110 + 60 * len(fig.data))
+    unit = "%" if indicator.unit == Indicator.Unit.PERCENT else indicator.get_unit_display()
+    fig.update_layout(
+        yaxis=dict(title=None, autorange="reversed", type="category", showticklabels=False),
+        xaxis=dict(title=unit),
+        showlegend=False,
+        margin=dict(l=10, r=10, t=40, b=40),
     )
-    _layout(fig, indicator, height=max(400, 16 * len(rows)))
-    fig.update_layout(yaxis=dict(autorange="reversed", tickfont=dict(size=10)), showlegend=False)
     return fig
 
 

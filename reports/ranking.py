@@ -59,7 +59,9 @@ class Ranking:
 
     @cached_property
     def figure_json(self) -> str:
-        return charts.figure_json(charts.compare_figure(self.rows, self.indicator))
+        return charts.figure_json(
+            charts.compare_figure(self.rows, self.indicator, self.cuts, self.england)
+        )
 
 
 def rank(

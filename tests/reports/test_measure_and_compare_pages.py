@@ -195,6 +195,7 @@ def test_a_local_measure_has_no_rank_or_quartile_and_says_why(panel_member, clie
     assert "Only 1 authority has a figure for Quarter 2 2016/17" in html
     assert "ranked" not in html
     assert "compare-figure" not in html  # no one-bar chart
+    assert 'id="compare-authority"' not in html  # no selectors that would do nothing
     assert response.context["ranking"].chosen_row["rank"] is None
     quarter = client.get("/a/doncaster/q/2016-17-q2/").context["quarter"]
     a2 = next(row for row in quarter.measures if row.indicator.code == "A2")
@@ -374,3 +375,24 @@ def test_a_related_national_measure_says_how_it_differs_and_a_band_is_the_dfe_fi
     assert rows["A09"]["how_close"].startswith(related)
     assert (rows["A09"]["own_on_compared"], rows["A09"]["band"]) == ("17.7", "C")
     assert rows["A2"]["how_close"] == ""  # compared on its own figures
+
+
+def test_the_compare_chart_is_a_few_lines_tall_however_many_report(national, client):
+    """Issue 28, finding 15: CIN-REREF 2023-24 drew a bar for each of 150 authorities, 12,688 px
+    tall; the chart is now three lines of dots (Doncaster, its neighbours, the rest) with the
+    band cuts and England, and the table below is the full ranking."""
+    import json
+
+    response = client.get("/compare/CIN-REREF/2023-24/", {"authority": "doncaster"})
+    ranking = response.context["ranking"]
+    figure = json.loads(ranking.figure_json)
+    assert figure["layout"]["height"] <= 300
+    lines = {trace["name"]: len(trace["x"]) for trace in figure["data"]}
+    assert lines["Doncaster"] == 1
+    assert lines["Doncaster's statistical neighbours"] == len(ranking.neighbour_values)
+    assert sum(lines.values()) == len(ranking.rows)
+    dashed = [s["x0"] for s in figure["layout"]["shapes"] if s["line"].get("dash") == "dash"]
+    assert dashed == list(ranking.cuts)
+    html = response.content.decode()
+    assert html.count('class="govuk-table__row outturn-ranking__row--') == len(ranking.rows)
+    assert 'id="compare-authority"' in html  # a national measure's selectors do something
