@@ -35,45 +35,6 @@ class FigureColumn(tables.Column):
         return figure(value, record.indicator)
 
 
-class ComparatorColumn(FigureColumn):
-    """England's, the region's or the neighbours' figure, on the indicator compared (the
-    measure or its national equivalent), as published; a mean at the indicator's decimals."""
-
-    def __init__(self, *args, mean=False, with_period=False, **kwargs):
-        self.mean = mean
-        self.with_period = with_period
-        super().__init__(*args, **kwargs)
-
-    def render(self, value, record):
-        comparison = record.comparison
-        text = (figure if self.mean else published_figure)(value, comparison.indicator)
-        if self.mean and comparison.neighbours:  # one outlier moves a mean: the median too
-            return format_html(
-                '{}<span class="govuk-body-s outturn-cell-note">'
-                "median {}, {} of {} with a figure{}</span>",
-                text,
-                figure(comparison.neighbours_median, comparison.indicator),
-                len(comparison.neighbours),
-                comparison.neighbours_of,
-                f" ({comparison.indicator.code})" if record.national_note else "",
-            )
-        if self.with_period and comparison.period is not None:
-            note = record.national_note
-            return format_html(
-                '{}<span class="govuk-body-s outturn-cell-note">{}{}</span>',
-                text,
-                national_period(comparison.period, comparison.indicator),
-                f"; {note}" if note else "",
-            )
-        if record.national_note and value is not None:  # the region's, the neighbours'
-            return format_html(
-                '{}<span class="govuk-body-s outturn-cell-note">({})</span>',
-                text,
-                comparison.indicator.code,
-            )
-        return text
-
-
 class AuthorityTable(tables.Table):
     """A table of one authority's measures, with a caption and codes linking to each measure."""
 
@@ -100,41 +61,16 @@ class MeasuresTable(AuthorityTable):
         verbose_name="This quarter",
         empty_values=(),  # a measure without a figure says why, not just "–"
     )
-    previous = FigureColumn(accessor="previous__value", verbose_name="Previous quarter")
-    direction = tables.Column(
-        accessor="value__direction", verbose_name="Direction", attrs=TEXT, default="–"
-    )
-    target = FigureColumn(accessor="target__target", verbose_name="Target")
-    tolerance = FigureColumn(accessor="target__tolerance", verbose_name="Tolerance")
+    target = FigureColumn(accessor="target__target", verbose_name="Target (tolerance)")
     status = tables.Column(
         accessor="status", verbose_name="Status", attrs=TEXT, order_by="status_rank"
     )
-    variation = tables.Column(
-        accessor="value__variation",
-        verbose_name="Variation (SPC)",
+    compared = tables.Column(
+        accessor="comparison__england",
+        verbose_name="England, region, neighbours",
         attrs=TEXT,
         empty_values=(),
         orderable=False,
-    )
-    assurance = tables.Column(
-        accessor="value__assurance",
-        verbose_name="Assurance (SPC)",
-        attrs=TEXT,
-        empty_values=(),
-        orderable=False,
-    )
-    england = ComparatorColumn(
-        accessor="comparison__england", verbose_name="England", with_period=True
-    )
-    region = ComparatorColumn(accessor="comparison__region", verbose_name="Region")
-    neighbours = ComparatorColumn(
-        accessor="comparison__neighbours_mean", verbose_name="Statistical neighbours", mean=True
-    )
-    quartile = tables.Column(
-        accessor="comparison__quartile",
-        verbose_name="National quartile",
-        attrs=TEXT,
-        default="–",
     )
 
     class Meta:
@@ -215,38 +151,33 @@ class MeasuresTable(AuthorityTable):
             text = format_html(
                 '{} <strong class="govuk-tag govuk-tag--blue">Provisional</strong>', text
             )
-        return text
+        return format_html("{} {}", text, _previous(record))
 
-    def render_direction(self, value):
-        return direction_tag(value)
+    def render_target(self, value, record):
+        text = figure(value, record.indicator)
+        if record.target is None or record.target.tolerance is None:
+            return text
+        return format_html(
+            '{} <span class="govuk-body-s outturn-cell-note">tolerance {}</span>',
+            text,
+            figure(record.target.tolerance, record.indicator),
+        )
 
     def render_status(self, value, record):
         notes = []
         if record.value and record.value.hard_to_shift:
-            notes.append(f"Hard to shift: {record.hard_to_shift_why}")
+            notes.append(format_html("Hard to shift: {}", record.hard_to_shift_why))
+        if record.value:  # a signal, or why there is none yet ("too few points")
+            notes.append(variation_tag(record.value))
+        if record.value and record.value.assurance:
+            notes.append(assurance_tag(record.value))
         extra = format_html_join(
-            "", '<br><span class="govuk-body-s">{}</span>', ((n,) for n in notes)
+            "", '<span class="govuk-body-s outturn-cell-line">{}</span>', ((n,) for n in notes)
         )
-        return format_html("{}{}", status_tag(value, reported=record.reported), extra)
+        return format_html("{} {}", status_tag(value, reported=record.reported), extra)
 
-    def render_variation(self, value, record):
-        return variation_tag(record.value)
-
-    def render_assurance(self, value, record):
-        return assurance_tag(record.value)
-
-    def render_quartile(self, value, record):
-        """The band of the authority's own figure on the measure compared, with that figure
-        and its period, never standing beside this quarter's figure as if it were its rank:
-        "CIN-REREF 2015/16: 23.0%, band C"."""
-        comparison = record.comparison
-        return format_html(
-            "{} {}: {}, band <strong>{}</strong>",
-            comparison.indicator.code,
-            comparison.period.label,
-            published_figure(comparison.own, comparison.indicator),
-            value,
-        )
+    def render_compared(self, value, record):
+        return _comparisons(record)
 
 
 class VolumetricTable(AuthorityTable):
@@ -268,6 +199,70 @@ class VolumetricTable(AuthorityTable):
 
     def render_change(self, value, record):
         return signed_figure(value, record.indicator)
+
+
+def _previous(record) -> str:
+    """The previous quarter's figure and the direction of travel, under this quarter's."""
+    if record.previous is None or record.previous.value is None:
+        return format_html(
+            '<span class="govuk-body-s outturn-cell-note">{}</span>',
+            direction_tag(record.value.direction if record.value else ""),
+        )
+    return format_html(
+        '<span class="govuk-body-s outturn-cell-note">previous {} · {}</span>',
+        figure(record.previous.value, record.indicator),
+        direction_tag(record.value.direction if record.value else ""),
+    )
+
+
+def _comparisons(record) -> str:
+    """England (its period, and how close a national equivalent is), the region, the
+    statistical neighbours' mean and median (one outlier moves a mean), and the band of the
+    authority's own figure on the measure compared, shown with that figure and its period,
+    never beside this quarter's figure as if it were its rank ("CIN-REREF 2015/16: 23.0%,
+    band C"). One cell, stacked, so the table keeps to the page's width."""
+    comparison = record.comparison
+    if comparison is None or comparison.period is None:
+        return mark_safe("–")
+    compared, note = comparison.indicator, record.national_note
+    lines = []
+    if comparison.england is not None:
+        lines.append(
+            format_html(
+                "England <strong>{}</strong>", published_figure(comparison.england, compared)
+            )
+        )
+    if comparison.region is not None:
+        lines.append(format_html("Region {}", published_figure(comparison.region, compared)))
+    if comparison.neighbours:
+        lines.append(
+            format_html(
+                "Neighbours: mean {}, median {} ({} of {} with a figure)",
+                figure(comparison.neighbours_mean, compared),
+                figure(comparison.neighbours_median, compared),
+                len(comparison.neighbours),
+                comparison.neighbours_of,
+            )
+        )
+    if comparison.quartile:
+        lines.append(
+            format_html(
+                "{} {}: {}, band <strong>{}</strong>",
+                compared.code,
+                comparison.period.label,
+                published_figure(comparison.own, compared),
+                comparison.quartile,
+            )
+        )
+    if not lines:
+        return mark_safe("–")
+    # What every comparator here describes: its period, and the measure it is a figure of.
+    lines.insert(0, format_html("{}", national_period(comparison.period, compared)))
+    if note:
+        lines.insert(1, format_html("{}", note))
+    return format_html_join(
+        "", '<span class="outturn-comparison">{}</span>', ((line,) for line in lines)
+    )
 
 
 def _measure_link(authority, code: str, period=None) -> str:

@@ -44,3 +44,31 @@ def test_a_wrong_password_shows_an_error_summary(demo, live_server, page, axe):
     expect(page.get_by_role("alert")).to_contain_text("Enter a correct username and password")
     assert page.title().startswith("Error: ")
     assert axe(page) == []
+
+
+def test_the_quarter_table_fits_at_1366_and_nothing_is_cut_at_375(
+    demo, live_server, page, axe, screenshot
+):
+    """Issue 28, finding 7: at 1366 px the measures table was 2,015 px wide, England, the
+    region, the neighbours and the band off-screen. Its comparisons are now one stacked cell:
+    every column in view at 1366; at 375 the page itself never scrolls sideways (the table
+    scrolls in its own region, which says so) and every comparison is still there."""
+    outturn = Outturn(page, live_server.url)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    outturn.page.goto(f"{live_server.url}/")
+    outturn.sign_in("panel", "outturn-panel-2016")
+    table = page.locator("#measures-table")
+    assert table.bounding_box()["width"] <= 1366 - 2 * 15
+    header = page.locator("#measures-table thead th").last
+    assert header.bounding_box()["x"] + header.bounding_box()["width"] <= 1366
+    expect(page.locator("tr[data-indicator=A2] td").last).to_contain_text("England")
+    screenshot(page, "quarter-1366")
+
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    region = page.locator(".outturn-table-scroll", has=page.locator("#measures-table"))
+    assert region.get_attribute("role") == "region"
+    expect(page.locator("tr[data-indicator=A2] td").last).to_contain_text("England")
+    assert axe(page) == []
+    screenshot(page, "quarter-375")

@@ -297,7 +297,9 @@ def test_the_quarter_table_shows_the_neighbours_median_and_how_many_beside_the_m
 
     page = client.get("/a/doncaster/q/2016-17-q2/").content.decode()
     row = re.search(r'<tr[^>]*data-indicator="A1".*?</tr>', page, re.S).group(0)
-    assert re.search(r"median \d+(\.\d)?%, \d+ of 10 with a figure", row), row[:2000]
+    assert re.search(r"mean \d+(\.\d)?%, median \d+(\.\d)?% \(\d+ of 10 with a figure\)", row), row[
+        :2000
+    ]
 
 
 def test_every_national_period_is_labelled_as_its_measure_counts(national, client):

@@ -186,7 +186,7 @@ def test_a_comparator_says_its_own_period_and_never_claims_publication(panel_mem
     assert "it is the period the figure describes, not when DfE published it" in html
     table = client.get(URL).context["table"]
     a2 = next(row for row in table.rows if row.record.indicator.code == "A2")
-    assert "2015/16" in str(a2.get_cell("england"))
+    assert "2015/16" in str(a2.get_cell("compared"))
 
 
 def test_hard_to_shift_says_why_where_the_previous_quarter_has_no_figure(panel_member, client):
