@@ -225,6 +225,34 @@ COMPARE_LINES = [
 ]
 
 
+def _compare_lines(rows: list[dict]) -> list[go.Scatter]:
+    """One line of dots per role that has authorities, named for a reader."""
+    chosen = next((r["name"] for r in rows if r["role"] == "chosen"), None)
+    names = {
+        "chosen": chosen,
+        "neighbour": f"{chosen}'s statistical neighbours" if chosen else "",
+        "other": "Every other authority" if chosen else "Every authority",
+    }
+    lines = []
+    for role, colour, symbol, size in COMPARE_LINES:
+        mine = [r for r in rows if r["role"] == role]
+        if mine:
+            lines.append(
+                go.Scatter(
+                    x=[r["value"] for r in mine],
+                    y=[names[role]] * len(mine),
+                    text=[r["name"] for r in mine],
+                    mode="markers",
+                    name=names[role],
+                    marker=dict(
+                        color=colour, symbol=symbol, size=size, line=dict(color=INK, width=1)
+                    ),
+                    hovertemplate="%{text}: %{x}<extra></extra>",
+                )
+            )
+    return lines
+
+
 def compare_figure(
     rows: list[dict],
     indicator: Indicator,
@@ -235,28 +263,7 @@ def compare_figure(
     authority, its statistical neighbours, every other authority), with the quartile bands'
     cut points dashed and England's figure solid: a chart a few lines tall however many
     authorities report (a bar each was 149 bars, 12,688 px). The ranking is the table."""
-    chosen = next((r["name"] for r in rows if r["role"] == "chosen"), None)
-    names = {
-        "chosen": chosen,
-        "neighbour": f"{chosen}'s statistical neighbours" if chosen else "",
-        "other": "Every other authority" if chosen else "Every authority",
-    }
-    fig = go.Figure()
-    for role, colour, symbol, size in COMPARE_LINES:
-        mine = [r for r in rows if r["role"] == role]
-        if not mine:
-            continue
-        fig.add_trace(
-            go.Scatter(
-                x=[r["value"] for r in mine],
-                y=[names[role]] * len(mine),
-                text=[r["name"] for r in mine],
-                mode="markers",
-                name=names[role],
-                marker=dict(color=colour, symbol=symbol, size=size, line=dict(color=INK, width=1)),
-                hovertemplate="%{text}: %{x}<extra></extra>",
-            )
-        )
+    fig = go.Figure(_compare_lines(rows))
     # The lines' names stand above their dots, across the plot, and the cut points are named
     # in the caption and the summary above: no label competes for the same narrow space.
     for trace in fig.data:
