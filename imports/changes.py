@@ -16,7 +16,15 @@ from indicators.models import Indicator, Period, Value
 from indicators.recompute import attach_targets
 from indicators.rules import Status, parse_period, round_half_up_array, statuses
 
-COMPARED = ["value", "no_value_reason", "numerator", "denominator", "note", "provisional"]
+COMPARED = [
+    "value",
+    "no_value_reason",
+    "numerator",
+    "denominator",
+    "note",
+    "provisional",
+    "period_stated",
+]
 KEYS = ["authority_id", "indicator_id", "period_id"]
 
 
@@ -80,7 +88,8 @@ def _stored(rows: pd.DataFrame) -> pd.DataFrame:
         columns,
         numeric=["old_value", "old_numerator", "old_denominator"],
     )
-    stored["old_provisional"] = stored["old_provisional"].isin([True, "t"])
+    for column in ["old_provisional", "old_period_stated"]:
+        stored[column] = stored[column].isin([True, "t"])
     for column in ["old_no_value_reason", "old_note"]:
         stored[column] = stored[column].fillna("").astype(str)
     return stored.astype(dict.fromkeys(KEYS, "float64"))

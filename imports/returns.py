@@ -21,7 +21,7 @@ from . import lookups
 from .problems import Checked, FileProblem, Problem, Problems, problems_where
 
 REQUIRED = ["authority", "indicator", "period", "value"]
-OPTIONAL = ["numerator", "denominator", "note", "provisional"]
+OPTIONAL = ["numerator", "denominator", "note", "provisional", "period_stated"]
 WIDE_KEYS = ["authority", "indicator"]
 YES = {"yes", "y", "true", "1", "provisional"}
 NO = {"no", "n", "false", "0", ""}
@@ -30,7 +30,7 @@ NO = {"no", "n", "false", "0", ""}
 @dataclass
 class CheckedReturns(Checked):
     """`frame` has one row per value to store: authority_id, indicator_id, period, value,
-    no_value_reason, numerator, denominator, note, provisional, row_number."""
+    no_value_reason, numerator, denominator, note, provisional, period_stated, row_number."""
 
     layout: str = "long"
     ignored_columns: list[str] = field(default_factory=list)
@@ -39,7 +39,7 @@ class CheckedReturns(Checked):
 
 KEYS = ["authority_id", "indicator_id", "period"]
 CHECKED = [*KEYS, "value", "no_value_reason", "numerator", "denominator", "note"]
-CHECKED += ["provisional", "row_number"]
+CHECKED += ["provisional", "period_stated", "row_number"]
 
 
 def check_returns(
@@ -60,6 +60,7 @@ def check_returns(
     for column in ["numerator", "denominator"]:
         problems += _check_count(frame, column)
     problems += _check_provisional(frame, provisional)
+    problems += _check_period_stated(frame)
     frame, moved = _follow_changes_of_code(frame, KEYS)
     problems += _repeated_keys(frame, KEYS)
     problems.sort()
@@ -172,6 +173,20 @@ def _check_provisional(frame: pd.DataFrame, provisional: bool) -> Problems:
     flag = lookups.by_distinct(frame["provisional"], str.casefold)
     problems = problems_where(~flag.isin(YES | NO), frame, "provisional", "is not yes or no")
     frame["provisional"] = flag.isin(YES) | provisional
+    return problems
+
+
+def _check_period_stated(frame: pd.DataFrame) -> Problems:
+    """ "no" where the source quoted the figure without its period (a report's "latest
+    national outturn"); blank or "yes" where the period column says which it is."""
+    flag = lookups.by_distinct(frame["period_stated"], str.casefold)
+    problems = problems_where(
+        ~flag.isin(YES | NO),
+        frame,
+        "period_stated",
+        "is not yes or no (write no where the source gave the figure without its period)",
+    )
+    frame["period_stated"] = ~flag.isin(NO - {""})
     return problems
 
 

@@ -293,6 +293,10 @@ class Value(models.Model):
     denominator = models.FloatField(null=True, blank=True)
     note = models.TextField(blank=True)
     provisional = models.BooleanField(default=False)
+    # False where the source quoted the figure without saying which period it describes (a
+    # report's "latest national outturn"): it is filed under the latest period it could
+    # describe, shown as "period not stated" and never plotted against a period.
+    period_stated = models.BooleanField(default=True, db_default=True)
     # Derived by indicators.recompute from the rules; never edited by hand.
     status = models.CharField(max_length=20, choices=STATUS_CHOICES, default=Status.NO_VALUE)
     direction = models.CharField(max_length=10, choices=DIRECTION_CHOICES, blank=True)

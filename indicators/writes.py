@@ -42,6 +42,7 @@ VALUE_COLUMNS = [
     "denominator",
     "note",
     "provisional",
+    "period_stated",
 ]
 KEYS = VALUE_COLUMNS[:3]
 
@@ -361,7 +362,8 @@ def _incoming(rows: pd.DataFrame) -> pd.DataFrame:
     """The rows to write, with defaults, plain types, and their period's and indicator's
     facts the rules need (the same columns recompute.load_series reads)."""
     rows = rows[[c for c in VALUE_COLUMNS if c in rows]].copy()
-    for column, default in [("reported_status", ""), ("provisional", False)]:
+    defaults = [("reported_status", ""), ("provisional", False), ("period_stated", True)]
+    for column, default in defaults:
         if column not in rows:
             rows[column] = default
     for column in KEYS:
@@ -371,6 +373,7 @@ def _incoming(rows: pd.DataFrame) -> pd.DataFrame:
     for column in ["no_value_reason", "reported_status", "note"]:
         rows[column] = rows[column].fillna("").astype(str)
     rows["provisional"] = rows["provisional"].fillna(False).astype(bool)
+    rows["period_stated"] = rows["period_stated"].fillna(True).astype(bool)
     periods = pd.DataFrame.from_records(
         Period.objects.filter(id__in=rows["period_id"].unique().tolist()).values_list(
             "id", "kind", "sequence", "fiscal_year"
@@ -561,8 +564,8 @@ def save_values_by_code(
     frame: pd.DataFrame, import_batch_id: int | None = None, user_id: int | None = None
 ) -> tuple[set[int], set[int]]:
     """Values from authority (GSS code), indicator (code), period (any form the parser reads),
-    value and optional no_value_reason, reported_status, numerator, denominator, note columns
-    (the demo's CSV)."""
+    value and optional no_value_reason, reported_status, numerator, denominator, note and
+    period_stated ("no" where the source gave no period) columns (the demo's CSV)."""
     frame = frame.fillna("")
     parsed = {text: rules.parse_period(text) for text in set(frame["period"])}
     periods = Period.ensure(parsed.values())
@@ -586,6 +589,10 @@ def save_values_by_code(
             "denominator": numbers("denominator"),
             "note": frame.get("note", ""),
             "provisional": False,
+            "period_stated": ~frame.get("period_stated", pd.Series("", index=frame.index))
+            .astype(str)
+            .str.casefold()
+            .isin(["no", "n", "false", "0"]),
         }
     )
     return save_value_rows(rows, import_batch_id=import_batch_id, user_id=user_id)

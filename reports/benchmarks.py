@@ -17,6 +17,7 @@ from indicators.rules import (
     is_national_distribution,
     quartile_band,
 )
+from indicators.templatetags.outturn import national_period
 
 
 @dataclass
@@ -29,6 +30,17 @@ class Comparison:
     neighbours_of: int = 0  # how many statistical neighbours the authority has
     own: float | None = None
     quartile: str | None = None
+    # False where a comparator was quoted by its source without its period (Value.period_stated)
+    period_stated: bool = True
+
+    @property
+    def period_words(self) -> str:
+        """The comparators' period as the measure counts it, or that their source gave none."""
+        if self.period is None:
+            return "–"
+        if not self.period_stated:
+            return "period not stated by its source"
+        return national_period(self.period, self.indicator)
 
     @property
     def neighbours_mean(self) -> float | None:
@@ -63,11 +75,14 @@ def compare(
         period_id__in={p.id for p in chosen.values()},
         authority_id__in=wanted,
         value__isnull=False,
-    ).values_list("indicator_id", "period_id", "authority_id", "value")
+    ).values_list("indicator_id", "period_id", "authority_id", "value", "period_stated")
     found: dict[int, dict[int, float]] = {}
-    for indicator_id, period_id, authority_id, value in values:
+    unstated: set[int] = set()
+    for indicator_id, period_id, authority_id, value, stated in values:
         if chosen[indicator_id].id == period_id:
             found.setdefault(indicator_id, {})[authority_id] = value
+            if not stated:
+                unstated.add(indicator_id)
     national = _national_values(chosen)
 
     results = {}
@@ -84,6 +99,7 @@ def compare(
             result.own = figures.get(authority.id)
             result.neighbours = [figures[n] for n in neighbour_ids if n in figures]
             result.neighbours_of = len(neighbour_ids)
+            result.period_stated = indicator.id not in unstated
             others = national.get((indicator.id, result.period.id), [])
             if result.own is not None and is_national_distribution(len(others)):
                 result.quartile = quartile_band(result.own, others, Polarity(indicator.polarity))

@@ -206,7 +206,7 @@ def chart_svg(story) -> str | None:
     where there is no figure to draw: the briefing then says so in a sentence. A worker keeps
     its recent charts keyed by everything drawn in them, so an unchanged measure is not
     drawn twice (the key is the content itself: a revised figure is a new chart)."""
-    series = {story.authority.name: story.values, "England": story.england}
+    series = story.chart_series(with_region=False)
     key = (
         story.indicator.code,
         story.indicator.unit,

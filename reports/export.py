@@ -99,7 +99,7 @@ def _compared(measure: MeasureRow) -> list:
         compared.code,
         measure.national_note,
         compared.unit,
-        comparison.period.code,
+        comparison.period.code if comparison.period_stated else "not stated",
         comparison.england,
         comparison.region,
         _at_precision(comparison.neighbours_mean, compared.decimals),

@@ -16,7 +16,15 @@ from scrutiny.models import Action, ChallengeRecord
 from .caching import cached
 
 FIELDS = {
-    "value": ["value", "no_value_reason", "numerator", "denominator", "note", "provisional"],
+    "value": [
+        "value",
+        "no_value_reason",
+        "numerator",
+        "denominator",
+        "note",
+        "provisional",
+        "period_stated",
+    ],
     "target": ["target", "tolerance"],
     "challenge": ["classification", "council_comment", "questions", "provider_response"],
     "action": ["text", "owner", "due_date", "status"],

@@ -111,13 +111,28 @@ class MeasureStory:
         )
         return control_chart(self.values, self.indicator.polarity, rebases)
 
+    def chart_series(self, with_region: bool = True) -> dict[str, list[Value]]:
+        """What a chart draws: the authority's figures, England's and (on the web) the
+        region's. A figure quoted without its period is left off: a chart would place it at a
+        period its source never named (the tables show it, saying so)."""
+        series = {self.authority.name: self.values}
+        others = [("England", self.england)]
+        if with_region and self.authority.region_id:
+            others.append((self.authority.region.name, self.region))
+        for label, values in others:
+            stated = [v for v in values if v.period_stated]
+            if stated:
+                series[label] = stated
+        return series
+
+    @property
+    def plotted(self) -> set[str]:
+        """The names of the lines the web chart draws (its caption names them)."""
+        return set(self.chart_series())
+
     @cached_property
     def figure_json(self) -> str:
-        series = {self.authority.name: self.values}
-        if self.england:
-            series["England"] = self.england
-        if self.region:
-            series[self.authority.region.name] = self.region
+        series = self.chart_series()
         figure = charts.measure_figure(self.indicator, series, self.targets, control=self.control)
         return charts.figure_json(figure)
 

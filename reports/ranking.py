@@ -120,12 +120,14 @@ def _neighbour_ids(chosen: Authority | None) -> set[int]:
 
 
 def _comparators(indicator: Indicator, period: Period, chosen: Authority | None) -> dict:
-    """England's figure and the chosen authority's region's, by kind of authority."""
+    """England's figure and the chosen authority's region's, by kind of authority. A figure
+    quoted without its period is not one of this period's (Value.period_stated)."""
     return dict(
         Value.objects.filter(
             indicator=indicator,
             period=period,
             value__isnull=False,
+            period_stated=True,
             authority__in=Authority.objects.filter(kind=Authority.Kind.NATION)
             | Authority.objects.filter(id=getattr(chosen, "region_id", None)),
         ).values_list("authority__kind", "value")

@@ -12,7 +12,6 @@ from indicators.templatetags.outturn import (
     assurance_tag,
     direction_tag,
     figure,
-    national_period,
     no_value_reason,
     published_figure,
     signed_figure,
@@ -257,7 +256,7 @@ def _comparisons(record) -> str:
     if not lines:
         return mark_safe("–")
     # What every comparator here describes: its period, and the measure it is a figure of.
-    lines.insert(0, format_html("{}", national_period(comparison.period, compared)))
+    lines.insert(0, format_html("{}", comparison.period_words))
     if note:
         lines.insert(1, format_html("{}", note))
     return format_html_join(

@@ -20,6 +20,8 @@ from .benchmarks import compare
 class TargetGuide:
     compared: Indicator | None = None
     period: object = None
+    period_words: str = ""  # the comparators' period as the measure counts it, or "not stated"
+    period_stated: bool = True
     england: float | None = None
     region: float | None = None
     neighbours_median: float | None = None
@@ -39,6 +41,8 @@ def target_guide(authority: Authority, indicator: Indicator, year) -> TargetGuid
         return guide
     guide.compared = comparison.indicator
     guide.period = comparison.period
+    guide.period_words = comparison.period_words
+    guide.period_stated = comparison.period_stated
     guide.england = comparison.england
     guide.region = comparison.region
     guide.neighbours_median = comparison.neighbours_median

@@ -246,6 +246,23 @@ def test_provisional_figures_stay_provisional_until_a_return_confirms_them(engla
     assert Value.objects.get().provisional is False
 
 
+def test_a_figure_quoted_without_its_period_says_so_through_the_import(england):
+    """Issue 28, finding 3: a source that gives no period (a report's "latest national
+    outturn") is filed with period_stated no; saying so later is a change like any other."""
+    header = "authority,indicator,period,value,period_stated\n"
+    staged = stage(header + "E92000001,CIN-REFS,2016-17,600000,maybe\n")
+    assert [str(p) for p in staged.problems] == [
+        'Row 2, column period_stated: "maybe" is not yes or no (write no where the source gave '
+        "the figure without its period)"
+    ]
+    service.apply(stage(header + "E92000001,CIN-REFS,2016-17,600000,no\n").batch)
+    assert Value.objects.get().period_stated is False
+    staged = stage(header + "E92000001,CIN-REFS,2016-17,600000,\n", "stated.csv")
+    assert staged.counts["changed"] == 1
+    service.apply(staged.batch)
+    assert Value.objects.get().period_stated is True
+
+
 def test_a_failure_part_way_leaves_the_database_as_it_was(england, monkeypatch):
     service.apply(stage(HEADER + "E08000017,CIN-REFS,2016-17,4479\n").batch)
     before = snapshot()

@@ -137,6 +137,9 @@ def test_each_section_has_its_figures_and_commentary(demo_briefing):
     assert "Overdue: Report which teams are behind" in text
     assert "Every measure, Quarter 2 2016/17" in text
     assert "E1 Contacts into social care (monthly average) 1,669 1,843 -174" in text
+    # Issue 28, finding 3: the report quotes England's 81.5% without a year
+    assert "England 81.5% (period not stated by its source)" in text
+    assert "81.5% period not stated" in text  # the appendix, its cell wrapped
 
 
 def test_every_page_is_numbered_and_the_pdf_is_tagged(demo_briefing):

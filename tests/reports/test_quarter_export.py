@@ -52,7 +52,7 @@ def test_the_quarter_downloads_as_csv_with_export_codes(panel_member, client):
         "compared_on": "A2",
         "how_close": "",
         "compared_unit": "percent",
-        "compared_period": "2015-16",
+        "compared_period": "not stated",  # quoted without a year (issue 28, finding 3)
         "england": "81.5",
         "region": "",
         "neighbours_mean": "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 
 import openpyxl
@@ -139,6 +140,39 @@ def test_comparators_come_from_the_figures_the_report_quotes(panel_member, clien
     assert rows["B14"].comparison.england == 48
     assert rows["B14"].comparison.region == 52
     assert rows["B14"].comparison.period.code == "2015-16"
+    assert not rows["B14"].comparison.period_stated  # the report gives no year
+
+
+def test_a_comparator_quoted_without_its_year_is_never_given_one(panel_member, client):
+    """Issue 28, finding 3: the seed quotes A2's "latest reported national outturn (81.5%)",
+    B9's 68% and B14's 48% and 52% without a year; the demo labelled them 2015/16. They are
+    filed under the latest year they could describe and said to have no stated period
+    wherever they appear; no chart places them at a period, no compare page takes them as a
+    period's figure."""
+    table = client.get(URL).context["table"]
+    cells = {row.record.indicator.code: str(row.get_cell("compared")) for row in table.rows}
+    for code in ["A2", "B9", "B14"]:
+        assert "period not stated by its source" in cells[code]
+        assert "2015/16" not in cells[code]
+    export = csv.DictReader(io.StringIO(client.get(f"{URL}export.csv").content.decode()))
+    a2 = next(row for row in export if row["indicator"] == "A2")
+    assert (a2["compared_period"], a2["england"]) == ("not stated", "81.5")
+    story = client.get("/a/doncaster/m/A2/").context["story"]
+    assert story.england
+    assert "England" not in story.chart_series()
+    page = " ".join(client.get("/a/doncaster/m/A2/").content.decode().split())
+    assert '81.5%<br><span class="govuk-body-s">period not stated by its source' in page
+    compare = client.get("/compare/A2/2015-16/", {"authority": "doncaster"})
+    assert compare.status_code == 404 or compare.context["ranking"].england is None
+    from authorities.models import Authority
+    from indicators.models import Indicator
+    from indicators.rules import parse_period
+    from reports.targets import target_guide
+
+    year = parse_period("2016-17")
+    doncaster, a2 = Authority.objects.get(slug="doncaster"), Indicator.objects.get(code="A2")
+    guide = target_guide(doncaster, a2, year)
+    assert (guide.england, guide.period_words) == (81.5, "period not stated by its source")
 
 
 def test_the_switcher_goes_to_another_quarter_or_authority(panel_member, client):
@@ -186,7 +220,7 @@ def test_a_comparator_says_its_own_period_and_never_claims_publication(panel_mem
     assert "it is the period the figure describes, not when DfE published it" in html
     table = client.get(URL).context["table"]
     a2 = next(row for row in table.rows if row.record.indicator.code == "A2")
-    assert "2015/16" in str(a2.get_cell("compared"))
+    assert "period not stated by its source" in str(a2.get_cell("compared"))
 
 
 def test_hard_to_shift_says_why_where_the_previous_quarter_has_no_figure(panel_member, client):
