@@ -25,6 +25,7 @@ DERIVED_FIELDS = [
     "spc_mean",
     "spc_lower",
     "spc_upper",
+    "spc_points",
 ]
 
 
@@ -312,6 +313,8 @@ class Value(models.Model):
     spc_mean = models.FloatField(null=True, blank=True)
     spc_lower = models.FloatField(null=True, blank=True)
     spc_upper = models.FloatField(null=True, blank=True)
+    # How many figures the limits were drawn from: fewer than spc.FIRM_POINTS are trial limits.
+    spc_points = models.PositiveSmallIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Which import last wrote the figure. Not indexed: nothing reads figures by import, and
     # an import batch is never deleted by Outturn (deleting one in the admin sets its figures'

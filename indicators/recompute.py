@@ -49,6 +49,12 @@ def _of_type(field_class) -> list[str]:
     return [f.name for f in _derived_fields() if isinstance(f, field_class)]
 
 
+def _numbers() -> list[str]:
+    """Derived numbers, carried as float64 with NaN for none while the rules work on them
+    (whole numbers become integers again on their way to the database: plain_types)."""
+    return _of_type(models.FloatField) + _of_type(models.IntegerField)
+
+
 # What the recompute reads of each figure: its key, period, value, the derived fields as
 # stored (as `old_<field>`, to write only what moves) and its indicator's polarity and
 # decimals.
@@ -91,7 +97,7 @@ def load_series(
         values = values.filter(authority_id__in=list(authority_ids))
     if indicator_ids is not None:
         values = values.filter(indicator_id__in=list(indicator_ids))
-    floats = [f"old_{name}" for name in _of_type(models.FloatField)]
+    floats = [f"old_{name}" for name in _numbers()]
     frame = read_frame(values, _VALUE_COLUMNS, _NAMES, numeric=["value", "decimals", *floats])
     for name in _of_type(models.CharField):
         frame[f"old_{name}"] = frame[f"old_{name}"].fillna("").astype(str)
@@ -217,6 +223,7 @@ def spc_columns(frame: pd.DataFrame, rebases: pd.DataFrame | None = None) -> pd.
     frame["spc_mean"] = np.nan
     frame["spc_lower"] = np.nan
     frame["spc_upper"] = np.nan
+    frame["spc_points"] = np.nan
     keys = ["authority_id", "indicator_id", "kind"]
     present = frame[frame["value"].notna()].sort_values([*keys, "sequence"])
     if present.empty:
@@ -232,6 +239,7 @@ def spc_columns(frame: pd.DataFrame, rebases: pd.DataFrame | None = None) -> pd.
     frame.loc[index, "spc_mean"] = np.round(limits.means, SPC_DIGITS)
     frame.loc[index, "spc_lower"] = np.round(limits.lowers, SPC_DIGITS)
     frame.loc[index, "spc_upper"] = np.round(limits.uppers, SPC_DIGITS)
+    frame.loc[index, "spc_points"] = np.where(limits.computed, limits.points, np.nan)
     return frame
 
 
@@ -294,6 +302,7 @@ class _Limits:
     uppers: np.ndarray
     directions: np.ndarray
     computed: np.ndarray
+    points: np.ndarray  # how many figures each figure's limits were drawn from
 
 
 def _limits_as_they_stood(grid: _SeriesGrid, starts: np.ndarray, fixes: np.ndarray) -> _Limits:
@@ -303,6 +312,7 @@ def _limits_as_they_stood(grid: _SeriesGrid, starts: np.ndarray, fixes: np.ndarr
         *(np.full(count, np.nan) for _ in range(3)),
         np.zeros(count, dtype=np.int8),
         np.zeros(count, dtype=bool),
+        np.zeros(count, dtype=np.int64),
     )
     for k in range(spc.MIN_POINTS, grid.values.shape[1] + 1):
         rows = np.flatnonzero(grid.lengths >= k)
@@ -311,8 +321,10 @@ def _limits_as_they_stood(grid: _SeriesGrid, starts: np.ndarray, fixes: np.ndarr
         rows, begin = rows[enough], begin[enough]
         if not len(rows):
             continue
-        window, mean, average = _xmr(grid.values[rows, :k], begin, fixes[rows, k - 1])
+        fix = fixes[rows, k - 1]
+        window, mean, average = _xmr(grid.values[rows, :k], begin, fix)
         at = grid.row_of[rows, k - 1]
+        limits.points[at] = np.where(fix > 0, np.minimum(fix, k - begin), k - begin)
         limits.means[at] = mean
         limits.lowers[at] = mean - spc.LIMIT * average
         limits.uppers[at] = mean + spc.LIMIT * average
@@ -491,7 +503,7 @@ DERIVED = DERIVED_FIELDS  # every field the recompute owns, in one list
 def changed_rows(frame: pd.DataFrame) -> pd.Series:
     """Where a derived field differs from the stored one (the `old_` columns)."""
     changed = pd.Series(False, index=frame.index)
-    floats = _of_type(models.FloatField)
+    floats = _numbers()
     for column in DERIVED:
         new, old = frame[column], frame[f"old_{column}"]
         if column in floats:
@@ -505,7 +517,7 @@ def changed_rows(frame: pd.DataFrame) -> pd.Series:
 def _rows(changed: pd.DataFrame) -> pd.DataFrame:
     out = plain_types(changed[["id", *DERIVED]].copy())
     out["id"] = out["id"].astype("int64")
-    for column in _of_type(models.FloatField):
+    for column in _numbers():
         out[column] = out[column].astype(object).where(out[column].notna(), None)
     return out
 
@@ -517,6 +529,8 @@ def plain_types(out: pd.DataFrame) -> pd.DataFrame:
         out[column] = out[column].astype(bool)
     for column in _of_type(models.CharField):
         out[column] = out[column].astype(str)
+    for column in _of_type(models.IntegerField):
+        out[column] = out[column].astype("Int64")
     return out
 
 

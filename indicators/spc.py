@@ -28,7 +28,11 @@ LIMIT = 2.66  # 3 / d2 for moving ranges of two points
 NEAR = 2 * LIMIT / 3  # "two sigma"
 SCREEN = 3.267  # D4: moving ranges at or above this multiple of their mean are screened out
 RUN = 7  # points on one side of the mean, or rising or falling, that make a shift or trend
-MIN_POINTS = 15  # below this, too few points for a control chart
+# Making Data Count's practice, as NHSRplotthedots follows it: limits may be drawn from 12
+# points, but until 15 they are trial limits, said so wherever they are read; below 12 there
+# are too few points for a control chart.
+MIN_POINTS = 12
+FIRM_POINTS = 15
 
 
 class Variation(StrEnum):
@@ -85,6 +89,16 @@ class Limits:
     upper: float
     near_lower: float
     near_upper: float
+    points: int  # how many figures the limits were drawn from
+
+    @property
+    def trial(self) -> bool:
+        return is_trial(self.points)
+
+
+def is_trial(points: int | None) -> bool:
+    """Limits drawn from fewer than FIRM_POINTS figures are trial limits."""
+    return points is not None and points < FIRM_POINTS
 
 
 def limits(values: Sequence[float], fixed_points: int | None = None) -> Limits:
@@ -104,6 +118,7 @@ def limits(values: Sequence[float], fixed_points: int | None = None) -> Limits:
         mean + LIMIT * average,
         mean - NEAR * average,
         mean + NEAR * average,
+        len(base),
     )
 
 

@@ -147,10 +147,11 @@ def _control_traces(fig: go.Figure, control) -> None:
     x = [_midpoint(v.period).isoformat() for v in control.values]
     edges = [x[0], x[-1]]
     found = control.limits
+    trial = " (trial)" if found.trial else ""
     for name, level, dash in [
         ("Average (SPC)", found.mean, "solid"),
-        ("Upper process limit", found.upper, "dot"),
-        ("Lower process limit", found.lower, "dot"),
+        (f"Upper process limit{trial}", found.upper, "dot"),
+        (f"Lower process limit{trial}", found.lower, "dot"),
     ]:
         fig.add_trace(
             go.Scatter(

@@ -36,6 +36,7 @@ QUARTER_COLUMNS = [
     "mean",
     "lower_limit",
     "upper_limit",
+    "limits_from_points",  # fewer than 15: trial limits (Making Data Count)
     # The comparators: figures of `compared_on` (the measure itself, or its national
     # equivalent, `how_close` saying how close its definition is), in `compared_unit`, for
     # `compared_period`, the period they describe.
@@ -87,6 +88,7 @@ def _own(quarter: Quarter, measure: MeasureRow) -> list:
             _at_precision(getattr(value, field, None) if value else None, indicator.decimals + 2)
             for field in ("spc_mean", "spc_lower", "spc_upper")
         ),
+        value.spc_points if value else None,
     ]
 
 

@@ -34,6 +34,9 @@ class ControlChart:
     def latest(self) -> Value:
         return self.values[-1]
 
+    min_points = spc.MIN_POINTS
+    firm_points = spc.FIRM_POINTS  # limits from fewer figures are trial limits
+
     @property
     def kind_plural(self) -> str:
         return {"quarter": "quarterly", "month": "monthly", "year": "annual"}[self.kind]

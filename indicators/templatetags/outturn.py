@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from indicators.rules import Direction, Status, is_in_range, published_places, round_half_up
-from indicators.spc import Assurance, Variation
+from indicators.spc import Assurance, Variation, is_trial
 
 register = template.Library()
 log = logging.getLogger(__name__)
@@ -271,7 +271,14 @@ def variation_tag(value) -> str:
         return mark_safe(
             '<span class="govuk-hint govuk-!-margin-0">Too few points for a control chart</span>'
         )
-    return _spc_tag(Variation(value.variation))
+    tag = _spc_tag(Variation(value.variation))
+    if is_trial(value.spc_points):
+        return format_html(
+            '{} <span class="govuk-hint govuk-!-margin-0">(trial limits, {} points)</span>',
+            tag,
+            value.spc_points,
+        )
+    return tag
 
 
 @register.simple_tag

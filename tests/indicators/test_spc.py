@@ -119,9 +119,19 @@ def test_a_falling_trend_is_read_by_its_direction():
     assert spc.latest_variation(values, "higher_is_better") == Variation.CONCERN
 
 
-def test_too_few_points_have_no_variation():
-    assert spc.latest_variation([1.0] * 14, "higher_is_better") is None
-    assert spc.latest_variation([1.0] * 15, "higher_is_better") == Variation.COMMON_CAUSE
+@pytest.mark.parametrize(
+    ("points", "judged", "trial"),
+    [(2, False, None), (11, False, None), (12, True, True), (14, True, True), (15, True, False)],
+)
+def test_limits_from_12_points_are_trial_until_15(points, judged, trial):
+    """Issue 28, finding 13: as Making Data Count and NHSRplotthedots practise it."""
+    values = [1.0, 2.0] * 10
+    variation = spc.latest_variation(values[:points], "higher_is_better")
+    assert (variation is not None) == judged
+    if judged:
+        assert spc.limits(values[:points]).trial is trial
+        assert spc.limits(values[:points]).points == points
+    assert spc.limits(values[:20], fixed_points=13).trial  # a baseline fixed on 13
 
 
 @pytest.mark.parametrize(

@@ -81,12 +81,14 @@ def test_every_figure_equals_the_pure_rules(all_series):
             if expected is None:
                 assert row["variation"] == ""
                 assert math.isnan(row["spc_mean"])
+                assert math.isnan(row["spc_points"])
                 continue
             found = spc.limits(prefix, fixed)
             assert row["variation"] == expected, (prefix, polarity)
             assert row["spc_mean"] == pytest.approx(found.mean, abs=1e-6)
             assert row["spc_upper"] == pytest.approx(found.upper, abs=1e-6)
             assert row["spc_lower"] == pytest.approx(found.lower, abs=1e-6)
+            assert row["spc_points"] == found.points
             assurance = spc.assurance(target, found, polarity)
             assert row["assurance"] == (assurance or ""), (prefix, target, polarity)
 

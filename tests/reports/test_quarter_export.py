@@ -48,6 +48,7 @@ def test_the_quarter_downloads_as_csv_with_export_codes(panel_member, client):
         "mean": "",
         "lower_limit": "",
         "upper_limit": "",
+        "limits_from_points": "",
         # Compared on its own England figure, as the report quotes it.
         "compared_on": "A2",
         "how_close": "",

@@ -66,9 +66,36 @@ def test_the_measure_page_draws_the_control_chart_and_explains_it(spc_series, pa
     assert len(concern["x"]) == 7
     few = " ".join(client.get("/a/doncaster/m/A2/").content.decode().split())
     assert (
-        "Too few points for a control chart: 1 quarterly figure, and a chart needs at least 15"
+        "Too few points for a control chart: 1 quarterly figure, and a chart needs at least 12"
         in few
     )
+
+
+def test_limits_from_12_to_14_points_are_drawn_and_called_trial_limits(
+    spc_series, panel_member, client
+):
+    """Issue 28, finding 13: limits from 12 points, marked as trial limits until 15, on the
+    quarter's table, the export, the measure page as it stood and its chart's legend."""
+    at_12 = Value.objects.get(indicator__code="SPC1", period__code="2014-15 Q4")
+    assert (at_12.variation, at_12.spc_points) == ("common_cause", 12)
+    assert Value.objects.get(indicator__code="SPC1", period__code="2014-15 Q3").variation == ""
+    firm = Value.objects.get(indicator__code="SPC1", period__code="2015-16 Q3")
+    assert firm.spc_points == 15
+    html = " ".join(client.get("/a/doncaster/q/2014-15-q4/").content.decode().split())
+    row = re.search(r'data-indicator="SPC1".*?</tr>', html).group(0)
+    assert "Common cause" in row
+    assert "(trial limits, 12 points)" in row
+    firm_row = client.get("/a/doncaster/q/2015-16-q3/").content.decode()
+    assert "trial limits" not in re.search(r'data-indicator="SPC1".*?</tr>', firm_row, re.S)[0]
+    out = io.StringIO()
+    call_command("export_quarter", authority="E08000017", period="2014-15 Q4", stdout=out)
+    row = next(r for r in csv.DictReader(io.StringIO(out.getvalue())) if r["indicator"] == "SPC1")
+    assert row["limits_from_points"] == "12"
+    page = client.get("/a/doncaster/q/2014-15-q4/m/SPC1/").content.decode()
+    text = " ".join(page.split())
+    assert "These are trial limits</strong>, drawn from 12 figures" in text
+    figure = json.loads(re.search(r'id="measure-figure">(.*?)</script>', page, re.S).group(1))
+    assert "Upper process limit (trial)" in [trace["name"] for trace in figure["data"]]
 
 
 def test_the_compare_page_says_significantly_better_or_worse_than_england(
@@ -125,3 +152,21 @@ def test_a_rebase_starts_the_chart_again_and_the_statuses_follow(
     text = " ".join(client.get("/a/doncaster/m/SPC1/").content.decode().split())
     assert "The chart starts again at Quarter 4 2014/15: A new assessment model began." in text
     assert "Too few points for a control chart: 7 quarterly figures" in text
+
+
+def test_dfe_s_annual_series_of_12_or_more_years_draw_trial_charts(
+    published, admin_client, django_capture_on_commit_callbacks
+):
+    """Issue 28, finding 13: no national series has 15 annual points, so no control chart
+    appeared; from 12 they do, as trial limits."""
+    latest = (
+        Value.objects.filter(
+            authority__code="E08000017", indicator__code="CIN-REREF", value__isnull=False
+        )
+        .order_by("-period__end")
+        .first()
+    )
+    assert latest.variation
+    assert 12 <= latest.spc_points < 15
+    text = " ".join(admin_client.get("/a/doncaster/m/CIN-REREF/").content.decode().split())
+    assert f"These are trial limits</strong>, drawn from {latest.spc_points} figures" in text
