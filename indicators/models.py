@@ -170,6 +170,10 @@ class Period(models.Model):
         return self.parsed.label
 
     @property
+    def short_label(self) -> str:
+        return self.parsed.short_label
+
+    @property
     def slug(self) -> str:
         return self.parsed.slug
 

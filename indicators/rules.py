@@ -425,6 +425,15 @@ class ParsedPeriod:
         return f"{calendar.month_name[self.number]} {self._calendar_year()}"
 
     @property
+    def short_label(self) -> str:
+        """The label an axis has room for: "Q2 2016/17", "Sep 2016", "2016/17"."""
+        if self.kind == PeriodKind.QUARTER:
+            return f"Q{self.number} {self.fiscal_year_label}"
+        if self.kind == PeriodKind.MONTH:
+            return f"{calendar.month_abbr[self.number]} {self._calendar_year()}"
+        return self.label
+
+    @property
     def fiscal_year_slug(self) -> str:
         return fiscal_year_code(self.fiscal_year)
 

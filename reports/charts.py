@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 import plotly.graph_objects as go
@@ -188,28 +189,77 @@ def _control_traces(fig: go.Figure, control) -> None:
         )
 
 
-MAX_TICKS = 10
+# The widths the web's x axis is planned for, each the narrowest axis its plan serves (a plan
+# for a wider axis would collide on a narrower one): a chart 640 px wide or more (an axis of
+# about 580 px after the y axis's labels), and a phone's, down to a 320 px screen, which
+# static/js/charts.js swaps in where the chart is narrower.
+WIDE_AXIS_PX = 580
+NARROW_AXIS_PX = 240
+NARROW_BELOW_PX = 640
+CHAR_PX = 8.0  # an axis label's character at the charts' 14 px font (generous: never touch)
+TICK_GAP_PX = 14
+
+
+def axis_ticks(periods: list, axis_px: float, char_px: float = CHAR_PX, gap_px=TICK_GAP_PX):
+    """The periods to label on a time axis `axis_px` wide, so that no two labels touch:
+    left to right, a period is labelled only where its label, centred under its point, clears
+    the last one by `gap_px`. Years and quarters are labelled before months (a month is
+    labelled only on a chart of months). Labels are short ("Q2 2016/17") and horizontal,
+    so they never reach the legend. Returns (periods, the axis's start and end)."""
+    unique = {p.code: p for p in periods}.values()
+    ordered = sorted(unique, key=lambda p: (_midpoint(p), p.kind))
+    candidates = [p for p in ordered if p.kind != PeriodKind.MONTH] or list(ordered)
+    # Room beyond the first and last points for their labels: a margin m, in days, such that
+    # a label half as wide as the widest sits inside the axis (m = half × span / (axis − 2 ×
+    # half), from m × axis / (span + 2m) = half), and never less than 20 days.
+    span = (max(p.end for p in ordered) - min(p.start for p in ordered)).days
+    half = max(len(p.short_label) for p in candidates) * char_px / 2
+    margin = 20
+    if axis_px > 4 * half:
+        margin = max(margin, math.ceil(half * span / (axis_px - 2 * half)))
+    start = min(p.start for p in ordered) - timedelta(days=margin)
+    end = max(p.end for p in ordered) + timedelta(days=margin)
+    per_day = axis_px / max((end - start).days, 1)
+    chosen: list = []
+    for period in candidates:
+        x = (_midpoint(period) - start).days * per_day
+        half = len(period.short_label) * char_px / 2
+        if x - half < 0 or x + half > axis_px:
+            continue  # would run off the chart's edge
+        if chosen:
+            last = chosen[-1]
+            last_x = (_midpoint(last) - start).days * per_day
+            if x - half < last_x + len(last.short_label) * char_px / 2 + gap_px:
+                continue
+        chosen.append(period)
+    return chosen, start, end
 
 
 def _period_axis(fig: go.Figure, periods: list) -> None:
     """The x axis in the product's own period labels, over the periods drawn, whatever their
-    number: a single point no longer gets an axis of milliseconds. Ticks are thinned to at
-    most MAX_TICKS, preferring quarters and years to months."""
+    number, with ticks that never collide (axis_ticks), planned for a wide chart; a narrow
+    one (a phone) swaps in its own set from the figure's meta (static/js/charts.js)."""
     if not periods:
         return
-    unique = {p.code: p for p in periods}.values()
-    ordered = sorted(unique, key=lambda p: (_midpoint(p), p.kind))
-    main = [p for p in ordered if p.kind != PeriodKind.MONTH] or ordered
-    step = -(-len(main) // MAX_TICKS)  # ceiling division
-    ticks = main[::step]
-    start = min(p.start for p in ordered) - timedelta(days=20)
-    end = max(p.end for p in ordered) + timedelta(days=20)
+    ticks, start, end = axis_ticks(periods, WIDE_AXIS_PX)
+    narrow, narrow_start, narrow_end = axis_ticks(periods, NARROW_AXIS_PX)
     fig.update_xaxes(
         type="date",
         range=[start.isoformat(), end.isoformat()],
         tickmode="array",
         tickvals=[_midpoint(p).isoformat() for p in ticks],
-        ticktext=[p.label for p in ticks],
+        ticktext=[p.short_label for p in ticks],
+        tickangle=0,
+    )
+    fig.update_layout(
+        meta=dict(
+            narrowBelow=NARROW_BELOW_PX,
+            narrowTicks=dict(
+                range=[narrow_start.isoformat(), narrow_end.isoformat()],
+                tickvals=[_midpoint(p).isoformat() for p in narrow],
+                ticktext=[p.short_label for p in narrow],
+            ),
+        )
     )
 
 
@@ -296,7 +346,8 @@ def _layout(fig: go.Figure, indicator: Indicator, height: int = 420) -> None:
         margin=dict(l=10, r=10, t=30, b=10),
         plot_bgcolor="white",
         paper_bgcolor="white",
-        legend=dict(orientation="h", y=-0.15),
+        # Above the plot: nothing on the x axis can run into it.
+        legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"),
         yaxis=dict(title=unit, gridcolor="#f3f2f1", zeroline=False),
         xaxis=dict(gridcolor="#f3f2f1"),
     )

@@ -7,7 +7,7 @@ x axis in Outturn's own period labels."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date
 
 import matplotlib
 
@@ -23,7 +23,15 @@ from matplotlib.figure import Figure  # noqa: E402
 from indicators.models import Indicator, Target  # noqa: E402
 from indicators.rules import PeriodKind  # noqa: E402
 
-from .charts import AMBER_BAND, BLUE, GREY, INK, MAX_TICKS, plotted, plotted_targets  # noqa: E402
+from .charts import (  # noqa: E402
+    AMBER_BAND,
+    BLUE,
+    GREY,
+    INK,
+    axis_ticks,
+    plotted,
+    plotted_targets,
+)
 
 FONTS = ["Liberation Sans", "DejaVu Sans"]  # Arial's metrics where installed; matplotlib's own
 
@@ -37,7 +45,9 @@ def installed(families: list[str]) -> list[str]:
 
 matplotlib.rcParams["font.family"] = installed(FONTS)
 
-SIZE_INCHES = (4.5, 2.5)  # drawn at about its printed size: 60% of the A4 text width
+SIZE_INCHES = (4.5, 2.3)  # drawn at about its printed size: 60% of the A4 text width
+LEFT, RIGHT = 0.11, 0.98  # the axes' edges, as fractions of the figure's width
+AXIS_PX = SIZE_INCHES[0] * (RIGHT - LEFT) * 100
 STYLES = [(BLUE, "o", "-"), (GREY, "s", ":"), (INK, "^", "-.")]
 KINDS = [
     (PeriodKind.QUARTER, 5, "quarters"),
@@ -63,17 +73,14 @@ def measure_svg(indicator: Indicator, series: dict, targets: list[Target]) -> by
         return None
     figure = Figure(figsize=SIZE_INCHES, dpi=100)
     axes = figure.add_subplot()
-    periods = {v.period.code: v.period for v in drawn}.values()
-    start = min(p.start for p in periods) - timedelta(days=20)
-    end = max(p.end for p in periods) + timedelta(days=20)
+    # The web's rule for which periods to label, for this axis's width at 100 dpi and 7 pt
+    # labels (about 5.5 px a character; 6 keeps a margin): no two labels touch.
+    ticks, start, end = axis_ticks([v.period for v in drawn], AXIS_PX, char_px=6.0, gap_px=8)
     _draw_targets(axes, plotted_targets(targets), start, end)
     _draw_series(axes, series)
-    ordered = sorted(periods, key=lambda p: (_midpoint(p), p.kind))
-    main = [p for p in ordered if p.kind != PeriodKind.MONTH] or ordered
-    ticks = main[:: -(-len(main) // MAX_TICKS)]
     axes.set_xlim(start, end)
     axes.set_xticks([mdates.date2num(_midpoint(p)) for p in ticks])
-    axes.set_xticklabels([p.label for p in ticks], fontsize=7, rotation=25, ha="right")
+    axes.set_xticklabels([p.short_label for p in ticks], fontsize=7)
     unit = "%" if indicator.unit == Indicator.Unit.PERCENT else indicator.get_unit_display()
     axes.set_ylabel(unit, fontsize=8)
     axes.tick_params(axis="y", labelsize=7)
@@ -82,7 +89,7 @@ def measure_svg(indicator: Indicator, series: dict, targets: list[Target]) -> by
         axes.spines[side].set_visible(False)
     axes.legend(fontsize=7, frameon=False, ncols=3, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     # Fixed margins, not tight_layout(): that draws the whole figure once more to measure it.
-    figure.subplots_adjust(left=0.11, right=0.98, top=0.85, bottom=0.24)
+    figure.subplots_adjust(left=LEFT, right=RIGHT, top=0.85, bottom=0.14)
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Title": f"{indicator.code} over time"})
     return buffer.getvalue().encode()

@@ -9,6 +9,12 @@ function drawChart(element) {
   const source = document.getElementById(element.dataset.chart);
   if (!source || !window.Plotly) return;
   const figure = JSON.parse(source.textContent);
+  // The server plans the time axis's labels for a wide chart and for a phone's, so that no two
+  // ever touch (reports/charts.py, axis_ticks); a narrow chart takes the phone's.
+  const meta = figure.layout.meta;
+  if (meta && meta.narrowTicks && element.clientWidth < meta.narrowBelow) {
+    Object.assign(figure.layout.xaxis, meta.narrowTicks);
+  }
   // No mode bar: its buttons would be focusable inside a chart that screen readers skip
   // (the table after each chart carries the same figures).
   window.Plotly.newPlot(element, figure.data, figure.layout, {

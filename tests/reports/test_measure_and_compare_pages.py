@@ -232,7 +232,7 @@ def test_a_single_point_has_a_period_axis_not_milliseconds(panel_member, client)
     story = client.get("/a/doncaster/m/A3/").context["story"]
     figure = json.loads(story.figure_json)
     axis = figure["layout"]["xaxis"]
-    assert axis["ticktext"] == ["Quarter 2 2016/17"]
+    assert axis["ticktext"] == ["Q2 2016/17"]
     start, end = axis["range"]
     assert start < "2016-07-01"
     assert end > "2016-09-30"
