@@ -40,7 +40,7 @@ class BriefingTimings:
 @dataclass
 class QuarterBriefing:
     quarter: Quarter
-    sections: list[dict]
+    sections: list[dict]  # measures of concern: a block each, with a chart
     improving: int
     worsening: int
     actions: list
@@ -50,6 +50,28 @@ class QuarterBriefing:
     compared_with: Publication | None = None
     revised: list = field(default_factory=list)
     panel: dict = field(default_factory=dict)  # scrutiny.panel.for_quarter
+    # The split-screen tables: measures challenged as performing well, and context measures.
+    challenged_good: list[dict] = field(default_factory=list)
+    challenged_context: list[dict] = field(default_factory=list)
+    # What the panel is asked to do: written by the officer presenting; on today's paper, the
+    # words of the quarter's last presentation (compared_with).
+    asked_to: str = ""
+
+    @property
+    def split_tables(self) -> list[dict]:
+        """The split-screen tables after the measures of concern, as the seed lays them out."""
+        return [
+            {
+                "slug": "good",
+                "title": "Areas of good and improving performance: the council's challenge",
+                "rows": self.challenged_good,
+            },
+            {
+                "slug": "context",
+                "title": "Context measures (volumetric): the council's challenge",
+                "rows": self.challenged_context,
+            },
+        ]
 
 
 def assemble(
@@ -73,32 +95,60 @@ def assemble(
     today = timezone.localdate()
     directions = [row.value.direction for row in quarter.measures if row.value]
     as_of = Value.objects.filter(authority=authority).aggregate(latest=Max("updated_at"))
+    blocks, good, context = _exceptions(quarter)
     return QuarterBriefing(
         quarter=quarter,
-        sections=_sections(quarter, _exceptions(quarter), timings, today),
+        sections=_sections(quarter, blocks, timings, today),
+        challenged_good=_split_rows(good, today),
+        challenged_context=_split_rows(context, today),
         improving=directions.count(Direction.BETTER),
         worsening=directions.count(Direction.WORSE),
         actions=open_actions(authority, today),
         data_as_of=as_of["latest"],
         compared_with=compared_with,
         panel=for_quarter(authority, period),
+        asked_to=compared_with.asked_to if compared_with else "",
         revised=[row for row in quarter.measures + quarter.volumetric if row.presented],
     )
 
 
-def _exceptions(quarter: Quarter) -> list:
-    """The measures that get a block of their own: of concern, or chosen for challenge (a
-    classification or commentary)."""
-    return [
-        row
-        for row in quarter.measures + quarter.volumetric
-        if row.is_concern
-        or (
-            row.challenge
-            and row.challenge.classification in ("good", "concern", "potential_concern")
-        )
-        or (row.challenge and (row.challenge.council_comment or row.challenge.provider_response))
-    ]
+CONCERNS = ("concern", "potential_concern")
+
+
+def _has_challenge(row) -> bool:
+    challenge = row.challenge
+    return bool(
+        challenge
+        and (challenge.classification or challenge.council_comment or challenge.provider_response)
+    )
+
+
+def _exceptions(quarter: Quarter) -> tuple[list, list, list]:
+    """Where each measure the paper takes up goes, as the seed's report lays them out:
+    measures of concern (outside or within tolerance, or classed a concern by the council)
+    get a block of their own with a chart; the others the council chose to challenge are a
+    row of a split-screen table, those performing well in one and the context (volumetric)
+    measures in another."""
+    blocks, good, context = [], [], []
+    for row in quarter.measures:
+        classed = row.challenge.classification if row.challenge else ""
+        if row.is_concern or classed in CONCERNS:
+            blocks.append(row)
+        elif _has_challenge(row):
+            good.append(row)
+    context = [row for row in quarter.volumetric if _has_challenge(row)]
+    return blocks, good, context
+
+
+def _split_rows(rows: list, today) -> list[dict]:
+    """A row of a split-screen table: the measure and its figure, the council's comment and
+    questions, the provider's response, and the open actions."""
+    return [{"row": row, "actions": _open_actions(row, today)} for row in rows]
+
+
+def _open_actions(row, today) -> list:
+    actions = row.challenge.actions.all() if row.challenge else []
+    return [(a, a.state(today)) for a in actions if a.status == "open"]
 
 
 def _sections(quarter: Quarter, rows: list, timings: BriefingTimings | None, today) -> list:
@@ -120,11 +170,7 @@ def _sections(quarter: Quarter, rows: list, timings: BriefingTimings | None, tod
                 "chart": svg,
                 "has_figures": story.has_figures,
                 "recent": list(reversed(recent)),
-                "actions": [
-                    (a, a.state(today))
-                    for a in (row.challenge.actions.all() if row.challenge else [])
-                    if a.status == "open"
-                ],
+                "actions": _open_actions(row, today),
             }
         )
     return sections
@@ -140,7 +186,9 @@ def render_pdf(
     return render_briefings(authority, briefings, timings)
 
 
-def present(authority: Authority, period: Period, user, presented_on) -> tuple[Publication, bool]:
+def present(
+    authority: Authority, period: Period, user, presented_on, asked_to: str = ""
+) -> tuple[Publication, bool]:
     """Present a quarter to the panel: its snapshot and its PDF paper are frozen from one
     assembly of the figures, so the paper and the page "as presented" always agree. False,
     with the publication, where it was presented for that meeting already."""
@@ -148,6 +196,7 @@ def present(authority: Authority, period: Period, user, presented_on) -> tuple[P
     if again is not None:  # the form sent twice, or a second tab: one presentation
         return again, False
     briefing = assemble(authority, period, as_presented=True)
+    briefing.asked_to = asked_to
     paper = render_briefings(authority, [briefing], presented_on=presented_on)
     publication = Publication(
         authority=authority,
@@ -155,6 +204,7 @@ def present(authority: Authority, period: Period, user, presented_on) -> tuple[P
         published_by=user,
         presented_on=presented_on,
         snapshot=snapshot(briefing.quarter),
+        asked_to=asked_to,
     )
     name = f"{authority.slug}-{period.slug}-presented-{presented_on}.pdf"
     return writes.save_publication(publication, paper, name)

@@ -39,6 +39,7 @@ class Briefing(models.Model):
         help_text="A paper to present to the panel meeting of this date: built, it freezes the "
         "quarter as presented (scrutiny.models.Publication).",
     )
+    asked_to = models.TextField(blank=True, help_text="What the panel is asked to do (presenting).")
     publication = models.ForeignKey(
         Publication, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

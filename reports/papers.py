@@ -47,7 +47,13 @@ def current_or_waiting(
     return None
 
 
-def ask(authority: Authority, codes: list[str], user, presented_on: date | None = None) -> Briefing:
+def ask(
+    authority: Authority,
+    codes: list[str],
+    user,
+    presented_on: date | None = None,
+    asked_to: str = "",
+) -> Briefing:
     """The paper of these quarters, built or on its way: the one already asked for (by
     anyone), or a new one sent to the worker. Raises Refused past the per-person limit or
     with the broker unreachable."""
@@ -65,7 +71,11 @@ def ask(authority: Authority, codes: list[str], user, presented_on: date | None 
         )
     Period.ensure(parse_period(code) for code in codes)
     briefing = Briefing.objects.create(
-        authority=authority, period_codes=codes, requested_by=user, presented_on=presented_on
+        authority=authority,
+        period_codes=codes,
+        requested_by=user,
+        presented_on=presented_on,
+        asked_to=asked_to,
     )
     if not send(build_briefing, briefing.pk):
         Briefing.objects.filter(pk=briefing.pk).update(state=Briefing.State.FAILED, message=PAUSED)

@@ -42,7 +42,11 @@ def build_briefing(briefing_id: int) -> str:
         briefing.fingerprint = fingerprint()
         if briefing.presented_on:
             briefing.publication, _ = present(
-                briefing.authority, periods[0], briefing.requested_by, briefing.presented_on
+                briefing.authority,
+                periods[0],
+                briefing.requested_by,
+                briefing.presented_on,
+                briefing.asked_to,
             )
             briefing.file.name = briefing.publication.paper.name  # the paper, not a copy
         else:

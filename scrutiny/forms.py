@@ -58,6 +58,15 @@ class PublishForm(forms.Form):
         },
     )
 
+    asked_to = forms.CharField(
+        label="The panel is asked to",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "govuk-textarea"}),
+        help_text="Printed on the paper's first page, as a council paper's recommendations "
+        "are: for example, note the quarter's performance and agree the areas for challenge.",
+    )
+
     def __init__(self, *args, quarter=None, **kwargs):
         self.quarter = quarter  # rules.ParsedPeriod: the quarter presented
         super().__init__(*args, **kwargs)

@@ -109,6 +109,11 @@ class Publication(models.Model):
     )
     presented_on = models.DateField(help_text="The date of the panel meeting.")
     snapshot = models.JSONField()
+    asked_to = models.TextField(
+        "The panel is asked to",
+        blank=True,
+        help_text="What the officer presenting asks the panel to do with the quarter.",
+    )
     paper = models.FileField(
         upload_to="papers/%Y/%m/",
         blank=True,

@@ -47,11 +47,11 @@ def quarter_pdf(request, authority_slug: str, period_slug: str):
     return ask_and_follow(request, authority, [period.code])
 
 
-def ask_and_follow(request, authority, codes, presented_on=None, back=None):
+def ask_and_follow(request, authority, codes, presented_on=None, back=None, asked_to=""):
     """Ask the worker for a paper and follow it on its page (or, built already, the paper
     itself where it has an address of its own); a refusal said where it was asked."""
     try:
-        briefing = papers.ask(authority, codes, request.user, presented_on)
+        briefing = papers.ask(authority, codes, request.user, presented_on, asked_to)
     except papers.Refused as refused:
         messages.warning(request, str(refused))
         return redirect(back or request.path)

@@ -131,7 +131,14 @@ def publish_quarter(request, authority_slug: str, period_slug: str):
     quarter_url = reverse("reports:quarter", args=[authority.slug, period.slug])
     publication = writes.presented(authority, period, presented_on)
     if publication is None:
-        return ask_and_follow(request, authority, [period.code], presented_on, back=quarter_url)
+        return ask_and_follow(
+            request,
+            authority,
+            [period.code],
+            presented_on,
+            back=quarter_url,
+            asked_to=form.cleaned_data["asked_to"],
+        )
     messages.info(
         request,
         f"{period.label} was presented to the panel on {presented_on:%-d %B %Y} already: "

@@ -97,21 +97,55 @@ def test_the_first_page_is_the_one_minute_summary(demo_briefing):
     assert "5 measures improved and 0 got worse" in first
     assert "Hard to shift (outside tolerance two or more quarters running): A2 Single" in first
     assert "cut-off 30 September 2016" in first
-    # Issue 28, finding 4: a rate says which rate it is.
-    assert "F03 Youth custody rate: 0.08 per 1,000 against a target of 0.42 per 1,000" in first
     # Issue 28, finding 5: why, where the quarter before holds only a reported status.
     text = " ".join(text_of(demo_briefing).split())
     assert "hard to shift: outside tolerance in Quarter 1 2016/17, as reported, and now" in text
-    assert "✗ Areas of concern A2 Single assessments completed within 45 working days" in first
-    assert "✓ Areas performing well A1 Re-referrals" in first
+    assert "At a glance, on the next page" in first
     assert "Context: volumetric measures" in first
     assert "E1 Contacts into social care (monthly average) 1,669 1,843 -174" in first
+
+
+def test_the_second_page_is_the_seed_s_infographic(demo_briefing):
+    """Issue 28, finding 14: the measures of concern and those performing well, each with its
+    figure and target, in boxes a councillor takes in at a glance; real text, so a screen
+    reader reads the same."""
+    glance = pages_of(demo_briefing)[1]
+    assert glance.startswith("Quarter 2 2016/17 at a glance") or "at a glance" in glance[:80]
+    concern = glance[glance.index("✗ Of concern (4)") : glance.index("✓ Performing well (7)")]
+    assert "✗ A2 Single assessments completed within 45 working days 82% target 92%" in concern
+    assert "! C14" in concern
+    well = glance[glance.index("✓ Performing well (7)") :]
+    for code in ["A1", "A3", "A4", "A09", "B9", "B13", "F03"]:
+        assert f"✓ {code} " in well
+    assert "0.08 per 1,000 target 0.42 per 1,000" in well
+
+
+def test_the_split_screen_has_every_area_the_seed_challenges(demo_briefing):
+    """Issue 28, finding 14: the seed's five areas performing well that the demo lacked
+    (A06, A09, B9, B13, F03) and its combined E20-22 entry, as split-screen rows: the measure
+    and its figure, the council's comment and questions, the provider's response."""
+    text = " ".join(pages_of(demo_briefing))
+    good = text[text.index("Areas of good and improving performance: the council's challenge") :]
+    good = good[: good.index("Context measures (volumetric): the council's challenge")]
+    for code, words in [
+        ("A06", "second-best quartile nationally"),
+        ("A09", "sibling groups"),
+        ("B9", "placement and sufficiency strategy"),
+        ("B13", "sofa-surfing"),
+        ("F03", "national youth justice database"),
+    ]:
+        assert f"{code} " in good, code
+        assert words in good, code
+    context = text[text.index("Context measures (volumetric): the council's challenge") :]
+    for code in ["E1", "E20", "E21", "E22"]:
+        assert f"{code} " in context, code
+    assert "Overdue: Send the panel a note on health assessments" in context
 
 
 def test_the_demo_quarter_fits_eight_pages_and_no_block_is_split(demo_briefing):
     pages = pages_of(demo_briefing)
     assert len(pages) <= 8
-    assert len(demo_briefing.blocks) >= 6
+    assert len(demo_briefing.blocks) >= 4  # the measures of concern
     for heading, parts in demo_briefing.blocks:
         where = [page for page in pages if parts[0] in page]  # "Figures for A2"
         assert len(where) == 1, (heading, len(where))
@@ -181,7 +215,7 @@ def test_charts_are_drawn_into_the_measure_sections(demo, tmp_path):
     render_pdf(
         Authority.objects.get(slug="doncaster"), [Period.objects.get(code="2016-17 Q2")], timings
     )
-    assert len(timings.charts) >= 6
+    assert len(timings.charts) >= 4  # a chart for each measure of concern
     assert 5 < timings.pages <= 8
 
 
@@ -346,8 +380,10 @@ def test_the_paper_as_presented_keeps_its_figures_and_todays_marks_the_revision(
 
     quarter = "/a/doncaster/q/2016-17-q2/"
     client.force_login(User.objects.get(username="officer"))
-    client.post(f"{quarter}publish/", {"presented_on": "2016-12-06"})
+    asked = "Note the quarter's performance and agree A2 and A8 for a deep dive in March."
+    client.post(f"{quarter}publish/", {"presented_on": "2016-12-06", "asked_to": asked})
     publication = Publication.objects.get()
+    assert publication.asked_to == asked
     assert publication.paper.name.endswith(".pdf")
     value = Value.objects.get(
         indicator__code="A2", authority__slug="doncaster", period__code="2016-17 Q2"
@@ -366,13 +402,16 @@ def test_the_paper_as_presented_keeps_its_figures_and_todays_marks_the_revision(
     close(response)
     then = pages_of(presented)
     assert "the paper as presented to the panel on 6 December 2016" in then[0]
-    assert "A2 Single assessments completed within 45 working days: 82%" in then[0]
+    # Issue 28, finding 14: what the officer presenting asks of the panel, on page one
+    assert f"The panel is asked to {asked}" in then[0]
+    assert "✗ A2 Single assessments completed within 45 working days 82%" in then[1]
     assert "93%" not in " ".join(then)
     assert "‡" not in " ".join(then)
 
     today = _saved(paper(client, f"{quarter}briefing.pdf"), tmp_path / "today.pdf")
     now = " ".join(pages_of(today))
     assert "This quarter was presented to the panel on 6 December 2016." in now
+    assert f"presented on 6 December 2016, the panel was asked to {asked}" in now
     assert "1 figure or status revised since then is marked ‡" in now
     assert (
         "‡ Revised since the panel saw it on 6 December 2016: then 82%, outside tolerance; "
