@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
+
+from .reorganisations import ABOLISHED, ESTABLISHED, in_being
 
 
 class AuthorityQuerySet(models.QuerySet):
@@ -19,6 +23,20 @@ class AuthorityQuerySet(models.QuerySet):
         """Local authorities as they are today: one entry each, never a code since replaced
         (Barnsley, not also "Barnsley (new code)")."""
         return self.filter(kind=Authority.Kind.LOCAL_AUTHORITY, replaced_by="")
+
+    def in_being(self, start: date, end: date) -> AuthorityQuerySet:
+        """Local authorities as they were at some time from `start` to `end`: a 2016/17
+        quarter offers Bournemouth, Poole, Northamptonshire and Cumbria, not the councils
+        that replaced them years later (authorities.reorganisations). A council that only
+        changed its code is offered once, under the code it has now."""
+        codes = list(ESTABLISHED) + list(ABOLISHED)
+        gone = [code for code in codes if not in_being(code, start, end)]
+        former_codes = ~models.Q(replaced_by="") & ~models.Q(code__in=list(ABOLISHED))
+        return (
+            self.filter(kind=Authority.Kind.LOCAL_AUTHORITY)
+            .exclude(code__in=gone)
+            .exclude(former_codes)
+        )
 
 
 class Authority(models.Model):

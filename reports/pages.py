@@ -83,7 +83,8 @@ def quarter_page(quarter: Quarter, request, table: MeasuresTable) -> dict:
         # filters), for their fragment cache.
         "table_query": urlencode(sorted(request.GET.lists()), doseq=True),
         "filter": table.filter,
-        "authorities": Authority.objects.current_local().only("name", "slug"),
+        "authorities": Authority.objects.in_being(quarter.period.start, quarter.period.end)
+        .only("name", "slug"),
         "quarters": Period.objects.filter(
             kind=PeriodKind.QUARTER, value__authority=quarter.authority
         )

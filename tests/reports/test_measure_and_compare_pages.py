@@ -398,3 +398,18 @@ def test_the_compare_chart_is_a_few_lines_tall_however_many_report(national, cli
     html = response.content.decode()
     assert html.count('class="govuk-table__row outturn-ranking__row--') == len(ranking.rows)
     assert 'id="compare-authority"' in html  # a national measure's selectors do something
+
+
+def test_dfe_s_whole_number_figures_keep_their_precision_beside_a_one_decimal_measure(
+    national, client
+):
+    """Issue 28, finding 15: B13 is written to one decimal place (95.0%); its England and
+    regional figures are DfE's CL-SUITACC, published as whole numbers (88%), and were shown
+    as 88.0%, a precision DfE never gave."""
+    response = client.get("/a/doncaster/m/B13/")
+    rows = {row["period"].code: row for row in response.context["story"].table}
+    assert rows["2022-23"]["england"].value == 88
+    html = " ".join(response.content.decode().split())
+    assert "95.0%" in html  # B13's own figure, at its own decimals
+    assert "88.0%" not in html
+    assert ">88%" in html

@@ -4,6 +4,7 @@ became unitary authorities under new codes. DfE's own figures are the reference.
 
 from __future__ import annotations
 
+from datetime import date
 from statistics import mean
 
 import pandas as pd
@@ -137,3 +138,30 @@ def client_page(council) -> bytes:
     client = Client()
     client.force_login(User.objects.get_or_create(username="reader")[0])
     return client.get(f"/a/{council.slug}/").content
+
+
+def test_a_quarter_offers_the_councils_that_existed_then(england, demo, client):
+    """Issue 28, finding 15: a 2016/17 quarter's authority selector listed councils created
+    years later (Bournemouth, Christchurch and Poole in 2019; the Northamptonshires in 2021;
+    Cumberland and Westmorland and Furness in 2023) and not the councils that were the
+    children's services authorities then."""
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.get(username="panel"))
+    offered = [a.name for a in client.get("/a/doncaster/q/2016-17-q2/").context["authorities"]]
+    for then in [
+        "Bournemouth (abolished 2019)",
+        "Poole (abolished 2019)",
+        "Cumbria (abolished 2023)",
+    ]:
+        assert then in offered
+    assert "Northamptonshire (abolished 2021)" in offered
+    for later in ["Bournemouth, Christchurch and Poole", "North Northamptonshire", "Cumberland"]:
+        assert later not in offered
+    assert offered.count("Barnsley") == 1  # one council, under the code it has now
+    assert "Dorset" in offered  # its county council became Dorset Council: one council
+    assert "Doncaster" in offered
+    today = Authority.objects.in_being(date(2025, 4, 1), date(2025, 6, 30))
+    names = [a.name for a in today]
+    assert "Cumberland" in names
+    assert "Cumbria (abolished 2023)" not in names
