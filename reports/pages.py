@@ -83,11 +83,15 @@ def quarter_page(quarter: Quarter, request, table: MeasuresTable) -> dict:
         # filters), for their fragment cache.
         "table_query": urlencode(sorted(request.GET.lists()), doseq=True),
         "filter": table.filter,
-        "authorities": Authority.objects.in_being(quarter.period.start, quarter.period.end)
-        .only("name", "slug"),
+        "authorities": _authorities_then(quarter.period),
         "quarters": Period.objects.filter(
             kind=PeriodKind.QUARTER, value__authority=quarter.authority
         )
         .distinct()
         .order_by("-sequence"),
     }
+
+
+def _authorities_then(period):
+    """The councils a quarter's switcher offers: those in being during it."""
+    return Authority.objects.in_being(period.start, period.end).only("name", "slug")
