@@ -22,6 +22,7 @@ RUNS = [
     ("import, SQLite", ["import_bench.py", "--database", "sqlite"]),
     ("pages, PostgreSQL", ["pages_bench.py", "--database", "postgres"]),
     ("chart page", ["chart_page_bench.py"]),
+    ("child-level returns", ["child_level_bench.py"]),
     ("load", ["load_run.py"]),
 ]
 

@@ -29,9 +29,10 @@ class ImportCommand(BaseCommand):
     def options_for(self, options) -> dict:
         return {"provisional": options.get("provisional", False)}
 
-    def handle(self, *args, file: Path, dry_run: bool, **options):
+    def handle(self, *args, file: Path, dry_run: bool, data: bytes | None = None, **options):
+        """Import `file` (or `data`, read already, under its name)."""
         try:
-            data = file.read_bytes()
+            data = file.read_bytes() if data is None else data
         except OSError as error:
             raise CommandError(f"{file}: {error.strerror}") from error
         staged = service.stage(self.kind, data, file.name, options=self.options_for(options))

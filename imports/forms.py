@@ -19,3 +19,6 @@ class UploadForm(forms.Form):
         }
     )
     provisional = forms.BooleanField(required=False)
+    # A child-level return's: whose it is (where the file does not say), and an SSDA903's year.
+    authority = forms.ChoiceField(required=False, choices=[("", "As the file says")])
+    year = forms.CharField(required=False, max_length=10)

@@ -37,6 +37,11 @@ class Importer:
     template: ClassVar[list[list[str]] | None] = None
     template_note: ClassVar[str] = ""  # said beside the template's link on the upload page
 
+    def reduce(self, data: bytes, filename: str, options: dict) -> tuple[bytes, list[str]]:
+        """What of the file goes on to be read, checked and kept: the file itself, except
+        for a child-level return, which becomes its figures here and is never kept."""
+        return data, []
+
     def read(self, data: bytes, filename: str) -> pd.DataFrame:
         return read_table(data, filename)
 
@@ -133,6 +138,47 @@ class EesImporter(ReturnsImporter):
         checked = check_returns(long, provisional=options.get("provisional", False))
         title = ees.mappings()[mapping]["title"]
         return checked, [f"Read with the DfE mapping “{title}”.", *checked.notes]
+
+
+class ChildLevelImporter(ReturnsImporter):
+    """A child-level return (the CIN census, the SSDA903): reduced in memory to a return of
+    the council's own figures for DfE's indicators (imports.childlevel), which is checked,
+    previewed, confirmed and kept like any return; the child-level file never is."""
+
+    has_provisional = False
+    template = None
+
+    def reduce(self, data, filename, options):
+        from .childlevel import reduce as childlevel
+
+        files = childlevel.unbundled(data, filename)
+        authority = options.get("authority", "")
+        if self.kind == "cin":
+            return childlevel.reduce_cin(files, authority)
+        return childlevel.reduce_903(files, authority, childlevel.year_option(options))
+
+    def read(self, data, filename):
+        return read_table(data, "figures.csv")  # its figures, whatever the return's file was
+
+    def check(self, table, options, user=None):
+        from .childlevel import reduce as childlevel
+
+        childlevel.ensure_definitions(table["indicator"].unique().tolist())
+        checked = check_returns(table, allowed_authorities=writable_authority_ids(user))
+        return checked, list(checked.notes)
+
+
+class CinImporter(ChildLevelImporter):
+    kind = "cin"
+    template_note = (
+        "the census XML as it goes to DfE; add last year's to compute re-referrals (a .zip "
+        "of both, or both files on the command line)."
+    )
+
+
+class Ssda903Importer(ChildLevelImporter):
+    kind = "ssda903"
+    template_note = "the CSV tables (header, episodes, oc3…) in one .zip, as they go to DfE."
 
 
 class TargetsImporter(Importer):
@@ -276,6 +322,8 @@ IMPORTERS: dict[str, Importer] = {
         EesImporter(),
         ChallengesImporter(),
         ActionsImporter(),
+        CinImporter(),
+        Ssda903Importer(),
     ]
 }
 KINDS = dict(ImportBatch.Kind.choices)

@@ -73,6 +73,8 @@ class ImportBatch(models.Model):
         EES = "ees", "A DfE statistics file"
         CHALLENGES = "challenges", "Challenge records (council comment, provider response)"
         ACTIONS = "actions", "Challenge actions"
+        CIN = "cin", "Children in Need census (child-level, XML)"
+        SSDA903 = "ssda903", "SSDA903 looked-after children return (child-level, CSV tables)"
 
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RETURNS)
     file_name = models.CharField(max_length=255)

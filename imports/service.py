@@ -62,6 +62,9 @@ def check(kind: str, data: bytes, filename: str, options: dict, user=None):
 
 def stage(kind: str, data: bytes, filename: str, user=None, options: dict | None = None) -> Staged:
     options = options or {}
+    # A child-level return becomes its figures here, in memory: only they go on, and only
+    # they are kept (the file, its hash aside, is gone when this returns).
+    data, reduced, reduce_problems = _reduced(kind, data, filename, options)
     digest = sha256(data)
     # Read before the check: a write committed while it runs moves the version past this,
     # and the confirm then checks again.
@@ -80,21 +83,15 @@ def stage(kind: str, data: bytes, filename: str, user=None, options: dict | None
         options=options,
     )
     try:
+        if reduce_problems:
+            raise FileProblem(reduce_problems)
         checked, notes = check(kind, data, filename, options, user)
+        notes = [*reduced, *notes]
         problems = checked.problems
     except FileProblem as error:
-        checked, notes, problems = None, [], error.problems
+        checked, notes, problems = None, list(reduced), error.problems
     if problems:
-        # A refused file is not kept (it may be hostile, and it is the officer's to fix):
-        # every problem is, as a gzipped CSV, so "download every problem" has them all.
-        batch.state = ImportBatch.State.REJECTED
-        batch.problems = [p.as_dict() for p in problems[:MAX_STORED_PROBLEMS]]
-        batch.counts = {"problems": len(problems)}
-        batch.notes = notes
-        batch.problems_file.save(
-            f"{digest[:16]}-problems.csv.gz", ContentFile(problems_csv_gz(problems)), save=True
-        )
-        return Staged(batch=batch, problems=problems, notes=notes)
+        return _rejected(batch, problems, notes)
     counts, changes = preview(kind, checked)
     if earlier and not counts.get("new") and not counts.get("changed"):
         # The same file again, and nothing it says differs from what is stored. Decided by
@@ -110,6 +107,35 @@ def stage(kind: str, data: bytes, filename: str, user=None, options: dict | None
         batch.plan.save(f"{digest[:16]}.npz", ContentFile(plan), save=False)
     batch.file.save(f"{digest[:16]}-{_safe_name(filename)}", ContentFile(data), save=True)
     return Staged(batch=batch, counts=counts, changes=changes, notes=notes)
+
+
+def _rejected(batch: ImportBatch, problems, notes: list[str]) -> Staged:
+    """A refused file is not kept (it may be hostile, and it is the officer's to fix): every
+    problem is, as a gzipped CSV, so "download every problem" has them all."""
+    batch.state = ImportBatch.State.REJECTED
+    batch.problems = [p.as_dict() for p in problems[:MAX_STORED_PROBLEMS]]
+    batch.counts = {"problems": len(problems)}
+    batch.notes = notes
+    batch.problems_file.save(
+        f"{batch.sha256[:16]}-problems.csv.gz", ContentFile(problems_csv_gz(problems)), save=True
+    )
+    return Staged(batch=batch, problems=problems, notes=notes)
+
+
+def _reduced(kind: str, data: bytes, filename: str, options: dict):
+    """(what goes on, notes, problems): the file itself, or a child-level return's figures."""
+    try:
+        importer = importer_for(kind)
+    except FileProblem:
+        return data, [], None  # check() says so
+    try:
+        reduced, notes = importer.reduce(data, filename, options)
+    except FileProblem as error:
+        return data, [], error.problems
+    except (ValueError, KeyError, TypeError, OverflowError) as error:
+        log.warning("child-level return %s could not be read: %s", kind, type(error).__name__)
+        return data, [], [Problem(f"{filename}: could not be read as a {KINDS[kind]} file")]
+    return reduced, notes, None
 
 
 PROBLEM_COLUMNS = ["row", "column", "text", "problem"]

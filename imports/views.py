@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from authorities.models import Authority
-from core.access import is_performance_admin, officer_required
+from core.access import is_performance_admin, officer_required, writable_authority_ids
 from core.csv import csv_response
 from indicators.models import Period
 from indicators.rules import PeriodKind, parse_period
@@ -26,12 +26,33 @@ from .problems import size_text
 from .tasks import stuck_imports, stuck_recomputes
 
 
+def _writable_authorities(user):
+    ids = writable_authority_ids(user)
+    found = Authority.objects.current_local().only("code", "name")
+    return found if ids is None else found.filter(pk__in=ids)
+
+
+def _options(cleaned: dict, user) -> dict:
+    """What the import is told beside its file: for a child-level return, whose it is (the
+    officer's own authority where they have one and chose none) and an SSDA903's year."""
+    if cleaned["kind"] not in ("cin", "ssda903"):
+        return {"provisional": cleaned["provisional"]}
+    authority = cleaned["authority"]
+    if not authority:
+        own = list(_writable_authorities(user)[:2]) if writable_authority_ids(user) else []
+        authority = own[0].code if len(own) == 1 else ""
+    return {"authority": authority, "year": cleaned["year"]}
+
+
 @officer_required
 @require_http_methods(["GET", "POST"])
 def upload(request):
     form = UploadForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     form.fields["kind"].choices = [
         (kind, label) for kind, label in KINDS.items() if IMPORTERS[kind].allowed(request.user)
+    ]
+    form.fields["authority"].choices += [
+        (a.code, a.name) for a in _writable_authorities(request.user)
     ]
     refused = request.method == "POST" and _refused_for_size(request, form)
     if request.method == "POST" and not refused and form.is_valid():
@@ -41,7 +62,7 @@ def upload(request):
             uploaded.read(),
             uploaded.name,
             user=request.user,
-            options={"provisional": form.cleaned_data["provisional"]},
+            options=_options(form.cleaned_data, request.user),
         )
         if staged.duplicate_of:
             earlier = staged.duplicate_of

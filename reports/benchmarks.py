@@ -70,19 +70,7 @@ def compare(
     )
     chosen = _latest_periods(candidate_ids, england_id, authority.id, as_of)
     wanted = {england_id, authority.region_id, authority.id, *neighbour_ids} - {None}
-    values = Value.objects.filter(
-        indicator_id__in=list(chosen),
-        period_id__in={p.id for p in chosen.values()},
-        authority_id__in=wanted,
-        value__isnull=False,
-    ).values_list("indicator_id", "period_id", "authority_id", "value", "period_stated")
-    found: dict[int, dict[int, float]] = {}
-    unstated: set[int] = set()
-    for indicator_id, period_id, authority_id, value, stated in values:
-        if chosen[indicator_id].id == period_id:
-            found.setdefault(indicator_id, {})[authority_id] = value
-            if not stated:
-                unstated.add(indicator_id)
+    found, unstated = _figures(chosen, wanted)
     national = _national_values(chosen)
 
     results = {}
@@ -134,6 +122,25 @@ def _latest_periods(
             choice[indicator_id] = picked[1]
     periods = Period.objects.in_bulk(set(choice.values()))
     return {indicator_id: periods[period_id] for indicator_id, period_id in choice.items()}
+
+
+def _figures(chosen: dict[int, Period], wanted: set[int]):
+    """The wanted authorities' figures for each indicator's chosen period, by indicator and
+    authority, and the indicators where one was quoted without its period. One query."""
+    values = Value.objects.filter(
+        indicator_id__in=list(chosen),
+        period_id__in={p.id for p in chosen.values()},
+        authority_id__in=wanted,
+        value__isnull=False,
+    ).values_list("indicator_id", "period_id", "authority_id", "value", "period_stated")
+    found: dict[int, dict[int, float]] = {}
+    unstated: set[int] = set()
+    for indicator_id, period_id, authority_id, value, stated in values:
+        if chosen[indicator_id].id == period_id:
+            found.setdefault(indicator_id, {})[authority_id] = value
+            if not stated:
+                unstated.add(indicator_id)
+    return found, unstated
 
 
 def _national_values(chosen: dict[int, Period]) -> dict[tuple[int, int], list[float]]:

@@ -26,6 +26,14 @@ class NationalRow:
     out_of: int
     band: str | None
     own_reason: str = ""  # why the authority's own figure is not given (DfE's symbol)
+    mine: float | None = None  # the local measure's figure for the period, if the same definition
+
+    @property
+    def difference(self) -> float | None:
+        """The local measure's figure less DfE's (a council's own calculation reconciled)."""
+        if self.mine is None or self.own is None:
+            return None
+        return self.mine - self.own
 
     @property
     def neighbours_mean(self) -> float | None:

@@ -79,4 +79,10 @@ def _figures(authority: Authority, indicator: Indicator, until: Period | None):
         national = national_series(authority, indicator.benchmark)
         if until:
             national = [row for row in national if row.period.end <= until.end]
+        if indicator.benchmark_match == Indicator.Match.SAME:
+            # The same definition: this measure's figure beside DfE's for each DfE period
+            # (a council's own calculation from its return, reconciled with DfE's).
+            mine = {v.period_id: v.value for v in story.values if v.value is not None}
+            for row in national:
+                row.mine = mine.get(row.period.id)
     return story, latest_period, national

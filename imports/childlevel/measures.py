@@ -1,0 +1,174 @@
+"""DfE's headline indicators from child-level returns: pure, set-based functions of the
+frames imports.childlevel.reading makes (one row per referral, assessment, plan, episode or
+care leaver, each with its child's number), for one financial year. Each gives a numerator
+and denominator (so small cohorts and intervals work as for any figure), or the reason it
+cannot be computed from what was given. Definitions, and where DfE states each, are in
+docs/child-level.md; the edge cases are tested on small hand-made returns
+(tests/imports/test_child_level.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import holidays
+import numpy as np
+import pandas as pd
+
+WORKING_DAYS = 45  # an assessment's timescale (Working Together to Safeguard Children)
+
+
+@dataclass(frozen=True)
+class Figure:
+    code: str
+    numerator: float | None = None
+    denominator: float | None = None
+    percent: bool = True
+    why_not: str = ""  # where it could not be computed: what it needs
+
+    @property
+    def value(self) -> float | None:
+        if self.why_not or self.numerator is None:
+            return None
+        if not self.percent:
+            return float(self.numerator)
+        if not self.denominator:
+            return None
+        return round(100 * self.numerator / self.denominator, 1)
+
+
+def year_of(year_end: date) -> tuple[pd.Timestamp, pd.Timestamp]:
+    return pd.Timestamp(year_end.year - 1, 4, 1), pd.Timestamp(year_end)
+
+
+def _in(dates: pd.Series, start, end) -> pd.Series:
+    return (dates >= start) & (dates <= end)
+
+
+# The Children in Need census -------------------------------------------------------------
+
+
+def referrals(frame: pd.DataFrame, year_end: date) -> Figure:
+    """CIN-REFS: referrals whose date falls in the year."""
+    start, end = year_of(year_end)
+    return Figure("CIN-REFS", float(_in(frame["referral"], start, end).sum()), percent=False)
+
+
+def re_referrals(frame: pd.DataFrame, year_end: date, has_earlier_year: bool) -> Figure:
+    """CIN-REREF: of the year's referrals, those within 12 months of the same child's previous
+    referral (12 months inclusive: 364 days counts; 366 does not, nor 365 across a 29
+    February). Needs the year before's referrals: given with the earlier return, or not
+    computed."""
+    if not has_earlier_year:
+        return Figure(
+            "CIN-REREF",
+            why_not="needs the previous year's CIN census too (a re-referral looks back 12 "
+            "months); give both files in one import",
+        )
+    start, end = year_of(year_end)
+    ordered = frame.drop_duplicates(["child", "referral"]).sort_values(["child", "referral"])
+    previous = ordered.groupby("child")["referral"].shift(1)
+    within = previous.notna() & (previous >= ordered["referral"] - pd.DateOffset(years=1))
+    this_year = _in(ordered["referral"], start, end)
+    return Figure("CIN-REREF", float((within & this_year).sum()), float(this_year.sum()))
+
+
+def repeat_plans(plans: pd.DataFrame, year_end: date) -> Figure:
+    """CPP-REPEAT: of the protection plans starting in the year, those for a child who had a
+    plan before (NumberOfPreviousCPP of 1 or more)."""
+    start, end = year_of(year_end)
+    starting = plans[_in(plans["start"], start, end)]
+    return Figure(
+        "CPP-REPEAT", float((starting["previous_plans"] >= 1).sum()), float(len(starting))
+    )
+
+
+def long_plans(plans: pd.DataFrame, year_end: date) -> Figure:
+    """CPP-2YRS: of the children on a protection plan at 31 March, those whose plan had
+    lasted two years or more that day (a plan begun on 31 March two years before counts)."""
+    _, end = year_of(year_end)
+    open_then = plans[(plans["start"] <= end) & (plans["end"].isna() | (plans["end"] > end))]
+    per_child = open_then.groupby("child")["start"].min()  # one plan open at a time per child
+    long = per_child <= end - pd.DateOffset(years=2)
+    return Figure("CPP-2YRS", float(long.sum()), float(len(per_child)))
+
+
+def timely_assessments(assessments: pd.DataFrame, year_end: date) -> Figure:
+    """CIN-ASSESS45: of the assessments completed (authorised) in the year, those completed
+    within 45 working days of the referral: the working days after the referral date up to
+    and including the day of authorisation, weekends and England's bank holidays left out
+    (the 45th working day counts)."""
+    start, end = year_of(year_end)
+    done = assessments[_in(assessments["authorised"], start, end)].dropna(subset=["referral"])
+    if done.empty:
+        return Figure("CIN-ASSESS45", 0.0, 0.0)
+    years = range(done["referral"].min().year, done["authorised"].max().year + 1)
+    closed = np.array(sorted(holidays.UK(subdiv="ENG", years=years)), dtype="datetime64[D]")
+    begin = done["referral"].to_numpy(dtype="datetime64[D]") + np.timedelta64(1, "D")
+    finish = done["authorised"].to_numpy(dtype="datetime64[D]") + np.timedelta64(1, "D")
+    days = np.busday_count(begin, finish, holidays=closed)
+    return Figure("CIN-ASSESS45", float((days <= WORKING_DAYS).sum()), float(len(done)))
+
+
+# The SSDA903 ------------------------------------------------------------------------------
+
+NEW_PLACEMENT = {"S", "P", "B"}  # started care; a change of placement (and of legal status)
+EET = {"F1", "P1", "F2", "P2", "F4", "P4", "F5", "P5"}  # OC3 ACTIV: in education, employment
+# or training, full or part time
+
+
+def looked_after_at_31_march(episodes: pd.DataFrame, year_end: date) -> Figure:
+    """CLA-31MAR: children with an episode of care open at the end of 31 March."""
+    _, end = year_of(year_end)
+    open_then = episodes[
+        (episodes["DECOM"] <= end) & (episodes["DEC"].isna() | (episodes["DEC"] > end))
+    ]
+    return Figure("CLA-31MAR", float(open_then["CHILD"].nunique()), percent=False)
+
+
+def three_placements(episodes: pd.DataFrame, year_end: date) -> Figure:
+    """CLA-3PLUS: of the children looked after at 31 March, those with three or more
+    placements during the year: the placement they were in on 1 April (or began care in)
+    and each later episode that began a new placement (RNE S, P or B; a change of legal
+    status only, L, or of placement with the same carers, T and U, is not a new placement)."""
+    start, end = year_of(year_end)
+    in_year = episodes[
+        (episodes["DECOM"] <= end) & (episodes["DEC"].isna() | (episodes["DEC"] >= start))
+    ]
+    open_at_end = set(in_year.loc[in_year["DEC"].isna() | (in_year["DEC"] > end), "CHILD"])
+    began = in_year["DECOM"] >= start
+    new = began & in_year["RNE"].isin(NEW_PLACEMENT)
+    counts = new.groupby(in_year["CHILD"]).sum()
+    first_began = in_year.assign(began=began).sort_values("DECOM").groupby("CHILD")["began"].first()
+    # the placement already open on 1 April counts once, unless care began in the year
+    counts = counts + (~first_began.reindex(counts.index).fillna(False)).astype(int)
+    counted = counts[counts.index.isin(open_at_end)]
+    return Figure("CLA-3PLUS", float((counted >= 3).sum()), float(len(open_at_end)))
+
+
+def care_leavers(oc3: pd.DataFrame) -> list[Figure]:
+    """CL-SUITACC and CL-EET: of the care leavers in the OC3 table (those whose 19th, 20th
+    or 21st birthday fell in the year), those in suitable accommodation (an ACCOM code
+    ending 1) and those in education, employment or training (ACTIV F1-F5, P1-P5). Those
+    the council is not in touch with count in the whole, as DfE counts them."""
+    whole = float(len(oc3))
+    suitable = oc3["ACCOM"].str.strip().str.endswith("1") & (oc3["ACCOM"].str.len() == 2)
+    eet = oc3["ACTIV"].str.strip().str.upper().isin(EET)
+    return [
+        Figure("CL-SUITACC", float(suitable.sum()), whole),
+        Figure("CL-EET", float(eet.sum()), whole),
+    ]
+
+
+def long_term_stability(episodes: pd.DataFrame, year_end: date) -> Figure:
+    """CLA-LTSTAB needs two and a half years of each child's care: this import does not
+    compute it yet (the earlier returns' episodes would be needed)."""
+    return Figure(
+        "CLA-LTSTAB",
+        why_not="needs two and a half years of episodes (this year's and the two earlier "
+        "returns); not computed yet",
+    )
+
+
+def quarter_end_before(day: date) -> date:
+    return day - timedelta(days=1)
