@@ -29,7 +29,8 @@ TARGET_SECONDS, TARGET_MB = 10.0, 400
 def cin_of(children: int) -> bytes:
     import re
 
-    text = (FAKE / "cin" / "fake_CIN_data.xml").read_text()
+    # Its reference date is the day it was generated: as a census taken at 31 March 2022.
+    text = (FAKE / "cin" / "fake_CIN_data.xml").read_text().replace("2022-07-21<", "2022-03-31<")
     head, rest = text.split("<Children>", 1)
     body = rest.rsplit("</Children>", 1)[0]
     records = re.findall(r"<Child>.*?</Child>", body, re.S)

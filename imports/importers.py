@@ -164,6 +164,7 @@ class ChildLevelImporter(ReturnsImporter):
         from .childlevel import reduce as childlevel
 
         childlevel.ensure_definitions(table["indicator"].unique().tolist())
+        table = childlevel.with_local_measures(table)
         checked = check_returns(table, allowed_authorities=writable_authority_ids(user))
         return checked, list(checked.notes)
 

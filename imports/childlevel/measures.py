@@ -9,7 +9,7 @@ docs/child-level.md; the edge cases are tested on small hand-made returns
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import holidays
 import numpy as np
@@ -37,69 +37,84 @@ class Figure:
         return round(100 * self.numerator / self.denominator, 1)
 
 
-def year_of(year_end: date) -> tuple[pd.Timestamp, pd.Timestamp]:
-    return pd.Timestamp(year_end.year - 1, 4, 1), pd.Timestamp(year_end)
+@dataclass(frozen=True)
+class Window:
+    """What a figure covers: flows count what happened from `start` to `end` (both days
+    counted), snapshots what stood at the end of `end`."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+    @classmethod
+    def year(cls, year_end: date) -> Window:
+        return cls(pd.Timestamp(year_end.year - 1, 4, 1), pd.Timestamp(year_end))
+
+    @classmethod
+    def twelve_months_to(cls, end: date) -> Window:
+        """The 12 months to the end of `end` (a quarter's last day)."""
+        end = pd.Timestamp(end)
+        return cls(end - pd.DateOffset(years=1) + pd.Timedelta(days=1), end)
 
 
-def _in(dates: pd.Series, start, end) -> pd.Series:
-    return (dates >= start) & (dates <= end)
+def _in(dates: pd.Series, window: Window) -> pd.Series:
+    return (dates >= window.start) & (dates <= window.end)
 
 
 # The Children in Need census -------------------------------------------------------------
 
 
-def referrals(frame: pd.DataFrame, year_end: date) -> Figure:
-    """CIN-REFS: referrals whose date falls in the year."""
-    start, end = year_of(year_end)
-    return Figure("CIN-REFS", float(_in(frame["referral"], start, end).sum()), percent=False)
+def referrals(frame: pd.DataFrame, window: Window) -> Figure:
+    """CIN-REFS: referrals whose date falls in the window (a child's referral given in two
+    returns counts once)."""
+    distinct = frame.drop_duplicates(["child", "referral"])
+    return Figure("CIN-REFS", float(_in(distinct["referral"], window).sum()), percent=False)
 
 
-def re_referrals(frame: pd.DataFrame, year_end: date, has_earlier_year: bool) -> Figure:
+def re_referrals(frame: pd.DataFrame, window: Window, covered_from: pd.Timestamp) -> Figure:
     """CIN-REREF: of the year's referrals, those within 12 months of the same child's previous
     referral (12 months inclusive: 364 days counts; 366 does not, nor 365 across a 29
-    February). Needs the year before's referrals: given with the earlier return, or not
-    computed."""
-    if not has_earlier_year:
+    February). Needs the 12 months before the window's referrals too: given with the
+    earlier return, or not computed."""
+    if covered_from > window.start - pd.DateOffset(years=1):
         return Figure(
             "CIN-REREF",
             why_not="needs the previous year's CIN census too (a re-referral looks back 12 "
             "months); give both files in one import",
         )
-    start, end = year_of(year_end)
     ordered = frame.drop_duplicates(["child", "referral"]).sort_values(["child", "referral"])
     previous = ordered.groupby("child")["referral"].shift(1)
     within = previous.notna() & (previous >= ordered["referral"] - pd.DateOffset(years=1))
-    this_year = _in(ordered["referral"], start, end)
+    this_year = _in(ordered["referral"], window)
     return Figure("CIN-REREF", float((within & this_year).sum()), float(this_year.sum()))
 
 
-def repeat_plans(plans: pd.DataFrame, year_end: date) -> Figure:
-    """CPP-REPEAT: of the protection plans starting in the year, those for a child who had a
-    plan before (NumberOfPreviousCPP of 1 or more)."""
-    start, end = year_of(year_end)
-    starting = plans[_in(plans["start"], start, end)]
+def repeat_plans(plans: pd.DataFrame, window: Window) -> Figure:
+    """CPP-REPEAT: of the protection plans starting in the window, those for a child who had
+    a plan before (NumberOfPreviousCPP of 1 or more)."""
+    starting = plans[_in(plans["start"], window)]
     return Figure(
         "CPP-REPEAT", float((starting["previous_plans"] >= 1).sum()), float(len(starting))
     )
 
 
-def long_plans(plans: pd.DataFrame, year_end: date) -> Figure:
-    """CPP-2YRS: of the children on a protection plan at 31 March, those whose plan had
-    lasted two years or more that day (a plan begun on 31 March two years before counts)."""
-    _, end = year_of(year_end)
+def long_plans(plans: pd.DataFrame, window: Window) -> Figure:
+    """CPP-2YRS: of the children on a protection plan at the window's end (31 March for a
+    year), those whose plan had lasted two years or more that day (a plan begun on that day
+    two years before counts)."""
+    end = window.end
     open_then = plans[(plans["start"] <= end) & (plans["end"].isna() | (plans["end"] > end))]
     per_child = open_then.groupby("child")["start"].min()  # one plan open at a time per child
     long = per_child <= end - pd.DateOffset(years=2)
     return Figure("CPP-2YRS", float(long.sum()), float(len(per_child)))
 
 
-def timely_assessments(assessments: pd.DataFrame, year_end: date) -> Figure:
-    """CIN-ASSESS45: of the assessments completed (authorised) in the year, those completed
+def timely_assessments(assessments: pd.DataFrame, window: Window) -> Figure:
+    """CIN-ASSESS45: of the assessments completed (authorised) in the window, those completed
     within 45 working days of the referral: the working days after the referral date up to
     and including the day of authorisation, weekends and England's bank holidays left out
     (the 45th working day counts)."""
-    start, end = year_of(year_end)
-    done = assessments[_in(assessments["authorised"], start, end)].dropna(subset=["referral"])
+    distinct = assessments.drop_duplicates(["child", "referral", "authorised"])
+    done = distinct[_in(distinct["authorised"], window)].dropna(subset=["referral"])
     if done.empty:
         return Figure("CIN-ASSESS45", 0.0, 0.0)
     years = range(done["referral"].min().year, done["authorised"].max().year + 1)
@@ -117,21 +132,21 @@ EET = {"F1", "P1", "F2", "P2", "F4", "P4", "F5", "P5"}  # OC3 ACTIV: in educatio
 # or training, full or part time
 
 
-def looked_after_at_31_march(episodes: pd.DataFrame, year_end: date) -> Figure:
+def looked_after_at_31_march(episodes: pd.DataFrame, window: Window) -> Figure:
     """CLA-31MAR: children with an episode of care open at the end of 31 March."""
-    _, end = year_of(year_end)
+    end = window.end
     open_then = episodes[
         (episodes["DECOM"] <= end) & (episodes["DEC"].isna() | (episodes["DEC"] > end))
     ]
     return Figure("CLA-31MAR", float(open_then["CHILD"].nunique()), percent=False)
 
 
-def three_placements(episodes: pd.DataFrame, year_end: date) -> Figure:
+def three_placements(episodes: pd.DataFrame, window: Window) -> Figure:
     """CLA-3PLUS: of the children looked after at 31 March, those with three or more
     placements during the year: the placement they were in on 1 April (or began care in)
     and each later episode that began a new placement (RNE S, P or B; a change of legal
     status only, L, or of placement with the same carers, T and U, is not a new placement)."""
-    start, end = year_of(year_end)
+    start, end = window.start, window.end
     in_year = episodes[
         (episodes["DECOM"] <= end) & (episodes["DEC"].isna() | (episodes["DEC"] >= start))
     ]
@@ -160,7 +175,7 @@ def care_leavers(oc3: pd.DataFrame) -> list[Figure]:
     ]
 
 
-def long_term_stability(episodes: pd.DataFrame, year_end: date) -> Figure:
+def long_term_stability(episodes: pd.DataFrame, window: Window) -> Figure:
     """CLA-LTSTAB needs two and a half years of each child's care: this import does not
     compute it yet (the earlier returns' episodes would be needed)."""
     return Figure(
@@ -168,7 +183,3 @@ def long_term_stability(episodes: pd.DataFrame, year_end: date) -> Figure:
         why_not="needs two and a half years of episodes (this year's and the two earlier "
         "returns); not computed yet",
     )
-
-
-def quarter_end_before(day: date) -> date:
-    return day - timedelta(days=1)

@@ -18,15 +18,23 @@ from ..problems import FileProblem, Problem
 
 @dataclass
 class CinReturn:
-    """One CIN census: its year (the financial year ending on its reference date), the LA
-    number its header gives, and one row per referral, assessment and protection plan, each
-    with the child's number."""
+    """One CIN census: what it covers (from 1 April of its reference date's financial year
+    to the reference date: a year for a census taken at 31 March, less for one taken
+    in-year), the LA number its header gives, and one row per referral, assessment and
+    protection plan, each with the child's number."""
 
-    year_end: date
+    covered_to: date
     la_number: str
     referrals: pd.DataFrame
     assessments: pd.DataFrame
     plans: pd.DataFrame
+
+    @property
+    def covered_from(self) -> date:
+        year_end = year_end_on_or_before(self.covered_to)
+        if year_end == self.covered_to:
+            return date(year_end.year - 1, 4, 1)
+        return date(year_end.year, 4, 1)
 
 
 @dataclass
@@ -84,7 +92,7 @@ def read_cin(data: bytes, name: str, numbers: ChildNumbers) -> CinReturn:
         ) from None
     if root_tag != "Message" or not header:
         raise FileProblem([Problem(f"{name}: has no CIN census <Message> header")])
-    year_end = _year_end(header.get("ReferenceDate", ""), name)
+    covered_to = _reference(header.get("ReferenceDate", ""), name)
     child_of = numbers.of(pd.Series(ids, dtype="object"))
     del ids  # the identifiers themselves go no further
     columns = ["record", "episode"]
@@ -96,7 +104,7 @@ def read_cin(data: bytes, name: str, numbers: ChildNumbers) -> CinReturn:
     for frame in frames:
         records = frame["record"].to_numpy(dtype="int64") - 1
         frame.insert(0, "child", child_of.to_numpy()[records])
-    return CinReturn(year_end, header.get("LEA", ""), *frames)
+    return CinReturn(covered_to, header.get("LEA", ""), *frames)
 
 
 def _episodes(child, position: int, referrals: list, assessments: list, plans: list) -> None:
@@ -125,17 +133,14 @@ def _episodes(child, position: int, referrals: list, assessments: list, plans: l
             )
 
 
-def _year_end(reference: str, name: str) -> date:
-    """The last 31 March on or before the census's reference date: the financial year it
-    covers whole (a census is taken at 31 March; an extract taken in-year covers the last
-    complete year)."""
+def _reference(reference: str, name: str) -> date:
+    """The census's reference date: the last day it covers."""
     try:
-        day = date.fromisoformat(reference)
+        return date.fromisoformat(reference)
     except ValueError:
         raise FileProblem(
             [Problem(f"{name}: its header has no ReferenceDate Outturn can read")]
         ) from None
-    return year_end_on_or_before(day)
 
 
 def year_end_on_or_before(day: date) -> date:

@@ -15,7 +15,7 @@ import pandas as pd
 from ..problems import FileProblem, Problem
 from . import measures
 from .checks import check_903, check_cin
-from .reading import ChildNumbers, read_903, read_cin
+from .reading import ChildNumbers, read_903, read_cin, year_end_on_or_before
 
 OWN = "-OWN"
 NEW_NATIONAL = {  # measures DfE publishes that Outturn had no code for
@@ -77,56 +77,115 @@ def definitions(codes: list[str], national: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _row(authority: str, year_end: date, figure: measures.Figure) -> dict:
-    period = f"{year_end.year - 1}-{year_end.year % 100:02d}"
-    return {
-        "authority": authority,
-        "indicator": f"{figure.code}{OWN}",
-        "period": period,
-        "value": "" if figure.value is None else repr(figure.value),
-        "numerator": "" if figure.numerator is None else repr(figure.numerator),
-        "denominator": ""
-        if figure.denominator is None or not figure.percent
-        else repr(figure.denominator),
-        "note": "The council's own calculation from its return, for the financial year.",
-    }
+SNAPSHOTS = {"CPP-2YRS", "CLA-31MAR"}  # what stood on the window's last day
+
+
+def _rows(authority: str, window: measures.Window, figures: list[measures.Figure]) -> list[dict]:
+    """A window's figures as return rows: under the quarter its 12 months end with, and,
+    for a window that is a financial year, under the year too; each saying what it covers."""
+    end = window.end.date()
+    quarter = year_end_on_or_before(end)  # the financial year the quarter falls in
+    fiscal = quarter.year if end > quarter else quarter.year - 1
+    number = {6: 1, 9: 2, 12: 3, 3: 4}[end.month]
+    periods = [f"{fiscal}-{(fiscal + 1) % 100:02d} Q{number}"]
+    if (end.month, end.day) == (3, 31) and window.start == pd.Timestamp(end.year - 1, 4, 1):
+        periods.append(f"{fiscal}-{(fiscal + 1) % 100:02d}")
+    rows = []
+    for figure in figures:
+        if figure.percent and not figure.denominator:
+            continue  # nothing to count (no plan began, no assessment was completed)
+        said = f"{end:%-d %B %Y}"
+        covers = f"at {said}" if figure.code in SNAPSHOTS else f"the 12 months to {said}"
+        for period in periods:
+            rows.append(
+                {
+                    "authority": authority,
+                    "indicator": f"{figure.code}{OWN}",
+                    "period": period,
+                    "value": "" if figure.value is None else repr(figure.value),
+                    "numerator": "" if figure.numerator is None else repr(figure.numerator),
+                    "denominator": repr(figure.denominator) if figure.percent else "",
+                    "note": f"The council's own calculation from its return: {covers}.",
+                }
+            )
+    return rows
+
+
+def quarter_ends(covered_from: date, covered_to: date) -> list[date]:
+    """The quarter ends whose 12 months the returns cover, oldest first."""
+    ends = []
+    year = covered_from.year
+    while True:
+        for month, day in [(3, 31), (6, 30), (9, 30), (12, 31)]:
+            end = date(year, month, day)
+            window = measures.Window.twelve_months_to(end)
+            if end > covered_to:
+                return ends
+            if window.start.date() >= covered_from:
+                ends.append(end)
+        year += 1
 
 
 def reduce_cin(files: dict[str, bytes], authority: str) -> tuple[bytes, list[str]]:
-    """CIN census XML files (this year's, and last year's for re-referrals) to figures for the
-    latest year given."""
+    """CIN census XML files (this year's, and last year's for re-referrals; an in-year
+    extract with last year's census gives the 12 months to each quarter end since) to the
+    figures for every 12 months to a quarter end they cover."""
     numbers = ChildNumbers()
     returns = [read_cin(data, name, numbers) for name, data in files.items()]
-    for found in returns:
-        check_cin(found, _name_of(files, returns, found))
-    latest = max(r.year_end for r in returns)
+    for name, found in zip(files, returns, strict=True):
+        check_cin(found, name)
+    covered_from = min(r.covered_from for r in returns)
+    covered_to = max(r.covered_to for r in returns)
     referrals = pd.concat([r.referrals for r in returns], ignore_index=True)
     assessments = pd.concat([r.assessments for r in returns], ignore_index=True)
-    plans = pd.concat([r.plans for r in returns if r.year_end == latest], ignore_index=True)
-    earlier = any(r.year_end == date(latest.year - 1, 3, 31) for r in returns)
-    figures = [
-        measures.referrals(referrals, latest),
-        measures.re_referrals(referrals, latest, earlier),
-        measures.repeat_plans(plans, latest),
-        measures.long_plans(plans, latest),
-        measures.timely_assessments(assessments, latest),
+    plans = pd.concat([r.plans for r in returns], ignore_index=True)
+    plans = plans.drop_duplicates(["child", "start"], keep="last")
+    ends = quarter_ends(covered_from, covered_to)
+    if not ends:
+        raise FileProblem(
+            [
+                Problem(
+                    f"The census covers {covered_from:%-d %B %Y} to {covered_to:%-d %B %Y}: "
+                    "no 12 months to a quarter's end. Give last year's census with it."
+                )
+            ]
+        )
+    rows, missing = [], {}
+    since = pd.Timestamp(covered_from)
+    for end in ends:
+        window = measures.Window.twelve_months_to(end)
+        figures = [
+            measures.referrals(referrals, window),
+            measures.re_referrals(referrals, window, since),
+            measures.repeat_plans(plans, window),
+            measures.long_plans(plans, window),
+            measures.timely_assessments(assessments, window),
+        ]
+        rows += _rows(authority or _la(returns), window, [f for f in figures if not f.why_not])
+        for figure in figures:
+            if figure.why_not:
+                missing.setdefault((figure.code, figure.why_not), []).append(f"{end:%-d %B %Y}")
+    notes = [
+        f"{code} for the 12 months to {', '.join(ends)} not computed: it {why}."
+        for (code, why), ends in missing.items()
     ]
-    return _written(authority or _la(returns), latest, figures)
+    return _written(rows), notes
 
 
 def reduce_903(
     files: dict[str, bytes], authority: str, year_end: date | None
 ) -> tuple[bytes, list[str]]:
+    """The SSDA903's tables to the figures for the financial year they cover."""
     found = read_903(files, ChildNumbers(), year_end)
     check_903(found)
-    latest = found.year_end or _latest_903_year(found)
+    window = measures.Window.year(found.year_end or _latest_903_year(found))
     figures = []
     if "episodes" in found.tables:
         episodes = found.tables["episodes"]
         figures += [
-            measures.looked_after_at_31_march(episodes, latest),
-            measures.three_placements(episodes, latest),
-            measures.long_term_stability(episodes, latest),
+            measures.looked_after_at_31_march(episodes, window),
+            measures.three_placements(episodes, window),
+            measures.long_term_stability(episodes, window),
         ]
     if "oc3" in found.tables:
         figures += measures.care_leavers(found.tables["oc3"])
@@ -134,7 +193,9 @@ def reduce_903(
         raise FileProblem(
             [Problem("An SSDA903 return does not say whose it is: choose the authority")]
         )
-    return _written(authority, latest, figures)
+    rows = _rows(authority, window, [f for f in figures if not f.why_not])
+    notes = [f"{f.code} not computed: it {f.why_not}." for f in figures if f.why_not]
+    return _written(rows), notes
 
 
 def _latest_903_year(found) -> date:
@@ -147,17 +208,11 @@ def _latest_903_year(found) -> date:
     return date(latest.year if (latest.month, latest.day) <= (3, 31) else latest.year + 1, 3, 31)
 
 
-def _written(
-    authority: str, year_end: date, figures: list[measures.Figure]
-) -> tuple[bytes, list[str]]:
-    rows = [_row(authority, year_end, f) for f in figures if not f.why_not]
-    notes = [f"{f.code} not computed: it {f.why_not}." for f in figures if f.why_not]
+def _written(rows: list[dict]) -> bytes:
     buffer = io.StringIO()
-    pd.DataFrame(
-        rows,
-        columns=["authority", "indicator", "period", "value", "numerator", "denominator", "note"],
-    ).to_csv(buffer, index=False)
-    return buffer.getvalue().encode(), notes
+    columns = ["authority", "indicator", "period", "value", "numerator", "denominator", "note"]
+    pd.DataFrame(rows, columns=columns).to_csv(buffer, index=False)
+    return buffer.getvalue().encode()
 
 
 def _la(returns) -> str:
@@ -167,10 +222,6 @@ def _la(returns) -> str:
             [Problem("The census files do not name one authority: choose the authority")]
         )
     return numbers.pop()
-
-
-def _name_of(files, returns, found) -> str:
-    return list(files)[returns.index(found)]
 
 
 def unbundled(data: bytes, filename: str) -> dict[str, bytes]:
@@ -239,3 +290,23 @@ def ensure_definitions(codes: list[str]) -> None:
     frame = definitions(missing, national)
     frame = frame[~frame["code"].isin(known)]
     writes.save_indicators(frame.fillna(""))
+
+
+def with_local_measures(table: pd.DataFrame) -> pd.DataFrame:
+    """The figures again under every local measure that names the national code as its
+    national equivalent with the same definition (Doncaster's A1 is DfE's CIN-REREF): a
+    local measure takes the council's own calculation too, through the same preview."""
+    from indicators.models import Indicator
+
+    national = {code.removesuffix(OWN) for code in table["indicator"] if code.endswith(OWN)}
+    local = pd.DataFrame.from_records(
+        Indicator.objects.filter(benchmark__code__in=national, benchmark_match="same")
+        .exclude(code__endswith=OWN)
+        .values_list("code", "benchmark__code"),
+        columns=["local", "national"],
+    )
+    if local.empty:
+        return table
+    rows = table.assign(national=table["indicator"].str.removesuffix(OWN))
+    copies = rows.merge(local, on="national").assign(indicator=lambda f: f["local"])
+    return pd.concat([table, copies[table.columns]], ignore_index=True)

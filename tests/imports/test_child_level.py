@@ -24,8 +24,12 @@ UPN = "Z999888777666"
 DOB = "2009-11-23"
 
 
-def figures(batch_or_authority="E08000017") -> dict[str, Value]:
+def figures(period: str | None = None) -> dict[str, Value]:
+    """The council's own figures, by national code, for `period` (else the latest year)."""
     values = Value.objects.filter(authority__code="E08000017", indicator__code__endswith="-OWN")
+    if period is None:
+        period = values.filter(period__kind="year").order_by("-period__end").first().period.code
+    values = values.filter(period__code=period)
     return {v.indicator.code.removesuffix("-OWN"): v for v in values.select_related("indicator")}
 
 
@@ -82,6 +86,28 @@ def test_without_last_year_s_return_re_referrals_are_not_computed_and_it_says_wh
     assert any("needs the previous year's CIN census" in note for note in staged.notes)
     assert "CIN-REREF" not in figures()
     assert figures()["CIN-REFS"].value == 4
+
+
+def test_an_in_year_extract_gives_the_12_months_to_each_quarter_end_it_covers(england):
+    """With last year's census, a census extract taken on 31 December 2017 gives figures for
+    the 12 months to 30 June, 30 September and 31 December 2017, each saying so."""
+    extract = cin(
+        "2017-12-31",
+        [
+            {"id": "CA", "referrals": [{"date": "2017-05-31"}]},
+            {"id": "CD", "referrals": [{"date": "2017-11-09", "plans": [("2015-12-31", "", 0)]}]},
+        ],
+    )
+    stage_and_apply("cin", zipped({"2016.xml": LAST_YEAR, "extract.xml": extract}), "cin.zip")
+    q1, q3 = figures("2017-18 Q1"), figures("2017-18 Q3")
+    assert q1["CIN-REFS"].value == 1  # 1 July 2016 to 30 June 2017: CA's second referral
+    assert q1["CIN-REFS"].note.endswith("the 12 months to 30 June 2017.")
+    assert q3["CIN-REFS"].value == 2
+    assert q3["CPP-2YRS"].note.endswith("at 31 December 2017.")
+    assert q3["CPP-2YRS"].value == 100.0  # begun 31 December 2015: two years that day
+    assert "CIN-REREF" not in q1  # 12 months before 1 July 2016 are not in the files
+    assert figures("2016-17")["CIN-REFS"].value == 3  # the year last year's census covers
+    assert not Value.objects.filter(period__code="2017-18").exists()  # the year is not over
 
 
 # Assessments within 45 working days ------------------------------------------------------------
@@ -262,6 +288,12 @@ def test_dfe_s_fake_returns_are_checked_and_yield_figures(england):
             pytest.fail("CI needs ../shared/data/child-level")
         pytest.skip("no ../shared/data/child-level")
     census = (CHILD_LEVEL / "cin" / "fake_CIN_data.xml").read_bytes()
+    staged = service.stage("cin", census, "fake.xml", options={"authority": "E08000017"})
+    assert [str(p) for p in staged.problems] == [
+        "The census covers 1 April 2022 to 21 July 2022: no 12 months to a quarter's end. "
+        "Give last year's census with it."
+    ]  # its reference date is the day it was generated; its <Year> is 2022
+    census = census.replace(b"2022-07-21</ReferenceDate>", b"2022-03-31</ReferenceDate>")
     stage_and_apply("cin", census, "fake_CIN_data.xml")
     assert figures()["CIN-REFS"].value > 0
     tables = {p.name: p.read_bytes() for p in (CHILD_LEVEL / "ssda903").glob("*.csv")}
@@ -274,8 +306,9 @@ def test_dfe_s_fake_returns_are_checked_and_yield_figures(england):
     drop = set(episodes.iloc[sorted(bad)]["CHILD"])
     tables["episodes.csv"] = episodes[~episodes["CHILD"].isin(drop)].to_csv(index=False).encode()
     stage_and_apply("ssda903", zipped(tables), "903-clean.zip")
-    assert figures()["CLA-31MAR"].value > 0
-    assert "CL-EET" in figures()
+    looked_after = Value.objects.get(indicator__code="CLA-31MAR-OWN", period__kind="year")
+    assert looked_after.value > 0
+    assert figures(looked_after.period.code)["CL-EET"].denominator > 0
 
 
 def test_the_council_s_own_calculation_stands_beside_dfe_s_and_never_replaces_it(
@@ -301,3 +334,28 @@ def test_the_council_s_own_calculation_stands_beside_dfe_s_and_never_replaces_it
     assert row.difference == 50.0 - dfe.value
     html = " ".join(response.content.decode().split())
     assert "Difference" in html
+
+
+def test_a_local_measure_with_the_same_definition_takes_the_figure_too(england, demo):
+    """Doncaster's A1 (re-referrals in the last 12 months) is DfE's CIN-REREF: its
+    Quarter 2 2016/17 figure becomes the census's 12 months to 30 September 2016."""
+    before = cin("2015-03-31", [{"id": "V", "referrals": [{"date": "2014-06-01"}]}])
+    earlier = cin("2016-03-31", [{"id": "X", "referrals": [{"date": "2015-12-01"}]}])
+    extract = cin(
+        "2016-09-30",
+        [
+            {"id": "X", "referrals": [{"date": "2016-08-01"}]},  # within 12 months
+            {"id": "Y", "referrals": [{"date": "2016-08-01"}]},
+            {"id": "Z", "referrals": [{"date": "2016-09-01"}]},
+            {"id": "W", "referrals": [{"date": "2016-09-02"}]},
+        ],
+    )
+    files = {"2014.xml": before, "2015.xml": earlier, "extract.xml": extract}
+    staged = stage_and_apply("cin", zipped(files), "cin.zip")
+    a1 = Value.objects.get(
+        authority__code="E08000017", indicator__code="A1", period__code="2016-17 Q2"
+    )
+    assert (a1.numerator, a1.denominator) == (1, 5)  # X's December referral is in the 12 months
+    assert a1.value == 20.0
+    assert "the 12 months to 30 September 2016" in a1.note
+    assert staged.counts["changed"] >= 1  # it was 24 as reported: a change the preview showed
