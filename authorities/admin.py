@@ -2,7 +2,17 @@ from django.contrib import admin
 
 from core.admin import VersionedAdmin
 
-from .models import Authority, OfficerAssignment, StatisticalNeighbour
+from .models import Authority, OfficerAssignment, Population, StatisticalNeighbour
+
+
+@admin.register(Population)
+class PopulationAdmin(admin.ModelAdmin):
+    """Children aged 0-17 per authority and year, for the rates a child-level return gives."""
+
+    list_display = ["authority", "fiscal_year", "children"]
+    list_filter = ["fiscal_year"]
+    search_fields = ["authority__name", "authority__code"]
+    autocomplete_fields = ["authority"]
 
 
 class NeighbourInline(admin.TabularInline):

@@ -208,3 +208,27 @@ class PanelMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.authority} panel{' (chair)' if self.chair else ''}"
+
+
+class Population(models.Model):
+    """An authority's children aged 0-17, as ONS's mid-year estimate gives them, entered by a
+    performance admin: what turns a count of children in need or looked after into DfE's
+    rate per 10,000 (a child-level return's CIN-RATE and CLA-RATE)."""
+
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="populations")
+    fiscal_year = models.PositiveSmallIntegerField(
+        help_text="The financial year the estimate is used for: 2016 for 2016-17 (DfE uses the "
+        "mid-year estimate of the year's calendar year, mid-2016 for 31 March 2017)."
+    )
+    children = models.PositiveIntegerField("Children aged 0-17")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "fiscal_year"], name="one_population_a_year"
+            ),
+            models.CheckConstraint(condition=models.Q(children__gt=0), name="children_counted"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority} {self.fiscal_year}: {self.children:,}"

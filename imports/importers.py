@@ -154,8 +154,9 @@ class ChildLevelImporter(ReturnsImporter):
         files = childlevel.unbundled(data, filename)
         authority = options.get("authority", "")
         if self.kind == "cin":
-            return childlevel.reduce_cin(files, authority)
-        return childlevel.reduce_903(files, authority, childlevel.year_option(options))
+            return childlevel.reduce_cin(files, authority, childlevel.populations_of)
+        year = childlevel.year_option(options)
+        return childlevel.reduce_903(files, authority, year, childlevel.populations_of)
 
     def read(self, data, filename):
         return read_table(data, "figures.csv")  # its figures, whatever the return's file was

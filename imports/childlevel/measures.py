@@ -23,18 +23,18 @@ class Figure:
     code: str
     numerator: float | None = None
     denominator: float | None = None
-    percent: bool = True
+    per: int | None = 100  # a percentage; 10,000 for a rate; None for a count
     why_not: str = ""  # where it could not be computed: what it needs
 
     @property
     def value(self) -> float | None:
         if self.why_not or self.numerator is None:
             return None
-        if not self.percent:
+        if self.per is None:
             return float(self.numerator)
         if not self.denominator:
             return None
-        return round(100 * self.numerator / self.denominator, 1)
+        return round(self.per * self.numerator / self.denominator, 1)
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def referrals(frame: pd.DataFrame, window: Window) -> Figure:
     """CIN-REFS: referrals whose date falls in the window (a child's referral given in two
     returns counts once)."""
     distinct = frame.drop_duplicates(["child", "referral"])
-    return Figure("CIN-REFS", float(_in(distinct["referral"], window).sum()), percent=False)
+    return Figure("CIN-REFS", float(_in(distinct["referral"], window).sum()), per=None)
 
 
 def re_referrals(frame: pd.DataFrame, window: Window, covered_from: pd.Timestamp) -> Figure:
@@ -125,6 +125,27 @@ def timely_assessments(assessments: pd.DataFrame, window: Window) -> Figure:
     return Figure("CIN-ASSESS45", float((days <= WORKING_DAYS).sum()), float(len(done)))
 
 
+def children_in_need(frame: pd.DataFrame, window: Window) -> int:
+    """Children with a referral open at the end of the window's last day (referred by then,
+    not closed by then)."""
+    end = window.end
+    open_then = frame[
+        (frame["referral"] <= end) & (frame["closure"].isna() | (frame["closure"] > end))
+    ]
+    return int(open_then["child"].nunique())
+
+
+def rate(code: str, children: float, population: int | None) -> Figure:
+    """A count at 31 March per 10,000 children aged 0-17 (CIN-RATE, CLA-RATE)."""
+    if not population:
+        return Figure(
+            code,
+            why_not="needs the authority's population aged 0-17 for the year (a performance "
+            "admin enters it under Populations)",
+        )
+    return Figure(code, float(children), float(population), per=10_000)
+
+
 # The SSDA903 ------------------------------------------------------------------------------
 
 NEW_PLACEMENT = {"S", "P", "B"}  # started care; a change of placement (and of legal status)
@@ -138,7 +159,7 @@ def looked_after_at_31_march(episodes: pd.DataFrame, window: Window) -> Figure:
     open_then = episodes[
         (episodes["DECOM"] <= end) & (episodes["DEC"].isna() | (episodes["DEC"] > end))
     ]
-    return Figure("CLA-31MAR", float(open_then["CHILD"].nunique()), percent=False)
+    return Figure("CLA-31MAR", float(open_then["CHILD"].nunique()), per=None)
 
 
 def three_placements(episodes: pd.DataFrame, window: Window) -> Figure:

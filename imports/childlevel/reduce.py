@@ -11,6 +11,7 @@ import io
 from datetime import date
 
 import pandas as pd
+from django.db import models
 
 from ..problems import FileProblem, Problem
 from . import measures
@@ -92,7 +93,7 @@ def _rows(authority: str, window: measures.Window, figures: list[measures.Figure
         periods.append(f"{fiscal}-{(fiscal + 1) % 100:02d}")
     rows = []
     for figure in figures:
-        if figure.percent and not figure.denominator:
+        if figure.per and not figure.denominator:
             continue  # nothing to count (no plan began, no assessment was completed)
         said = f"{end:%-d %B %Y}"
         covers = f"at {said}" if figure.code in SNAPSHOTS else f"the 12 months to {said}"
@@ -104,7 +105,7 @@ def _rows(authority: str, window: measures.Window, figures: list[measures.Figure
                     "period": period,
                     "value": "" if figure.value is None else repr(figure.value),
                     "numerator": "" if figure.numerator is None else repr(figure.numerator),
-                    "denominator": repr(figure.denominator) if figure.percent else "",
+                    "denominator": repr(figure.denominator) if figure.per else "",
                     "note": f"The council's own calculation from its return: {covers}.",
                 }
             )
@@ -126,7 +127,9 @@ def quarter_ends(covered_from: date, covered_to: date) -> list[date]:
         year += 1
 
 
-def reduce_cin(files: dict[str, bytes], authority: str) -> tuple[bytes, list[str]]:
+def reduce_cin(
+    files: dict[str, bytes], authority: str, populations=lambda _authority: {}
+) -> tuple[bytes, list[str]]:
     """CIN census XML files (this year's, and last year's for re-referrals; an in-year
     extract with last year's census gives the 12 months to each quarter end since) to the
     figures for every 12 months to a quarter end they cover."""
@@ -152,6 +155,8 @@ def reduce_cin(files: dict[str, bytes], authority: str) -> tuple[bytes, list[str
         )
     rows, missing = [], {}
     since = pd.Timestamp(covered_from)
+    authority = authority or _la(returns)
+    children = populations(authority)
     for end in ends:
         window = measures.Window.twelve_months_to(end)
         figures = [
@@ -161,7 +166,10 @@ def reduce_cin(files: dict[str, bytes], authority: str) -> tuple[bytes, list[str
             measures.long_plans(plans, window),
             measures.timely_assessments(assessments, window),
         ]
-        rows += _rows(authority or _la(returns), window, [f for f in figures if not f.why_not])
+        if (end.month, end.day) == (3, 31):  # a rate is of the year's population estimate
+            count = measures.children_in_need(referrals, window)
+            figures.append(measures.rate("CIN-RATE", count, children.get(end.year - 1)))
+        rows += _rows(authority, window, [f for f in figures if not f.why_not])
         for figure in figures:
             if figure.why_not:
                 missing.setdefault((figure.code, figure.why_not), []).append(f"{end:%-d %B %Y}")
@@ -173,7 +181,10 @@ def reduce_cin(files: dict[str, bytes], authority: str) -> tuple[bytes, list[str
 
 
 def reduce_903(
-    files: dict[str, bytes], authority: str, year_end: date | None
+    files: dict[str, bytes],
+    authority: str,
+    year_end: date | None,
+    populations=lambda _authority: {},
 ) -> tuple[bytes, list[str]]:
     """The SSDA903's tables to the figures for the financial year they cover."""
     found = read_903(files, ChildNumbers(), year_end)
@@ -182,8 +193,11 @@ def reduce_903(
     figures = []
     if "episodes" in found.tables:
         episodes = found.tables["episodes"]
+        looked_after = measures.looked_after_at_31_march(episodes, window)
+        population = populations(authority).get(window.end.year - 1) if authority else None
         figures += [
-            measures.looked_after_at_31_march(episodes, window),
+            looked_after,
+            measures.rate("CLA-RATE", looked_after.numerator, population),
             measures.three_placements(episodes, window),
             measures.long_term_stability(episodes, window),
         ]
@@ -310,3 +324,15 @@ def with_local_measures(table: pd.DataFrame) -> pd.DataFrame:
     rows = table.assign(national=table["indicator"].str.removesuffix(OWN))
     copies = rows.merge(local, on="national").assign(indicator=lambda f: f["local"])
     return pd.concat([table, copies[table.columns]], ignore_index=True)
+
+
+def populations_of(authority: str) -> dict[int, int]:
+    """An authority's children aged 0-17 by financial year (GSS code, DfE number or name)."""
+    from authorities.models import Population
+
+    found = Population.objects.filter(
+        models.Q(authority__code=authority)
+        | models.Q(authority__dfe_code=authority)
+        | models.Q(authority__name__iexact=authority)
+    )
+    return dict(found.values_list("fiscal_year", "children"))

@@ -359,3 +359,25 @@ def test_a_local_measure_with_the_same_definition_takes_the_figure_too(england, 
     assert a1.value == 20.0
     assert "the 12 months to 30 September 2016" in a1.note
     assert staged.counts["changed"] >= 1  # it was 24 as reported: a change the preview showed
+
+
+def test_rates_per_10000_need_the_population_an_admin_enters(england):
+    from authorities.models import Authority, Population
+
+    children = [
+        {"id": "O1", "referrals": [{"date": "2016-05-01"}]},  # open at 31 March
+        {"id": "O2", "referrals": [{"date": "2016-05-01", "closure": "2017-03-31"}]},  # not
+    ]
+    staged = stage_and_apply("cin", cin("2017-03-31", children), "2016.xml")
+    assert any("CIN-RATE" in note and "population aged 0-17" in note for note in staged.notes)
+    assert "CIN-RATE" not in figures("2016-17")
+    Population.objects.create(
+        authority=Authority.objects.get(code="E08000017"), fiscal_year=2016, children=62_500
+    )
+    files = {"header.csv": HEADER, "episodes.csv": EPISODES, "oc3.csv": OC3}
+    stage_and_apply("ssda903", zipped(files), "903.zip", year="2016-17")
+    stage_and_apply("cin", cin("2017-03-31", children), "2016-again.xml")
+    found = figures("2016-17")
+    assert (found["CIN-RATE"].numerator, found["CIN-RATE"].denominator) == (1, 62_500)
+    assert found["CIN-RATE"].value == 0.2  # 1 in 62,500 is 0.16 per 10,000
+    assert (found["CLA-RATE"].numerator, found["CLA-RATE"].value) == (2, 0.3)
