@@ -180,7 +180,7 @@ class CinImporter(ChildLevelImporter):
 
 class Ssda903Importer(ChildLevelImporter):
     kind = "ssda903"
-    template_note = "the CSV tables (header, episodes, oc3…) in one .zip, as they go to DfE."
+    template_note = "the CSV tables (header, episodes, oc3…) in one .zip, or the XML."
 
 
 class TargetsImporter(Importer):

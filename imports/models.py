@@ -74,7 +74,7 @@ class ImportBatch(models.Model):
         CHALLENGES = "challenges", "Challenge records (council comment, provider response)"
         ACTIONS = "actions", "Challenge actions"
         CIN = "cin", "Children in Need census (child-level, XML)"
-        SSDA903 = "ssda903", "SSDA903 looked-after children return (child-level, CSV tables)"
+        SSDA903 = "ssda903", "SSDA903 looked-after children return (child-level, CSV tables or XML)"
 
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RETURNS)
     file_name = models.CharField(max_length=255)

@@ -102,8 +102,8 @@ DMY = ["%d/%m/%Y", "%Y-%m-%d"]  # as case-management systems export them
 def check_903(found: Ssda903Return) -> None:
     said = _Found("SSDA903")
 
-    def place_in(table):
-        return lambda row: f"{table}, row {row['row']}"
+    def place_in(_table):
+        return lambda row: row["place"]
 
     episodes = found.tables.get("episodes")
     if episodes is not None:

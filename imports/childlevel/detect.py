@@ -31,7 +31,7 @@ def _kind(name: str, data: bytes) -> str:
     head = data[:4096].lstrip(b"\xef\xbb\xbf").lstrip()
     if head.startswith(b"<") and b"<Collection>CIN" in data[:2000]:
         return "cin"
-    if head.startswith(b"<") and b"<Children>" in data[:4096] and b"<Episode" in data[:20000]:
+    if head.startswith(b"<") and (b"<EXPSSDA903" in head or b"<EPISODE>" in data[:20000]):
         return "ssda903"
     if head.upper().startswith(SSDA903_HEADERS[0].encode()):
         return "ssda903"

@@ -159,6 +159,56 @@ TABLES = {
 def read_903(
     files: dict[str, bytes], numbers: ChildNumbers, year_end: date | None
 ) -> Ssda903Return:
+    """The SSDA903 as its CSV tables, or as its XML (one file)."""
+    xml = [name for name in files if name.lower().endswith(".xml")]
+    if xml:
+        return _read_903_xml(files[xml[0]], xml[0], numbers, year_end)
+    return _read_903_csv(files, numbers, year_end)
+
+
+def _read_903_xml(data: bytes, name: str, numbers: ChildNumbers, year_end) -> Ssda903Return:
+    """DfE's SSDA903 XML: <CHILD> records of a <HEADER> (CHILDID…), <EPISODE>s and an
+    <OC3>, read as a stream into the same tables as the CSV's, the same columns only."""
+    ids, episodes, oc3 = [], [], []
+    try:
+        for _event, element in ElementTree.iterparse(io.BytesIO(data), forbid_dtd=True):
+            if element.tag != "CHILD":
+                continue
+            ids.append(_text(element, "HEADER/CHILDID"))
+            position = len(ids)
+            for number, episode in enumerate(element.iterfind("EPISODE"), start=1):
+                episodes.append(
+                    (position, f"{name}: child record {position}, episode {number}")
+                    + tuple(_text(episode, field) for field in TABLES["episodes"][1:])
+                )
+            for leaver in element.iterfind("OC3"):
+                oc3.append(
+                    (position, f"{name}: child record {position}, OC3")
+                    + tuple(_text(leaver, field) for field in TABLES["oc3"][1:])
+                )
+            element.clear()
+    except Exception:
+        raise FileProblem(
+            [Problem(f"{name}: is not an SSDA903 XML file Outturn can read")]
+        ) from None
+    if not ids:
+        raise FileProblem([Problem(f"{name}: holds no <CHILD> records: not an SSDA903")])
+    child_of = numbers.of(pd.Series(ids, dtype="object")).to_numpy()
+    del ids
+    found = Ssda903Return(year_end)
+    found.tables["header"] = pd.DataFrame({"place": "", "CHILD": child_of})
+    for table, rows in [("episodes", episodes), ("oc3", oc3)]:
+        frame = pd.DataFrame(rows, columns=["record", "place", *TABLES[table][1:]])
+        if table == "oc3" and frame.empty:
+            continue
+        frame.insert(1, "CHILD", child_of[frame["record"].to_numpy(dtype="int64") - 1])
+        found.tables[table] = frame.drop(columns="record")
+    return found
+
+
+def _read_903_csv(
+    files: dict[str, bytes], numbers: ChildNumbers, year_end: date | None
+) -> Ssda903Return:
     """The SSDA903's CSV tables given (by file name, or inside one .zip), the columns the
     indicators read and no others."""
     found = Ssda903Return(year_end)
@@ -174,7 +224,8 @@ def read_903(
                 [Problem(f"{name}: the {table} table has no {', '.join(missing)} column")]
             )
         frame["CHILD"] = numbers.of(frame["CHILD"])
-        frame.insert(0, "row", range(2, len(frame) + 2))  # as a spreadsheet numbers it
+        # Where a problem is, as a spreadsheet numbers its rows (the header is row 1).
+        frame.insert(0, "place", [f"{table}, row {n}" for n in range(2, len(frame) + 2)])
         found.tables[table] = frame
     if "episodes" not in found.tables and "oc3" not in found.tables:
         raise FileProblem(

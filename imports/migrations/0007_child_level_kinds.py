@@ -21,7 +21,10 @@ class Migration(migrations.Migration):
                     ("challenges", "Challenge records (council comment, provider response)"),
                     ("actions", "Challenge actions"),
                     ("cin", "Children in Need census (child-level, XML)"),
-                    ("ssda903", "SSDA903 looked-after children return (child-level, CSV tables)"),
+                    (
+                        "ssda903",
+                        "SSDA903 looked-after children return (child-level, CSV tables or XML)",
+                    ),
                 ],
                 default="returns",
                 max_length=20,

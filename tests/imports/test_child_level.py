@@ -381,3 +381,53 @@ def test_rates_per_10000_need_the_population_an_admin_enters(england):
     assert (found["CIN-RATE"].numerator, found["CIN-RATE"].denominator) == (1, 62_500)
     assert found["CIN-RATE"].value == 0.2  # 1 in 62,500 is 0.16 per 10,000
     assert (found["CLA-RATE"].numerator, found["CLA-RATE"].value) == (2, 0.3)
+
+
+def _903_xml(episodes: bytes, oc3: bytes) -> bytes:
+    """The same return as DfE's SSDA903 XML: a <CHILD> per child, its <EPISODE>s and <OC3>."""
+    import pandas as pd
+
+    table = pd.read_csv(io.BytesIO(episodes), dtype=str, keep_default_na=False)
+    leavers = pd.read_csv(io.BytesIO(oc3), dtype=str, keep_default_na=False)
+    parts = ["<?xml version='1.0'?><EXPSSDA903>"]
+    for child in sorted(set(table["CHILD"]) | set(leavers["CHILD"])):
+        parts.append(f"<CHILD><HEADER><CHILDID>{child}</CHILDID><DOB>{DOB}</DOB></HEADER>")
+        for row in table[table["CHILD"] == child].itertuples():
+            fields = ["DECOM", "RNE", "LS", "DEC", "REC"]
+            parts.append(
+                "<EPISODE>"
+                + "".join(f"<{f}>{getattr(row, f)}</{f}>" for f in fields)
+                + "</EPISODE>"
+            )
+        for row in leavers[leavers["CHILD"] == child].itertuples():
+            fields = ["IN_TOUCH", "ACTIV", "ACCOM"]
+            parts.append(
+                "<OC3>" + "".join(f"<{f}>{getattr(row, f)}</{f}>" for f in fields) + "</OC3>"
+            )
+        parts.append("</CHILD>")
+    parts.append("</EXPSSDA903>")
+    return "".join(parts).encode()
+
+
+def test_the_ssda903_as_xml_gives_the_same_figures_as_its_tables(england, tmp_path, capsys):
+    xml = _903_xml(EPISODES, OC3)
+    (tmp_path / "903.xml").write_bytes(xml)
+    call_command(
+        "import_returns", str(tmp_path / "903.xml"), authority="E08000017", year="2016-17"
+    )  # the kind read from the file
+    assert "imported" in capsys.readouterr().out
+    found = figures("2016-17")
+    assert found["CLA-31MAR"].value == 2
+    assert (found["CLA-3PLUS"].numerator, found["CLA-3PLUS"].denominator) == (1, 2)
+    assert (found["CL-SUITACC"].numerator, found["CL-EET"].numerator) == (2, 2)
+    overlapping = csv(
+        "CHILD,DECOM,RNE,LS,DEC,REC", ["7,01/05/2016,S,C2,01/08/2016,P1", "7,01/07/2016,P,C2,,"]
+    )
+    staged = service.stage(
+        "ssda903", _903_xml(overlapping, csv("CHILD,IN_TOUCH,ACTIV,ACCOM", [])), "bad.xml",
+        options={"authority": "E08000017", "year": "2016-17"},
+    )  # fmt: skip
+    assert [str(p) for p in staged.problems] == [
+        "bad.xml: child record 1, episode 2, DECOM: "
+        "begins before the child's previous episode ended"
+    ]
