@@ -431,3 +431,28 @@ def test_the_ssda903_as_xml_gives_the_same_figures_as_its_tables(england, tmp_pa
         "bad.xml: child record 1, episode 2, DECOM: "
         "begins before the child's previous episode ended"
     ]
+
+
+def test_an_officer_uploads_a_census_previews_its_figures_and_confirms(
+    england, officer, client, django_capture_on_commit_callbacks
+):
+    """From the upload page: the officer's own authority is the return's; the preview shows
+    the figures the census gives; confirming stores them; the file is not kept."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    page = client.get("/imports/upload/").content.decode()
+    assert "A child-level return (the CIN census or the SSDA903)" in page
+    both = zipped({"2016.xml": LAST_YEAR, "2017.xml": THIS_YEAR})
+    response = client.post(
+        "/imports/upload/",
+        {"kind": "cin", "file": SimpleUploadedFile("cin-2017.zip", both), "authority": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    preview = client.get(response.url).content.decode()
+    assert "CIN-REREF-OWN" in preview
+    batch = ImportBatch.objects.get(kind="cin")
+    with batch.file.open("rb") as kept:
+        assert b"<Message>" not in kept.read()  # the figures, never the census
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/imports/{batch.pk}/confirm/")
+    assert figures("2017-18")["CIN-REREF"].value == 50.0
