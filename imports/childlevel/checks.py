@@ -135,6 +135,8 @@ def check_903(found: Ssda903Return) -> None:
         )
     header = found.tables.get("header")
     if header is not None:
+        bad = _dates(header, "DOB", DMY)
+        said.where(bad, header, "DOB", "is not a date (dd/mm/yyyy)", place_in("header"))
         known = set(header["CHILD"])
         for table, frame in found.tables.items():
             if table != "header":

@@ -196,11 +196,32 @@ def care_leavers(oc3: pd.DataFrame) -> list[Figure]:
     ]
 
 
-def long_term_stability(episodes: pd.DataFrame, window: Window) -> Figure:
-    """CLA-LTSTAB needs two and a half years of each child's care: this import does not
-    compute it yet (the earlier returns' episodes would be needed)."""
-    return Figure(
-        "CLA-LTSTAB",
-        why_not="needs two and a half years of episodes (this year's and the two earlier "
-        "returns); not computed yet",
-    )
+def long_term_stability(
+    episodes: pd.DataFrame, header: pd.DataFrame, window: Window, covered_from: pd.Timestamp
+) -> Figure:
+    """CLA-LTSTAB: of the children under 16 looked after at 31 March who had been looked
+    after continuously for two and a half years or more, those who had been in the same
+    placement for two years or more. A period of care runs on while each episode begins the
+    day the last ended; a placement runs on through changes of legal status only (RNE L) and
+    changes of placement with the same carers (T, U). Needs the episodes of the two earlier
+    returns (the placements adoption counts as one with the last are not told apart)."""
+    end = window.end
+    if covered_from > end - pd.DateOffset(years=2, months=6):
+        return Figure(
+            "CLA-LTSTAB",
+            why_not="needs two and a half years of episodes: give the two earlier years' "
+            "SSDA903 returns with it",
+        )
+    ordered = episodes.sort_values(["CHILD", "DECOM"])
+    previous_end = ordered.groupby("CHILD")["DEC"].shift(1)
+    first = ordered.groupby("CHILD").cumcount() == 0
+    new_period = first | (ordered["DECOM"] != previous_end)
+    new_placement = new_period | ordered["RNE"].isin(NEW_PLACEMENT)
+    period_start = ordered.groupby(new_period.cumsum())["DECOM"].transform("min")
+    placement_start = ordered.groupby(new_placement.cumsum())["DECOM"].transform("min")
+    now = (ordered["DECOM"] <= end) & (ordered["DEC"].isna() | (ordered["DEC"] > end))
+    born = header.drop_duplicates("CHILD", keep="last").set_index("CHILD")["DOB"]
+    under_16 = ordered["CHILD"].map(born) > end - pd.DateOffset(years=16)
+    cohort = now & under_16 & (period_start <= end - pd.DateOffset(years=2, months=6))
+    stable = cohort & (placement_start <= end - pd.DateOffset(years=2))
+    return Figure("CLA-LTSTAB", float(stable.sum()), float(cohort.sum()))

@@ -148,9 +148,10 @@ def year_end_on_or_before(day: date) -> date:
 
 
 # The SSDA903's CSV tables, by the names DfE's and case-management systems' exports use, and
-# the columns each indicator reads (never DOB, UPN, postcodes or the mother's details).
+# the columns each indicator reads (never UPN, postcodes or the mother's details; a date of
+# birth only to tell who was under 16, in memory, never kept).
 TABLES = {
-    "header": ["CHILD"],
+    "header": ["CHILD", "DOB"],  # the date of birth only for "under 16 at 31 March"
     "episodes": ["CHILD", "DECOM", "RNE", "LS", "DEC", "REC"],
     "oc3": ["CHILD", "IN_TOUCH", "ACTIV", "ACCOM"],
 }
@@ -169,12 +170,13 @@ def read_903(
 def _read_903_xml(data: bytes, name: str, numbers: ChildNumbers, year_end) -> Ssda903Return:
     """DfE's SSDA903 XML: <CHILD> records of a <HEADER> (CHILDID…), <EPISODE>s and an
     <OC3>, read as a stream into the same tables as the CSV's, the same columns only."""
-    ids, episodes, oc3 = [], [], []
+    ids, births, episodes, oc3 = [], [], [], []
     try:
         for _event, element in ElementTree.iterparse(io.BytesIO(data), forbid_dtd=True):
             if element.tag != "CHILD":
                 continue
             ids.append(_text(element, "HEADER/CHILDID"))
+            births.append(_text(element, "HEADER/DOB"))
             position = len(ids)
             for number, episode in enumerate(element.iterfind("EPISODE"), start=1):
                 episodes.append(
@@ -196,7 +198,10 @@ def _read_903_xml(data: bytes, name: str, numbers: ChildNumbers, year_end) -> Ss
     child_of = numbers.of(pd.Series(ids, dtype="object")).to_numpy()
     del ids
     found = Ssda903Return(year_end)
-    found.tables["header"] = pd.DataFrame({"place": "", "CHILD": child_of})
+    found.tables["header"] = pd.DataFrame(
+        {"place": [f"{name}: child record {n}" for n in range(1, len(births) + 1)],
+         "CHILD": child_of, "DOB": births}
+    )  # fmt: skip
     for table, rows in [("episodes", episodes), ("oc3", oc3)]:
         frame = pd.DataFrame(rows, columns=["record", "place", *TABLES[table][1:]])
         if table == "oc3" and frame.empty:

@@ -186,23 +186,33 @@ def reduce_903(
     year_end: date | None,
     populations=lambda _authority: {},
 ) -> tuple[bytes, list[str]]:
-    """The SSDA903's tables to the figures for the financial year they cover."""
-    found = read_903(files, ChildNumbers(), year_end)
-    check_903(found)
-    window = measures.Window.year(found.year_end or _latest_903_year(found))
+    """The SSDA903's tables to the figures for the financial year they cover. Earlier years'
+    returns given with it (a .zip or folder each, or an XML each) give long-term stability,
+    which looks back two and a half years."""
+    numbers = ChildNumbers()
+    returns = []
+    for part in _returns_of(files):
+        found = read_903(part, numbers, None)
+        check_903(found)
+        returns.append((_latest_903_year(found), found))
+    returns.sort(key=lambda pair: pair[0])
+    latest_year, latest = returns[-1]
+    window = measures.Window.year(year_end or latest_year)
+    covered_from = pd.Timestamp(returns[0][0].year - 1, 4, 1) if len(returns) > 1 else window.start
     figures = []
-    if "episodes" in found.tables:
-        episodes = found.tables["episodes"]
+    if "episodes" in latest.tables:
+        episodes = _combined([found for _, found in returns], "episodes", ["CHILD", "DECOM"])
+        header = _combined([found for _, found in returns], "header", ["CHILD"])
         looked_after = measures.looked_after_at_31_march(episodes, window)
         population = populations(authority).get(window.end.year - 1) if authority else None
         figures += [
             looked_after,
             measures.rate("CLA-RATE", looked_after.numerator, population),
             measures.three_placements(episodes, window),
-            measures.long_term_stability(episodes, window),
+            measures.long_term_stability(episodes, header, window, covered_from),
         ]
-    if "oc3" in found.tables:
-        figures += measures.care_leavers(found.tables["oc3"])
+    if "oc3" in latest.tables:
+        figures += measures.care_leavers(latest.tables["oc3"])
     if not authority:
         raise FileProblem(
             [Problem("An SSDA903 return does not say whose it is: choose the authority")]
@@ -210,6 +220,28 @@ def reduce_903(
     rows = _rows(authority, window, [f for f in figures if not f.why_not])
     notes = [f"{f.code} not computed: it {f.why_not}." for f in figures if f.why_not]
     return _written(rows), notes
+
+
+def _returns_of(files: dict[str, bytes]) -> list[dict[str, bytes]]:
+    """The returns among the files: each nested .zip, each XML, each folder's tables, and
+    the loose tables together."""
+    groups: dict[str, dict[str, bytes]] = {}
+    for name, data in files.items():
+        if name.lower().endswith(".zip"):
+            groups[name] = {f"{name}/{k}": v for k, v in unbundled(data, name).items()}
+        elif name.lower().endswith(".xml"):
+            groups[name] = {name: data}
+        else:
+            folder = name.rsplit("/", 1)[0] if "/" in name else ""
+            groups.setdefault(folder, {})[name] = data
+    return list(groups.values())
+
+
+def _combined(found: list, table: str, keys: list[str]) -> pd.DataFrame:
+    """A table across the returns, oldest first, a record given twice kept as the latest
+    return gives it (an episode open at one year's end is closed in the next's)."""
+    frames = [f.tables[table] for f in found if table in f.tables]
+    return pd.concat(frames, ignore_index=True).drop_duplicates(keys, keep="last")
 
 
 def _latest_903_year(found) -> date:
@@ -238,6 +270,10 @@ def _la(returns) -> str:
     return numbers.pop()
 
 
+MAX_FILES = 40  # three years' SSDA903 tables, with room to spare
+MAX_INFLATED = 512 << 20  # a large council's three returns are a few tens of megabytes
+
+
 def unbundled(data: bytes, filename: str) -> dict[str, bytes]:
     """The files of one import: a .zip's members, or the one file."""
     import zipfile
@@ -247,11 +283,21 @@ def unbundled(data: bytes, filename: str) -> dict[str, bytes]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
-            if len(members) > 20:
+            if len(members) > MAX_FILES:
                 raise FileProblem(
-                    [Problem(f"{filename}: holds {len(members)} files; give at most 20")]
+                    [Problem(f"{filename}: holds {len(members)} files; give at most {MAX_FILES}")]
                 )
-            return {m.filename.rsplit("/", 1)[-1]: archive.read(m) for m in members}
+            inflated = sum(m.file_size for m in members)
+            if inflated > MAX_INFLATED:
+                raise FileProblem(
+                    [
+                        Problem(
+                            f"{filename}: unpacks to {inflated >> 20:,} MB; "
+                            f"the most is {MAX_INFLATED >> 20} MB"
+                        )
+                    ]
+                )
+            return {m.filename: archive.read(m) for m in members}
     except zipfile.BadZipFile:
         raise FileProblem([Problem(f"{filename}: is not a .zip file that can be opened")]) from None
 

@@ -456,3 +456,45 @@ def test_an_officer_uploads_a_census_previews_its_figures_and_confirms(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/imports/{batch.pk}/confirm/")
     assert figures("2017-18")["CIN-REREF"].value == 50.0
+
+
+def _903_year(year: int, rows: list[str]) -> dict[str, bytes]:
+    """One year's SSDA903 tables in a folder of their own: header and episodes."""
+    header = csv("CHILD,SEX,DOB", ["1,1,01/01/2006", "2,1,01/01/2006", "3,1,01/01/2006",
+                                    "4,1,01/01/2000", "5,1,01/01/2006"])  # fmt: skip
+    episodes = csv("CHILD,DECOM,RNE,LS,DEC,REC", rows)
+    return {f"{year}/header.csv": header, f"{year}/episodes.csv": episodes}
+
+
+def test_long_term_stability_looks_back_over_the_earlier_returns(england):
+    """At 31 March 2017: looked after since 1 April 2014 in one placement (1), or since June
+    2014 with a change of legal status only (5): stable; moved in September 2015 (2): not;
+    in care only since January 2015 (3): not in the cohort; 17 years old (4): not either."""
+    years = {
+        2015: [  # the 2014-15 return: episodes open during it, open ones with no end yet
+            "1,01/04/2014,S,C2,,", "2,01/06/2014,S,C2,,", "3,01/01/2015,S,C2,,",
+            "4,01/04/2014,S,C2,,", "5,01/06/2014,S,C2,,",
+        ],
+        2016: [
+            "1,01/04/2014,S,C2,,", "2,01/06/2014,S,C2,01/09/2015,P1", "2,01/09/2015,P,C2,,",
+            "3,01/01/2015,S,C2,,", "4,01/04/2014,S,C2,,", "5,01/06/2014,S,C2,01/01/2016,X1",
+            "5,01/01/2016,L,C1,,",
+        ],
+        2017: [
+            "1,01/04/2014,S,C2,,", "2,01/09/2015,P,C2,,", "3,01/01/2015,S,C2,,",
+            "4,01/04/2014,S,C2,,", "5,01/01/2016,L,C1,,",
+        ],
+    }  # fmt: skip
+    files = {}
+    for year, rows in years.items():
+        files |= _903_year(year, rows)
+    staged = stage_and_apply("ssda903", zipped(files), "903-three-years.zip", year="2016-17")
+    with staged.batch.file.open("rb") as kept:
+        assert b"01/01/2006" not in kept.read()  # a date of birth told "under 16", then gone
+    stability = figures("2016-17")["CLA-LTSTAB"]
+    assert (stability.numerator, stability.denominator, stability.value) == (2, 3, 66.7)
+    Value.objects.all().delete()
+    staged = stage_and_apply(
+        "ssda903", zipped(_903_year(2017, years[2017])), "903.zip", year="2016-17"
+    )
+    assert any("CLA-LTSTAB not computed" in note for note in staged.notes)
