@@ -153,13 +153,14 @@ EET = {"F1", "P1", "F2", "P2", "F4", "P4", "F5", "P5"}  # OC3 ACTIV: in educatio
 # or training, full or part time
 
 
-def looked_after_at_31_march(episodes: pd.DataFrame, window: Window) -> Figure:
-    """CLA-31MAR: children with an episode of care open at the end of 31 March."""
+def looked_after(episodes: pd.DataFrame, window: Window) -> Figure:
+    """CLA-COUNT: children with an episode of care open at the end of the window's last day
+    (31 March for a year, as DfE counts them; a quarter's last day in-year)."""
     end = window.end
     open_then = episodes[
         (episodes["DECOM"] <= end) & (episodes["DEC"].isna() | (episodes["DEC"] > end))
     ]
-    return Figure("CLA-31MAR", float(open_then["CHILD"].nunique()), per=None)
+    return Figure("CLA-COUNT", float(open_then["CHILD"].nunique()), per=None)
 
 
 def three_placements(episodes: pd.DataFrame, window: Window) -> Figure:

@@ -28,8 +28,8 @@ NEW_NATIONAL = {  # measures DfE publishes that Outturn had no code for
         "1",
         "flow",
     ),
-    "CLA-31MAR": (
-        "Children looked after at 31 March",
+    "CLA-COUNT": (
+        "Children looked after (at 31 March, or the period's end)",
         "Children in Care",
         "count",
         "none",
@@ -78,7 +78,8 @@ def definitions(codes: list[str], national: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-SNAPSHOTS = {"CPP-2YRS", "CLA-31MAR"}  # what stood on the window's last day
+# What stood on the window's last day (the rest count what happened in its 12 months).
+SNAPSHOTS = {"CPP-2YRS", "CLA-COUNT", "CLA-LTSTAB", "CIN-RATE", "CLA-RATE"}
 
 
 def _rows(authority: str, window: measures.Window, figures: list[measures.Figure]) -> list[dict]:
@@ -183,11 +184,13 @@ def reduce_cin(
 def reduce_903(
     files: dict[str, bytes],
     authority: str,
-    year_end: date | None,
+    covered_to: date | None,
     populations=lambda _authority: {},
 ) -> tuple[bytes, list[str]]:
-    """The SSDA903's tables to the figures for the financial year they cover. Earlier years'
-    returns given with it (a .zip or folder each, or an XML each) give long-term stability,
+    """The SSDA903's tables to the figures for every 12 months to a quarter's end they cover:
+    the financial year of an annual return; with last year's return, an in-year return
+    (`covered_to` a quarter's end) gives the 12 months to each quarter's end since. Earlier
+    years' returns (a .zip or folder each, or an XML each) also give long-term stability,
     which looks back two and a half years."""
     numbers = ChildNumbers()
     returns = []
@@ -196,30 +199,45 @@ def reduce_903(
         check_903(found)
         returns.append((_latest_903_year(found), found))
     returns.sort(key=lambda pair: pair[0])
-    latest_year, latest = returns[-1]
-    window = measures.Window.year(year_end or latest_year)
-    covered_from = pd.Timestamp(returns[0][0].year - 1, 4, 1) if len(returns) > 1 else window.start
-    figures = []
-    if "episodes" in latest.tables:
-        episodes = _combined([found for _, found in returns], "episodes", ["CHILD", "DECOM"])
-        header = _combined([found for _, found in returns], "header", ["CHILD"])
-        looked_after = measures.looked_after_at_31_march(episodes, window)
-        population = populations(authority).get(window.end.year - 1) if authority else None
-        figures += [
-            looked_after,
-            measures.rate("CLA-RATE", looked_after.numerator, population),
-            measures.three_placements(episodes, window),
-            measures.long_term_stability(episodes, header, window, covered_from),
-        ]
-    if "oc3" in latest.tables:
-        figures += measures.care_leavers(latest.tables["oc3"])
+    covered_to = covered_to or returns[-1][0]
+    earliest = returns[0][0] if len(returns) > 1 else covered_to
+    covered_from = date(earliest.year if earliest.month >= 4 else earliest.year - 1, 4, 1)
+    found = [f for _, f in returns]
     if not authority:
         raise FileProblem(
             [Problem("An SSDA903 return does not say whose it is: choose the authority")]
         )
-    rows = _rows(authority, window, [f for f in figures if not f.why_not])
-    notes = [f"{f.code} not computed: it {f.why_not}." for f in figures if f.why_not]
+    ends = quarter_ends(covered_from, covered_to)
+    rows, missing = [], {}
+    for end in ends:
+        window = measures.Window.twelve_months_to(end)
+        figures = _903_figures(found, window, pd.Timestamp(covered_from), authority, populations)
+        if end == covered_to and (end.month, end.day) == (3, 31) and "oc3" in found[-1].tables:
+            figures += measures.care_leavers(found[-1].tables["oc3"])
+        rows += _rows(authority, window, [f for f in figures if not f.why_not])
+        for figure in figures:
+            if figure.why_not:
+                missing.setdefault((figure.code, figure.why_not), []).append(f"{end:%-d %B %Y}")
+    notes = [
+        f"{code} for {', '.join(said)} not computed: it {why}."
+        for (code, why), said in missing.items()
+    ]
     return _written(rows), notes
+
+
+def _903_figures(found: list, window, covered_from, authority, populations) -> list:
+    """One window's figures from the returns' episodes."""
+    if not any("episodes" in f.tables for f in found):
+        return []
+    episodes = _combined(found, "episodes", ["CHILD", "DECOM"])
+    header = _combined(found, "header", ["CHILD"])
+    looked_after = measures.looked_after(episodes, window)
+    figures = [looked_after, measures.three_placements(episodes, window)]
+    if (window.end.month, window.end.day) == (3, 31):  # a rate is of the year's estimate
+        population = populations(authority).get(window.end.year - 1)
+        figures.append(measures.rate("CLA-RATE", looked_after.numerator, population))
+    figures.append(measures.long_term_stability(episodes, header, window, covered_from))
+    return figures
 
 
 def _returns_of(files: dict[str, bytes]) -> list[dict[str, bytes]]:
@@ -303,7 +321,8 @@ def unbundled(data: bytes, filename: str) -> dict[str, bytes]:
 
 
 def year_option(options: dict) -> date | None:
-    """The --year an SSDA903 covers ("2016-17"), if given: its 31 March."""
+    """What an SSDA903 covers to, if given: a financial year ("2016-17", to its 31 March), or
+    for a return taken in-year, the quarter it runs to ("2017-18 Q3", to 31 December 2017)."""
     text = (options.get("year") or "").strip()
     if not text:
         return None
@@ -313,8 +332,10 @@ def year_option(options: dict) -> date | None:
         parsed = parse_period(text)
     except ValueError as error:
         raise FileProblem([Problem(f"The year: {error}")]) from None
-    if parsed.kind != PeriodKind.YEAR:
-        raise FileProblem([Problem(f'The year: "{text}" is not a financial year, such as 2016-17')])
+    if parsed.kind == PeriodKind.MONTH:
+        raise FileProblem(
+            [Problem(f'The year: "{text}" is a month; give a year (2016-17) or a quarter')]
+        )
     return parsed.end
 
 

@@ -191,12 +191,12 @@ def test_placements_looked_after_children_and_care_leavers(england):
     files = {"header.csv": HEADER, "episodes.csv": EPISODES, "oc3.csv": OC3}
     staged = stage_and_apply("ssda903", zipped(files), "903.zip", year="2016-17")
     found = figures()
-    assert found["CLA-31MAR"].value == 2
+    assert found["CLA-COUNT"].value == 2
     three = found["CLA-3PLUS"]
     assert (three.numerator, three.denominator, three.value) == (1, 2, 50.0)
     assert (found["CL-SUITACC"].numerator, found["CL-SUITACC"].denominator) == (2, 4)
     assert (found["CL-EET"].numerator, found["CL-EET"].value) == (2, 50.0)
-    assert any("CLA-LTSTAB not computed" in note for note in staged.notes)
+    assert any("CLA-LTSTAB for 31 March 2017 not computed" in note for note in staged.notes)
 
 
 def test_overlapping_episodes_are_refused_where_they_are_and_never_by_value(england):
@@ -306,7 +306,7 @@ def test_dfe_s_fake_returns_are_checked_and_yield_figures(england):
     drop = set(episodes.iloc[sorted(bad)]["CHILD"])
     tables["episodes.csv"] = episodes[~episodes["CHILD"].isin(drop)].to_csv(index=False).encode()
     stage_and_apply("ssda903", zipped(tables), "903-clean.zip")
-    looked_after = Value.objects.get(indicator__code="CLA-31MAR-OWN", period__kind="year")
+    looked_after = Value.objects.get(indicator__code="CLA-COUNT-OWN", period__kind="year")
     assert looked_after.value > 0
     assert figures(looked_after.period.code)["CL-EET"].denominator > 0
 
@@ -417,7 +417,7 @@ def test_the_ssda903_as_xml_gives_the_same_figures_as_its_tables(england, tmp_pa
     )  # the kind read from the file
     assert "imported" in capsys.readouterr().out
     found = figures("2016-17")
-    assert found["CLA-31MAR"].value == 2
+    assert found["CLA-COUNT"].value == 2
     assert (found["CLA-3PLUS"].numerator, found["CLA-3PLUS"].denominator) == (1, 2)
     assert (found["CL-SUITACC"].numerator, found["CL-EET"].numerator) == (2, 2)
     overlapping = csv(
@@ -497,4 +497,36 @@ def test_long_term_stability_looks_back_over_the_earlier_returns(england):
     staged = stage_and_apply(
         "ssda903", zipped(_903_year(2017, years[2017])), "903.zip", year="2016-17"
     )
-    assert any("CLA-LTSTAB not computed" in note for note in staged.notes)
+    assert any("CLA-LTSTAB for 31 March 2017 not computed" in note for note in staged.notes)
+
+
+def test_an_in_year_ssda903_with_last_year_s_gives_each_quarter_s_12_months(england):
+    """Last year's return with this year's taken to 31 December 2017 ("2017-18 Q3"): children
+    looked after at each quarter's end, and placements in the 12 months to it."""
+    last = csv(
+        "CHILD,DECOM,RNE,LS,DEC,REC",
+        ["1,01/05/2016,S,C2,01/08/2016,P1", "1,01/08/2016,P,C2,,", "2,01/01/2017,S,C2,,"],
+    )
+    this = csv(
+        "CHILD,DECOM,RNE,LS,DEC,REC",
+        [
+            "1,01/08/2016,P,C2,01/10/2017,P1",  # a third placement in October 2017
+            "1,01/10/2017,P,C2,,",
+            "2,01/01/2017,S,C2,01/07/2017,E11",  # left care in July
+        ],
+    )
+    header = csv("CHILD,SEX,DOB", ["1,1,01/01/2008", "2,1,01/01/2008"])
+    files = {
+        "2016-17/header.csv": header, "2016-17/episodes.csv": last,
+        "2017-18/header.csv": header, "2017-18/episodes.csv": this,
+    }  # fmt: skip
+    stage_and_apply("ssda903", zipped(files), "903.zip", year="2017-18 Q3")
+    q1, q3 = figures("2017-18 Q1"), figures("2017-18 Q3")
+    assert q1["CLA-COUNT"].value == 2
+    assert q1["CLA-COUNT"].note.endswith("at 30 June 2017.")
+    assert q3["CLA-COUNT"].value == 1
+    three = q3["CLA-3PLUS"]  # August 2016 is before the 12 months to 31 December 2017
+    assert (three.numerator, three.denominator) == (0, 1)
+    assert q3["CLA-3PLUS"].note.endswith("the 12 months to 31 December 2017.")
+    assert figures("2016-17")["CLA-COUNT"].value == 2
+    assert not Value.objects.filter(period__code="2017-18").exists()

@@ -23,7 +23,12 @@ class Command(ImportCommand):
         parser.add_argument(
             "--authority", default="", help="whose return (GSS code, DfE number or name)"
         )
-        parser.add_argument("--year", default="", help="the financial year an SSDA903 covers")
+        parser.add_argument(
+            "--year",
+            default="",
+            help='what an SSDA903 covers: a financial year ("2016-17"), or an in-year '
+            'return\'s quarter ("2017-18 Q3")',
+        )
 
     def options_for(self, options) -> dict:
         found = super().options_for(options)
