@@ -125,6 +125,23 @@ def signed_figure(number, indicator) -> str:
     return sign + figure(number, indicator)
 
 
+@register.filter
+def gap(number, indicator) -> str:
+    """How far one figure is above or below another of the same measure ("4.1 points above",
+    "12 below", "the same"): a reconciliation, not a change over time."""
+    if number is None:
+        return "–"
+    if not is_in_range(float(number)):
+        return figure(number, indicator)
+    size = figure(abs(number), indicator)
+    if indicator.unit == "percent":
+        size = size.removesuffix(UNIT_SUFFIXES["percent"])
+        size = f"{size} point{'' if size == '1' else 's'}"
+    if float(figure(abs(number), indicator).split()[0].rstrip("%").replace(",", "")) == 0:
+        return "the same"
+    return f"{size} {'above' if number > 0 else 'below'}"
+
+
 @register.simple_tag
 def status_tag(status, reported=False) -> str:
     """Words, a symbol and a colour: never colour alone. A status `reported` without a figure

@@ -366,7 +366,8 @@ def test_the_council_s_own_calculation_stands_beside_dfe_s_and_never_replaces_it
     assert (row.own, row.mine) == (dfe.value, 50.0)
     assert row.difference == 50.0 - dfe.value
     html = " ".join(response.content.decode().split())
-    assert "Difference" in html
+    assert "CIN-REREF-OWN against DfE&#x27;s" in html or "CIN-REREF-OWN against DfE's" in html
+    assert f"{50.0 - dfe.value:.1f} points above" in html
 
 
 def test_a_local_measure_with_the_same_definition_takes_the_figure_too(england, demo):

@@ -236,3 +236,15 @@ def test_hard_to_shift_says_why_where_the_previous_quarter_has_no_figure(panel_m
     html = " ".join(response.content.decode().split())
     assert f"Hard to shift: {why}" in html  # the measures table's status cell
     assert f"A2 Single assessments completed within 45 working days</a>: {why}" in html
+
+
+@pytest.mark.parametrize(
+    ("difference", "unit", "said"),
+    [(4.1, "percent", "4.1 points above"), (-1, "percent", "1 point below"),
+     (0, "percent", "the same"), (-12, "count", "12 below"), (None, "count", "–")],
+)  # fmt: skip
+def test_a_reconciliation_says_above_or_below_never_up_or_down(difference, unit, said):
+    from indicators.models import Indicator
+    from indicators.templatetags.outturn import gap
+
+    assert gap(difference, Indicator(unit=unit, decimals=1 if difference == 4.1 else 0)) == said
