@@ -154,12 +154,11 @@ def reduce_cin(
                 )
             ]
         )
-    rows, missing = [], {}
     since = pd.Timestamp(covered_from)
     authority = authority or _la(returns)
     children = populations(authority)
-    for end in ends:
-        window = measures.Window.twelve_months_to(end)
+
+    def figures_for(window: measures.Window) -> list[measures.Figure]:
         figures = [
             measures.referrals(referrals, window),
             measures.re_referrals(referrals, window, since),
@@ -167,16 +166,29 @@ def reduce_cin(
             measures.long_plans(plans, window),
             measures.timely_assessments(assessments, window),
         ]
+        end = window.end
         if (end.month, end.day) == (3, 31):  # a rate is of the year's population estimate
             count = measures.children_in_need(referrals, window)
             figures.append(measures.rate("CIN-RATE", count, children.get(end.year - 1)))
+        return figures
+
+    return _by_window(authority, ends, figures_for)
+
+
+def _by_window(authority: str, ends: list[date], figures_for) -> tuple[bytes, list[str]]:
+    """Each quarter end's 12 months' figures as return rows, and what could not be computed,
+    said once a figure with the windows it lacks."""
+    rows, missing = [], {}
+    for end in ends:
+        window = measures.Window.twelve_months_to(end)
+        figures = figures_for(window)
         rows += _rows(authority, window, [f for f in figures if not f.why_not])
         for figure in figures:
             if figure.why_not:
                 missing.setdefault((figure.code, figure.why_not), []).append(f"{end:%-d %B %Y}")
     notes = [
-        f"{code} for the 12 months to {', '.join(ends)} not computed: it {why}."
-        for (code, why), ends in missing.items()
+        f"{code} not computed for the periods ending {', '.join(said)}: it {why}."
+        for (code, why), said in missing.items()
     ]
     return _written(rows), notes
 
@@ -208,21 +220,15 @@ def reduce_903(
             [Problem("An SSDA903 return does not say whose it is: choose the authority")]
         )
     ends = quarter_ends(covered_from, covered_to)
-    rows, missing = [], {}
-    for end in ends:
-        window = measures.Window.twelve_months_to(end)
+
+    def figures_for(window: measures.Window) -> list[measures.Figure]:
         figures = _903_figures(found, window, pd.Timestamp(covered_from), authority, populations)
+        end = window.end.date()
         if end == covered_to and (end.month, end.day) == (3, 31) and "oc3" in found[-1].tables:
-            figures += measures.care_leavers(found[-1].tables["oc3"])
-        rows += _rows(authority, window, [f for f in figures if not f.why_not])
-        for figure in figures:
-            if figure.why_not:
-                missing.setdefault((figure.code, figure.why_not), []).append(f"{end:%-d %B %Y}")
-    notes = [
-        f"{code} for {', '.join(said)} not computed: it {why}."
-        for (code, why), said in missing.items()
-    ]
-    return _written(rows), notes
+            figures += measures.care_leavers(found[-1].tables["oc3"])  # a whole year's only
+        return figures
+
+    return _by_window(authority, ends, figures_for)
 
 
 def _903_figures(found: list, window, covered_from, authority, populations) -> list:
