@@ -8,6 +8,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from config.logging import configure_structlog, logging_config
 
@@ -164,6 +165,26 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Uploads kept for their confirm, problem files and papers: the file system by default; with
+# several machines, one S3-compatible bucket they all read (django-storages, the well-kept
+# choice; credentials from the usual AWS_* variables or the machine's role).
+MEDIA_STORAGE = env("MEDIA_STORAGE", default="filesystem")
+if MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("MEDIA_BUCKET"),
+            "endpoint_url": env("MEDIA_ENDPOINT_URL", default=None),
+            "region_name": env("MEDIA_REGION", default=None),
+            "location": env("MEDIA_PREFIX", default="outturn"),
+            "default_acl": None,  # the bucket's own: private
+            "querystring_auth": True,  # a download link is signed and expires
+            "querystring_expire": 300,
+            "file_overwrite": False,
+        },
+    }
+elif MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured('MEDIA_STORAGE is "filesystem" (the default) or "s3"')
 # Where an upload too large to hold in memory is spooled while its request reads it: Outturn's
 # own folder (made by the upload handler), swept of what a killed web process leaves there.
 FILE_UPLOAD_TEMP_DIR = str(env.path("FILE_UPLOAD_TEMP_DIR", default=VAR_DIR / "uploading"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.module_loading import import_string
-from health_check.checks import Database
+from health_check.checks import Database, Storage
 from health_check.contrib.celery import Ping
 from health_check.contrib.psutil import Disk
 from health_check.contrib.redis import Redis
@@ -34,8 +34,11 @@ class Healthz(HealthCheckView):
         yield Database()
         for path in settings.HEALTH_CHECKS:  # the apps' own checks, as config lists them
             yield import_string(path)()
-        media = Path(settings.MEDIA_ROOT)
-        yield Disk(path=media if media.exists() else settings.BASE_DIR)
+        if settings.MEDIA_STORAGE == "s3":  # a bucket: write, read and delete a file in it
+            yield Storage()
+        else:
+            media = Path(settings.MEDIA_ROOT)
+            yield Disk(path=media if media.exists() else settings.BASE_DIR)
         if settings.REDIS_URL:  # otherwise tasks run in-process: no broker, no worker
             yield Redis(client_factory=_redis_client)
             yield Ping(timeout=TIMEOUT)
