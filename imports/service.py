@@ -132,7 +132,8 @@ def _reduced(kind: str, data: bytes, filename: str, options: dict):
         reduced, notes = importer.reduce(data, filename, options)
     except FileProblem as error:
         return data, [], error.problems
-    except (ValueError, KeyError, TypeError, OverflowError) as error:
+    except Exception as error:  # noqa: BLE001 - a file nobody vouches for: refuse it, in words
+        # Only the error's type is logged: its message may quote the file (a child's details).
         log.warning("child-level return %s could not be read: %s", kind, type(error).__name__)
         return data, [], [Problem(f"{filename}: could not be read as a {KINDS[kind]} file")]
     return reduced, notes, None

@@ -566,3 +566,22 @@ def test_an_in_year_ssda903_with_last_year_s_gives_each_quarter_s_12_months(engl
     assert q3["CLA-3PLUS"].note.endswith("the 12 months to 31 December 2017.")
     assert figures("2016-17")["CLA-COUNT"].value == 2
     assert not Value.objects.filter(period__code="2017-18").exists()
+
+
+def test_a_return_that_breaks_the_reader_is_refused_in_words_and_logs_nothing_of_it(
+    england, monkeypatch, caplog
+):
+    """Whatever goes wrong inside a child-level reader (an encrypted .zip, a compression
+    zipfile cannot undo…) is a refusal saying so, never a server error, and the log names
+    only the error's type: its message could quote a child's details."""
+    from imports.childlevel import reduce as childlevel
+
+    def broken(*args, **kwargs):
+        raise RuntimeError(f"File is encrypted: {CHILD_ID}")
+
+    monkeypatch.setattr(childlevel, "reduce_cin", broken)
+    staged = service.stage("cin", THIS_YEAR, "2017.xml", options={"authority": "E08000017"})
+    assert [str(p) for p in staged.problems] == [
+        "2017.xml: could not be read as a Children in Need census (child-level, XML) file"
+    ]
+    assert CHILD_ID not in caplog.text
