@@ -46,10 +46,6 @@ class Window:
     end: pd.Timestamp
 
     @classmethod
-    def year(cls, year_end: date) -> Window:
-        return cls(pd.Timestamp(year_end.year - 1, 4, 1), pd.Timestamp(year_end))
-
-    @classmethod
     def twelve_months_to(cls, end: date) -> Window:
         """The 12 months to the end of `end` (a quarter's last day)."""
         end = pd.Timestamp(end)

@@ -41,7 +41,6 @@ class CinReturn:
 class Ssda903Return:
     """One SSDA903 return: the tables given (episodes, oc3, header…), child ids replaced."""
 
-    year_end: date | None
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
@@ -157,17 +156,15 @@ TABLES = {
 }
 
 
-def read_903(
-    files: dict[str, bytes], numbers: ChildNumbers, year_end: date | None
-) -> Ssda903Return:
+def read_903(files: dict[str, bytes], numbers: ChildNumbers) -> Ssda903Return:
     """The SSDA903 as its CSV tables, or as its XML (one file)."""
     xml = [name for name in files if name.lower().endswith(".xml")]
     if xml:
-        return _read_903_xml(files[xml[0]], xml[0], numbers, year_end)
-    return _read_903_csv(files, numbers, year_end)
+        return _read_903_xml(files[xml[0]], xml[0], numbers)
+    return _read_903_csv(files, numbers)
 
 
-def _read_903_xml(data: bytes, name: str, numbers: ChildNumbers, year_end) -> Ssda903Return:
+def _read_903_xml(data: bytes, name: str, numbers: ChildNumbers) -> Ssda903Return:
     """DfE's SSDA903 XML: <CHILD> records of a <HEADER> (CHILDID…), <EPISODE>s and an
     <OC3>, read as a stream into the same tables as the CSV's, the same columns only."""
     ids, births, episodes, oc3 = [], [], [], []
@@ -197,7 +194,7 @@ def _read_903_xml(data: bytes, name: str, numbers: ChildNumbers, year_end) -> Ss
         raise FileProblem([Problem(f"{name}: holds no <CHILD> records: not an SSDA903")])
     child_of = numbers.of(pd.Series(ids, dtype="object")).to_numpy()
     del ids
-    found = Ssda903Return(year_end)
+    found = Ssda903Return()
     found.tables["header"] = pd.DataFrame(
         {"place": [f"{name}: child record {n}" for n in range(1, len(births) + 1)],
          "CHILD": child_of, "DOB": births}
@@ -211,12 +208,10 @@ def _read_903_xml(data: bytes, name: str, numbers: ChildNumbers, year_end) -> Ss
     return found
 
 
-def _read_903_csv(
-    files: dict[str, bytes], numbers: ChildNumbers, year_end: date | None
-) -> Ssda903Return:
+def _read_903_csv(files: dict[str, bytes], numbers: ChildNumbers) -> Ssda903Return:
     """The SSDA903's CSV tables given (by file name, or inside one .zip), the columns the
     indicators read and no others."""
-    found = Ssda903Return(year_end)
+    found = Ssda903Return()
     for name, data in files.items():
         table = _table_of(name)
         if table is None:

@@ -207,7 +207,7 @@ def reduce_903(
     numbers = ChildNumbers()
     returns = []
     for part in _returns_of(files):
-        found = read_903(part, numbers, None)
+        found = read_903(part, numbers)
         check_903(found)
         returns.append((_latest_903_year(found), found))
     returns.sort(key=lambda pair: pair[0])
