@@ -163,7 +163,8 @@ def three_placements(episodes: pd.DataFrame, window: Window) -> Figure:
     """CLA-3PLUS: of the children looked after at 31 March, those with three or more
     placements during the year: the placement they were in on 1 April (or began care in)
     and each later episode that began a new placement (RNE S, P or B; a change of legal
-    status only, L, or of placement with the same carers, T and U, is not a new placement)."""
+    status only, L, or to or from a temporary placement, T and U, is not a new placement, as
+    DfE's placement count leaves temporary placements out)."""
     start, end = window.start, window.end
     in_year = episodes[
         (episodes["DECOM"] <= end) & (episodes["DEC"].isna() | (episodes["DEC"] >= start))
@@ -200,7 +201,7 @@ def long_term_stability(
     after continuously for two and a half years or more, those who had been in the same
     placement for two years or more. A period of care runs on while each episode begins the
     day the last ended; a placement runs on through changes of legal status only (RNE L) and
-    changes of placement with the same carers (T, U). Needs the episodes of the two earlier
+    moves to or from a temporary placement (T, U). Needs the episodes of the two earlier
     returns (the placements adoption counts as one with the last are not told apart)."""
     end = window.end
     if covered_from > end - pd.DateOffset(years=2, months=6):

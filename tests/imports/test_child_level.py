@@ -172,7 +172,7 @@ EPISODES = csv(
         "1,01/12/2016,P,C2,N1,U1,,,,",
         "2,01/01/2015,S,C2,N1,U1,01/06/2016,X1,,",  # in care all year, one placement:
         "2,01/06/2016,L,C1,N1,U1,01/09/2016,X1,,",  # a change of legal status only,
-        "2,01/09/2016,T,C1,N1,U1,,,,",  # and of placement with the same carers
+        "2,01/09/2016,T,C1,N1,U1,,,,",  # and a move to or from a temporary placement
         "3,01/04/2016,S,V2,N1,U1,01/10/2016,E11,,",  # left care in the year
     ],
 )
