@@ -512,6 +512,16 @@ def month_period(calendar_year: int, month: int) -> ParsedPeriod:
     return ParsedPeriod(PeriodKind.MONTH, calendar_year if month >= 4 else calendar_year - 1, month)
 
 
+def financial_year_of(day: date) -> ParsedPeriod:
+    """The financial year (1 April to 31 March) a day falls in."""
+    return ParsedPeriod(PeriodKind.YEAR, month_period(day.year, day.month).fiscal_year)
+
+
+def quarter_of(day: date) -> ParsedPeriod:
+    """The quarter a day falls in."""
+    return month_period(day.year, day.month).quarter()
+
+
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name} | {
     name.lower(): i for i, name in enumerate(calendar.month_name) if name
 }

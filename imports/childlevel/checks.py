@@ -35,10 +35,11 @@ class _Found:
         self.count = 0
 
     def where(self, rows: pd.Series, frame: pd.DataFrame, field: str, message: str, place) -> None:
-        for index in frame.index[rows.to_numpy()]:
-            self.count += 1
-            if len(self.problems) < MAX_SAID:
-                self.problems.append(Problem(f"{place(frame.loc[index])}, {field}: {message}"))
+        """Count every row found; say the first MAX_SAID of all, where they are."""
+        found = frame.index[rows.fillna(False).to_numpy(dtype=bool)]
+        self.count += len(found)
+        for index in found[: max(MAX_SAID - len(self.problems), 0)]:
+            self.problems.append(Problem(f"{place(frame.loc[index])}, {field}: {message}"))
 
     def raise_if_any(self) -> None:
         if self.count:
@@ -102,12 +103,11 @@ DMY = ["%d/%m/%Y", "%Y-%m-%d"]  # as case-management systems export them
 def check_903(found: Ssda903Return) -> None:
     said = _Found("SSDA903")
 
-    def place_in(_table):
-        return lambda row: row["place"]
+    def place(row) -> str:  # the reader says where each record is
+        return row["place"]
 
     episodes = found.tables.get("episodes")
     if episodes is not None:
-        place = place_in("episodes")
         for field in ["DECOM", "DEC"]:
             said.where(
                 _dates(episodes, field, DMY), episodes, field, "is not a date (dd/mm/yyyy)", place
@@ -121,10 +121,9 @@ def check_903(found: Ssda903Return) -> None:
             place,
         )
         ordered = episodes.sort_values(["CHILD", "DECOM"])
-        earlier_end = ordered.groupby("CHILD")["DEC"].shift(1)
-        earlier_open = ordered.groupby("CHILD")["DEC"].shift(1).isna() & ordered.groupby(
-            "CHILD"
-        ).cumcount().gt(0)
+        by_child = ordered.groupby("CHILD")
+        earlier_end = by_child["DEC"].shift(1)  # NaT after a first episode, or an open one
+        earlier_open = earlier_end.isna() & (by_child.cumcount() > 0)
         overlaps = (ordered["DECOM"] < earlier_end) | earlier_open
         said.where(
             overlaps.reindex(episodes.index),
@@ -136,7 +135,7 @@ def check_903(found: Ssda903Return) -> None:
     header = found.tables.get("header")
     if header is not None:
         bad = _dates(header, "DOB", DMY)
-        said.where(bad, header, "DOB", "is not a date (dd/mm/yyyy)", place_in("header"))
+        said.where(bad, header, "DOB", "is not a date (dd/mm/yyyy)", place)
         known = set(header["CHILD"])
         for table, frame in found.tables.items():
             if table != "header":
@@ -145,6 +144,6 @@ def check_903(found: Ssda903Return) -> None:
                     frame,
                     "CHILD",
                     "is not a child in the header table",
-                    place_in(table),
+                    place,
                 )
     said.raise_if_any()

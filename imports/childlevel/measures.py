@@ -15,6 +15,8 @@ import holidays
 import numpy as np
 import pandas as pd
 
+from indicators.rules import round_half_up
+
 WORKING_DAYS = 45  # an assessment's timescale (Working Together to Safeguard Children)
 
 
@@ -34,7 +36,7 @@ class Figure:
             return float(self.numerator)
         if not self.denominator:
             return None
-        return round(self.per * self.numerator / self.denominator, 1)
+        return round_half_up(self.per * self.numerator / self.denominator, 1)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from datetime import date
 import pandas as pd
 from defusedxml import ElementTree
 
+from indicators.rules import financial_year_of
+
 from ..problems import FileProblem, Problem
 
 
@@ -31,10 +33,7 @@ class CinReturn:
 
     @property
     def covered_from(self) -> date:
-        year_end = year_end_on_or_before(self.covered_to)
-        if year_end == self.covered_to:
-            return date(year_end.year - 1, 4, 1)
-        return date(year_end.year, 4, 1)
+        return financial_year_of(self.covered_to).start
 
 
 @dataclass
@@ -49,13 +48,15 @@ class ChildNumbers:
     same identifier in two tables or two files is the same number."""
 
     def __init__(self):
-        self._numbers: dict[str, int] = {}
+        self._known = pd.Index([], dtype="object")  # position in it: the child's number
 
     def of(self, identifiers: pd.Series) -> pd.Series:
         texts = identifiers.astype(str).str.strip()
         codes, uniques = pd.factorize(texts)
-        mapped = [self._numbers.setdefault(text, len(self._numbers)) for text in uniques]
-        return pd.Series(pd.array(mapped, dtype="int64")[codes], index=identifiers.index)
+        new = uniques[self._known.get_indexer(uniques) < 0]
+        self._known = self._known.append(pd.Index(new, dtype="object"))
+        numbers = self._known.get_indexer(uniques)
+        return pd.Series(numbers[codes].astype("int64"), index=identifiers.index)
 
 
 def _text(element, tag: str) -> str:
@@ -140,10 +141,6 @@ def _reference(reference: str, name: str) -> date:
         raise FileProblem(
             [Problem(f"{name}: its header has no ReferenceDate Outturn can read")]
         ) from None
-
-
-def year_end_on_or_before(day: date) -> date:
-    return date(day.year if (day.month, day.day) >= (3, 31) else day.year - 1, 3, 31)
 
 
 # The SSDA903's CSV tables, by the names DfE's and case-management systems' exports use, and

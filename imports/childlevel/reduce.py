@@ -13,10 +13,19 @@ from datetime import date
 import pandas as pd
 from django.db import models
 
+from indicators.rules import (
+    PeriodKind,
+    Timing,
+    financial_year_of,
+    from_sequence,
+    quarter_of,
+)
+
+from ..definitions import DFE_TIMINGS
 from ..problems import FileProblem, Problem
 from . import measures
 from .checks import check_903, check_cin
-from .reading import ChildNumbers, read_903, read_cin, year_end_on_or_before
+from .reading import ChildNumbers, read_903, read_cin
 
 OWN = "-OWN"
 NEW_NATIONAL = {  # measures DfE publishes that Outturn had no code for
@@ -78,54 +87,53 @@ def definitions(codes: list[str], national: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-# What stood on the window's last day (the rest count what happened in its 12 months).
-SNAPSHOTS = {"CPP-2YRS", "CLA-COUNT", "CLA-LTSTAB", "CIN-RATE", "CLA-RATE"}
+def _snapshot(code: str) -> bool:
+    """A figure of what stood on a window's last day (CPP-2YRS, CLA-COUNT…), as the national
+    measure's timing says, against one of what happened in its 12 months."""
+    timing = NEW_NATIONAL[code][5] if code in NEW_NATIONAL else DFE_TIMINGS.get(code)
+    return timing == Timing.SNAPSHOT
 
 
 def _rows(authority: str, window: measures.Window, figures: list[measures.Figure]) -> list[dict]:
     """A window's figures as return rows: under the quarter its 12 months end with, and,
     for a window that is a financial year, under the year too; each saying what it covers."""
     end = window.end.date()
-    quarter = year_end_on_or_before(end)  # the financial year the quarter falls in
-    fiscal = quarter.year if end > quarter else quarter.year - 1
-    number = {6: 1, 9: 2, 12: 3, 3: 4}[end.month]
-    periods = [f"{fiscal}-{(fiscal + 1) % 100:02d} Q{number}"]
-    if (end.month, end.day) == (3, 31) and window.start == pd.Timestamp(end.year - 1, 4, 1):
-        periods.append(f"{fiscal}-{(fiscal + 1) % 100:02d}")
+    year = financial_year_of(end)
+    periods = [quarter_of(end).code]
+    if (window.start.date(), end) == (year.start, year.end):
+        periods.append(year.code)
+    said = f"{end:%-d %B %Y}"
     rows = []
     for figure in figures:
         if figure.per and not figure.denominator:
             continue  # nothing to count (no plan began, no assessment was completed)
-        said = f"{end:%-d %B %Y}"
-        covers = f"at {said}" if figure.code in SNAPSHOTS else f"the 12 months to {said}"
-        for period in periods:
-            rows.append(
-                {
-                    "authority": authority,
-                    "indicator": f"{figure.code}{OWN}",
-                    "period": period,
-                    "value": "" if figure.value is None else repr(figure.value),
-                    "numerator": "" if figure.numerator is None else repr(figure.numerator),
-                    "denominator": repr(figure.denominator) if figure.per else "",
-                    "note": f"The council's own calculation from its return: {covers}.",
-                }
-            )
+        covers = f"at {said}" if _snapshot(figure.code) else f"the 12 months to {said}"
+        rows += [
+            {
+                "authority": authority,
+                "indicator": f"{figure.code}{OWN}",
+                "period": period,
+                "value": "" if figure.value is None else repr(figure.value),
+                "numerator": "" if figure.numerator is None else repr(figure.numerator),
+                "denominator": repr(figure.denominator) if figure.per else "",
+                "note": f"The council's own calculation from its return: {covers}.",
+            }
+            for period in periods
+        ]
     return rows
 
 
 def quarter_ends(covered_from: date, covered_to: date) -> list[date]:
-    """The quarter ends whose 12 months the returns cover, oldest first."""
+    """The quarter ends whose 12 months the returns cover whole, oldest first."""
+    first = quarter_of(covered_from).sequence + 3  # the first quarter with 12 months behind it
+    quarters = (from_sequence(PeriodKind.QUARTER, s) for s in range(first, first + 400))
     ends = []
-    year = covered_from.year
-    while True:
-        for month, day in [(3, 31), (6, 30), (9, 30), (12, 31)]:
-            end = date(year, month, day)
-            window = measures.Window.twelve_months_to(end)
-            if end > covered_to:
-                return ends
-            if window.start.date() >= covered_from:
-                ends.append(end)
-        year += 1
+    for quarter in quarters:
+        if quarter.end > covered_to:
+            return ends
+        if measures.Window.twelve_months_to(quarter.end).start.date() >= covered_from:
+            ends.append(quarter.end)
+    return ends
 
 
 def reduce_cin(
@@ -167,9 +175,10 @@ def reduce_cin(
             measures.timely_assessments(assessments, window),
         ]
         end = window.end
-        if (end.month, end.day) == (3, 31):  # a rate is of the year's population estimate
+        year = financial_year_of(end.date())
+        if end.date() == year.end:  # a rate is of the year's population estimate
             count = measures.children_in_need(referrals, window)
-            figures.append(measures.rate("CIN-RATE", count, children.get(end.year - 1)))
+            figures.append(measures.rate("CIN-RATE", count, children.get(year.fiscal_year)))
         return figures
 
     return _by_window(authority, ends, figures_for)
@@ -213,37 +222,35 @@ def reduce_903(
     returns.sort(key=lambda pair: pair[0])
     covered_to = covered_to or returns[-1][0]
     earliest = returns[0][0] if len(returns) > 1 else covered_to
-    covered_from = date(earliest.year if earliest.month >= 4 else earliest.year - 1, 4, 1)
+    covered_from = financial_year_of(earliest).start
     found = [f for _, f in returns]
     if not authority:
         raise FileProblem(
             [Problem("An SSDA903 return does not say whose it is: choose the authority")]
         )
     ends = quarter_ends(covered_from, covered_to)
+    # Read once for every window: the returns' episodes and children, and the populations.
+    episodes = _combined(found, "episodes", ["CHILD", "DECOM"])
+    header = _combined(found, "header", ["CHILD"])
+    children = populations(authority)
+    since = pd.Timestamp(covered_from)
 
     def figures_for(window: measures.Window) -> list[measures.Figure]:
-        figures = _903_figures(found, window, pd.Timestamp(covered_from), authority, populations)
         end = window.end.date()
-        if end == covered_to and (end.month, end.day) == (3, 31) and "oc3" in found[-1].tables:
+        year = financial_year_of(end)
+        figures = []
+        if episodes is not None:
+            looked_after = measures.looked_after(episodes, window)
+            figures += [looked_after, measures.three_placements(episodes, window)]
+            if end == year.end:  # a rate is of the year's population estimate
+                count = looked_after.numerator
+                figures.append(measures.rate("CLA-RATE", count, children.get(year.fiscal_year)))
+            figures.append(measures.long_term_stability(episodes, header, window, since))
+        if end == covered_to == year.end and "oc3" in found[-1].tables:
             figures += measures.care_leavers(found[-1].tables["oc3"])  # a whole year's only
         return figures
 
     return _by_window(authority, ends, figures_for)
-
-
-def _903_figures(found: list, window, covered_from, authority, populations) -> list:
-    """One window's figures from the returns' episodes."""
-    if not any("episodes" in f.tables for f in found):
-        return []
-    episodes = _combined(found, "episodes", ["CHILD", "DECOM"])
-    header = _combined(found, "header", ["CHILD"])
-    looked_after = measures.looked_after(episodes, window)
-    figures = [looked_after, measures.three_placements(episodes, window)]
-    if (window.end.month, window.end.day) == (3, 31):  # a rate is of the year's estimate
-        population = populations(authority).get(window.end.year - 1)
-        figures.append(measures.rate("CLA-RATE", looked_after.numerator, population))
-    figures.append(measures.long_term_stability(episodes, header, window, covered_from))
-    return figures
 
 
 def _returns_of(files: dict[str, bytes]) -> list[dict[str, bytes]]:
@@ -265,6 +272,8 @@ def _combined(found: list, table: str, keys: list[str]) -> pd.DataFrame:
     """A table across the returns, oldest first, a record given twice kept as the latest
     return gives it (an episode open at one year's end is closed in the next's)."""
     frames = [f.tables[table] for f in found if table in f.tables]
+    if not frames:
+        return None
     return pd.concat(frames, ignore_index=True).drop_duplicates(keys, keep="last")
 
 
@@ -275,7 +284,7 @@ def _latest_903_year(found) -> date:
     if episodes is None or episodes["DECOM"].isna().all():
         raise FileProblem([Problem("Give the year the return covers (the --year option)")])
     latest = pd.concat([episodes["DECOM"], episodes["DEC"]]).max().date()
-    return date(latest.year if (latest.month, latest.day) <= (3, 31) else latest.year + 1, 3, 31)
+    return financial_year_of(latest).end
 
 
 def _written(rows: list[dict]) -> bytes:

@@ -500,3 +500,19 @@ def test_a_national_period_is_labelled_as_its_measure_counts(timing, end, expect
     """Issue 29, finding 6: a count on 31 March is not "the year to 31 March"; a measure
     whose timing is not stated gets no words rather than wrong ones."""
     assert period_note(timing, end) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "year", "quarter"),
+    [
+        (date(2017, 3, 31), "2016-17", "2016-17 Q4"),
+        (date(2017, 4, 1), "2017-18", "2017-18 Q1"),
+        (date(2017, 9, 30), "2017-18", "2017-18 Q2"),
+        (date(2017, 12, 31), "2017-18", "2017-18 Q3"),
+        (date(2018, 1, 1), "2017-18", "2017-18 Q4"),
+    ],
+)
+def test_the_financial_year_and_quarter_a_day_falls_in(day, year, quarter):
+    from indicators.rules import financial_year_of, quarter_of
+
+    assert (financial_year_of(day).code, quarter_of(day).code) == (year, quarter)
