@@ -12,19 +12,11 @@ from django.db import connection
 from authorities.models import Authority
 from indicators import writes
 from indicators.frames import read_frame
-from indicators.models import Indicator, Period, Value
+from indicators.models import FIGURE_FIELDS, Indicator, Period, Value
 from indicators.recompute import attach_targets
 from indicators.rules import Status, parse_period, round_half_up_array, statuses
 
-COMPARED = [
-    "value",
-    "no_value_reason",
-    "numerator",
-    "denominator",
-    "note",
-    "provisional",
-    "period_stated",
-]
+COMPARED = FIGURE_FIELDS  # what makes a stored figure differ from the file's
 KEYS = ["authority_id", "indicator_id", "period_id"]
 
 

@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from authorities.models import Authority
 from indicators.rules import (
+    NO_WORDS,
     PLAUSIBLE_MAXIMUM,
+    YES_WORDS,
     PeriodParseError,
     has_begun,
     implausible_value,
@@ -23,8 +25,8 @@ from .problems import Checked, FileProblem, Problem, Problems, problems_where
 REQUIRED = ["authority", "indicator", "period", "value"]
 OPTIONAL = ["numerator", "denominator", "note", "provisional", "period_stated"]
 WIDE_KEYS = ["authority", "indicator"]
-YES = {"yes", "y", "true", "1", "provisional"}
-NO = {"no", "n", "false", "0", ""}
+YES = YES_WORDS | {"provisional"}
+NO = NO_WORDS | {""}
 
 
 @dataclass

@@ -16,6 +16,18 @@ VARIATION_CHOICES = [(v.value, v.label) for v in Variation]
 ASSURANCE_CHOICES = [(a.value, a.label) for a in Assurance]
 TIMING_CHOICES = [(t.value, t.label) for t in Timing]
 # Written only by the recompute; history keeps what people changed, not these.
+# What a return says of a figure beside its keys (authority, indicator, period) and a status
+# reported without it: what the one write path stores, an import compares with what is stored
+# and a figure's history shows.
+FIGURE_FIELDS = [
+    "value",
+    "no_value_reason",
+    "numerator",
+    "denominator",
+    "note",
+    "provisional",
+    "period_stated",
+]
 DERIVED_FIELDS = [
     "status",
     "direction",

@@ -512,6 +512,11 @@ def month_period(calendar_year: int, month: int) -> ParsedPeriod:
     return ParsedPeriod(PeriodKind.MONTH, calendar_year if month >= 4 else calendar_year - 1, month)
 
 
+# How a file says yes or no in a flag's column (provisional, period_stated), in lower case.
+YES_WORDS = frozenset({"yes", "y", "true", "1"})
+NO_WORDS = frozenset({"no", "n", "false", "0"})
+
+
 def financial_year_of(day: date) -> ParsedPeriod:
     """The financial year (1 April to 31 March) a day falls in."""
     return ParsedPeriod(PeriodKind.YEAR, month_period(day.year, day.month).fiscal_year)

@@ -27,23 +27,20 @@ from core import versions
 
 from . import recompute, rules
 from .frames import copy_into, insert_many
-from .models import DERIVED_FIELDS, Category, Indicator, Period, Rebase, Target, Value
+from .models import (
+    DERIVED_FIELDS,
+    FIGURE_FIELDS,
+    Category,
+    Indicator,
+    Period,
+    Rebase,
+    Target,
+    Value,
+)
 
 Scheduler = Callable[[Iterable[int] | None, Iterable[int] | None], None]
 
-VALUE_COLUMNS = [
-    "authority_id",
-    "indicator_id",
-    "period_id",
-    "value",
-    "no_value_reason",
-    "reported_status",
-    "numerator",
-    "denominator",
-    "note",
-    "provisional",
-    "period_stated",
-]
+VALUE_COLUMNS = ["authority_id", "indicator_id", "period_id", "reported_status", *FIGURE_FIELDS]
 KEYS = VALUE_COLUMNS[:3]
 
 
@@ -592,7 +589,7 @@ def save_values_by_code(
             "period_stated": ~frame.get("period_stated", pd.Series("", index=frame.index))
             .astype(str)
             .str.casefold()
-            .isin(["no", "n", "false", "0"]),
+            .isin(rules.NO_WORDS),
         }
     )
     return save_value_rows(rows, import_batch_id=import_batch_id, user_id=user_id)

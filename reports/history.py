@@ -9,22 +9,14 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from indicators.models import Period, Target, Value
+from indicators.models import FIGURE_FIELDS, Period, Target, Value
 from indicators.rules import fiscal_year_code
 from scrutiny.models import Action, ChallengeRecord
 
 from .caching import cached
 
 FIELDS = {
-    "value": [
-        "value",
-        "no_value_reason",
-        "numerator",
-        "denominator",
-        "note",
-        "provisional",
-        "period_stated",
-    ],
+    "value": FIGURE_FIELDS,
     "target": ["target", "tolerance"],
     "challenge": ["classification", "council_comment", "questions", "provider_response"],
     "action": ["text", "owner", "due_date", "status"],
