@@ -128,14 +128,18 @@ class MeasureStory:
                 series[label] = stated
         return series
 
-    @property
+    @cached_property
     def plotted(self) -> set[str]:
         """The names of the lines the web chart draws (its caption names them)."""
-        return set(self.chart_series())
+        return set(self._web_series)
+
+    @cached_property
+    def _web_series(self) -> dict[str, list[Value]]:
+        return self.chart_series()
 
     @cached_property
     def figure_json(self) -> str:
-        series = self.chart_series()
+        series = self._web_series
         figure = charts.measure_figure(self.indicator, series, self.targets, control=self.control)
         return charts.figure_json(figure)
 

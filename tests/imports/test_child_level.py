@@ -585,3 +585,31 @@ def test_a_return_that_breaks_the_reader_is_refused_in_words_and_logs_nothing_of
         "2017.xml: could not be read as a Children in Need census (child-level, XML) file"
     ]
     assert CHILD_ID not in caplog.text
+
+
+def test_an_officer_uploads_an_ssda903_s_tables_with_its_year(
+    england, officer, client, django_capture_on_commit_callbacks
+):
+    """The SSDA903 from the upload page: a .zip of its tables and the year it covers, as an
+    officer chooses them; the preview, then the figures."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    tables = zipped({"header.csv": HEADER, "episodes.csv": EPISODES, "oc3.csv": OC3})
+    response = client.post(
+        "/imports/upload/",
+        {"kind": "ssda903", "file": SimpleUploadedFile("903.zip", tables), "year": "2016-17"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    preview = client.get(response.url).content.decode()
+    assert "CLA-3PLUS-OWN" in preview
+    batch = ImportBatch.objects.get(kind="ssda903")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/imports/{batch.pk}/confirm/")
+    assert figures("2016-17")["CLA-COUNT"].value == 2
+    refused = client.post(
+        "/imports/upload/",
+        {"kind": "ssda903", "file": SimpleUploadedFile("903.zip", tables), "year": "2016-07"},
+    )
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    assert "is a month; give a year (2016-17) or a quarter" in page
