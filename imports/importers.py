@@ -164,7 +164,7 @@ class ChildLevelImporter(ReturnsImporter):
     def check(self, table, options, user=None):
         from .childlevel import reduce as childlevel
 
-        childlevel.ensure_definitions(table["indicator"].unique().tolist())
+        childlevel.require_definitions(table["indicator"].unique().tolist())
         table = childlevel.with_local_measures(table)
         checked = check_returns(table, allowed_authorities=writable_authority_ids(user))
         return checked, list(checked.notes)
@@ -230,8 +230,21 @@ class DefinitionsImporter(Importer):
     ]
 
     def check(self, table, options, user=None):
+        from .childlevel.reduce import with_companions
+
         checked = definitions.check_definitions(table)
-        return checked, definitions.pending_benchmarks(checked) if checked.ok else []
+        if not checked.ok:
+            return checked, []
+        given = len(checked.frame)
+        checked.frame = with_companions(checked.frame)
+        notes = definitions.pending_benchmarks(checked)
+        if len(checked.frame) > given:
+            notes.append(
+                f"With them, {len(checked.frame) - given} measures child-level returns are "
+                "filed under: the council's own calculation of DfE's measures, and DfE's "
+                "measures Outturn lacked (docs/child-level.md)."
+            )
+        return checked, notes
 
     def preview(self, checked):
         return definitions.preview_definitions(checked), []

@@ -28,6 +28,21 @@ from .checks import check_903, check_cin
 from .reading import ChildNumbers, read_903, read_cin
 
 OWN = "-OWN"
+# DfE's measures a child-level return gives the council's own figure for.
+COMPUTED = [
+    "CIN-REFS",
+    "CIN-REREF",
+    "CPP-REPEAT",
+    "CPP-2YRS",
+    "CIN-RATE",
+    "CIN-ASSESS45",
+    "CLA-COUNT",
+    "CLA-RATE",
+    "CLA-3PLUS",
+    "CLA-LTSTAB",
+    "CL-SUITACC",
+    "CL-EET",
+]
 NEW_NATIONAL = {  # measures DfE publishes that Outturn had no code for
     "CIN-ASSESS45": (
         "Assessments completed within 45 working days",
@@ -354,38 +369,35 @@ def year_option(options: dict) -> date | None:
     return parsed.end
 
 
-def ensure_definitions(codes: list[str]) -> None:
-    """The companions this return's figures are filed under, and any national measure they
-    name that Outturn lacks, created through the one write path the first time."""
-    from indicators import writes
+def with_companions(frame: pd.DataFrame) -> pd.DataFrame:
+    """DfE's definitions, as a performance admin imports them, with what child-level returns
+    are filed under: the council's-own companion of each national measure they compute, and
+    the national measures Outturn lacked (CIN-ASSESS45, CLA-COUNT). Created with DfE's own,
+    through the same preview and write, so that checking a return never writes."""
+    present = [code for code in COMPUTED if code in set(frame["code"])]
+    if not present:
+        return frame  # not DfE's definitions: nothing a return is filed under
+    national = frame.drop_duplicates("code").set_index("code")
+    built = definitions([*present, *NEW_NATIONAL], national)
+    return pd.concat([frame, built[~built["code"].isin(frame["code"])]], ignore_index=True)
+
+
+def require_definitions(codes: list[str]) -> None:
+    """A return's figures are filed under companions DfE's definitions bring: refused, in
+    words, where they have not been imported."""
     from indicators.models import Indicator
 
-    wanted = [code.removesuffix(OWN) for code in codes if code.endswith(OWN)]
-    known = set(Indicator.objects.filter(code__in=[*codes, *wanted]).values_list("code", flat=True))
-    missing = [code for code in wanted if f"{code}{OWN}" not in known]
-    if not missing:
-        return
-    national = pd.DataFrame.from_records(
-        Indicator.objects.filter(code__in=missing).values(
-            "code", "name", "category__name", "unit", "polarity", "decimals", "timing"
-        )
-    ).rename(columns={"category__name": "category"})
-    national = national.set_index("code") if not national.empty else national
-    absent = [
-        c for c in missing if c not in NEW_NATIONAL and (national.empty or c not in national.index)
-    ]
-    if absent:
+    known = set(Indicator.objects.filter(code__in=codes).values_list("code", flat=True))
+    if set(codes) - known:
         raise FileProblem(
             [
                 Problem(
-                    f"Outturn does not know DfE's {', '.join(absent)} yet: a performance admin "
-                    "imports DfE's indicator definitions first"
+                    "Outturn does not hold DfE's indicator definitions yet, which bring the "
+                    "measures a child-level return's figures are filed under: a performance "
+                    "admin imports them first (manage.py import_indicators, or the upload page)"
                 )
             ]
         )
-    frame = definitions(missing, national)
-    frame = frame[~frame["code"].isin(known)]
-    writes.save_indicators(frame.fillna(""))
 
 
 def with_local_measures(table: pd.DataFrame) -> pd.DataFrame:

@@ -613,3 +613,17 @@ def test_an_officer_uploads_an_ssda903_s_tables_with_its_year(
     page = refused.content.decode()
     assert refused.status_code == 200
     assert "is a month; give a year (2016-17) or a quarter" in page
+
+
+def test_checking_a_return_writes_nothing_and_says_what_it_needs_first(demo):
+    """A child-level return is checked without writing: where DfE's definitions (which
+    bring the measures its figures are filed under) are not imported, it is refused, saying
+    so, and no definition is made."""
+    before = Indicator.objects.count()
+    staged = service.stage("cin", THIS_YEAR, "2017.xml", options={"authority": "E08000017"})
+    assert [str(p) for p in staged.problems] == [
+        "Outturn does not hold DfE's indicator definitions yet, which bring the measures a "
+        "child-level return's figures are filed under: a performance admin imports them first "
+        "(manage.py import_indicators, or the upload page)"
+    ]
+    assert Indicator.objects.count() == before
