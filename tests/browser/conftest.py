@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 # Playwright's sync API runs an event loop; Django's ORM refuses to run inside one otherwise.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -40,19 +41,32 @@ def axe():
     """Run axe-core (built by `make install`) on the page; return WCAG 2.2 A/AA violations."""
 
     def run(page) -> list[dict]:
-        # Loaded from our own static files, as the Content Security Policy allows.
-        origin = "/".join(page.url.split("/")[:3])
-        page.add_script_tag(url=f"{origin}/static/vendor/axe.min.js")
-        result = page.evaluate(
-            """async () => await axe.run(document, {runOnly: {type: 'tag', values:
-               ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"""
-        )
+        # A click that follows a link returns before the next page has loaded: axe waits for
+        # it, and if the document is replaced under it, it waits for the new one and runs again.
+        for attempt in range(3):
+            page.wait_for_load_state("load")
+            try:
+                result = _axe_once(page)
+                break
+            except PlaywrightError:
+                if attempt == 2:
+                    raise
         return [
             {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
             for v in result["violations"]
         ]
 
     return run
+
+
+def _axe_once(page) -> dict:
+    # Loaded from our own static files, as the Content Security Policy allows.
+    origin = "/".join(page.url.split("/")[:3])
+    page.add_script_tag(url=f"{origin}/static/vendor/axe.min.js")
+    return page.evaluate(
+        """async () => await axe.run(document, {runOnly: {type: 'tag', values:
+           ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"""
+    )
 
 
 @pytest.fixture

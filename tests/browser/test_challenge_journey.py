@@ -21,6 +21,7 @@ def test_officers_write_the_challenge_and_the_panel_reads_it(
     outturn.sign_in("officer", "outturn-officer-2016")
     page.goto(f"{live_server.url}/a/doncaster/m/A2/")
     page.get_by_role("link", name="Write the council's comment for Quarter 2 2016/17").click()
+    page.wait_for_url("**/challenge/")
     assert axe(page) == []
     page.get_by_label("Area of concern").check()
     page.get_by_label("Council comment").fill(
