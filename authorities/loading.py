@@ -53,7 +53,7 @@ def _name_changes_of_code(frame: pd.DataFrame) -> pd.DataFrame:
 
 @transaction.atomic
 def load_authorities(path: Path) -> int:
-    versions.take()  # what figures are compared with is changing
+    versions.take(everything=True)  # what figures are compared with is changing
     frame = _read(path, AUTHORITY_COLUMNS)
     kinds = set(Authority.Kind.values)
     bad = frame[~frame["kind"].isin(kinds)]
@@ -104,7 +104,7 @@ def load_authorities(path: Path) -> int:
 
 @transaction.atomic
 def load_neighbours(path: Path) -> int:
-    versions.take()  # what figures are compared with is changing
+    versions.take(everything=True)  # what figures are compared with is changing
     frame = _read(path, NEIGHBOUR_COLUMNS)
     ids = dict(Authority.objects.values_list("code", "id"))
     unknown = (set(frame["authority"]) | set(frame["neighbour"])) - set(ids)
@@ -172,7 +172,7 @@ OFSTED_COLUMNS = {
 def load_ofsted(path: Path) -> int:
     from .models import Inspection
 
-    versions.take()  # what figures are compared with is changing
+    versions.take(everything=True)  # what figures are compared with is changing
 
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     frame.columns = [c.strip().lower() for c in frame.columns]

@@ -1,38 +1,126 @@
-"""The data version (core.models.DataVersion): one number that moves with every write of what
-figures are judged from, and that every such writer takes first.
+"""Versions of what pages are built from, scoped to what a write changed (core.models.Version):
 
-- `take()` — inside a writer's transaction, before it writes: moves the number on and holds
-  the row until commit, so writers queue behind each other in one order (never a deadlock
-  between two of them) and a reader that saw the old number knows something changed.
-- `current()` — the number as committed now: one indexed read.
+- **everything** — what every page reads: indicators' definitions, places and neighbours,
+  default targets, rebases. Moved by those rare writes only.
+- **an authority** — anything of that authority's: figures, targets, statuses.
+- **an authority's figures of one indicator** — what other authorities' comparisons and
+  rankings show of it.
 
-On SQLite the UPDATE is what takes the database's write lock, which serialises writers the
-same way."""
+A writer moves, inside its transaction, the versions of what it changes (`take`); the rows
+are its own authority's, so two councils' writes never wait for each other, and two writers
+of one authority queue on its row in one order. A reader keys what it caches by the versions
+of what it shows (`stamp`: one query): a sum of counters that only ever grow, so any write
+it shows moves the key, and a write it does not show leaves its cache as it was.
+
+An import's check remembers the versions it saw (`snapshot`, `seen`); its confirm takes the
+same scope and reuses the checked plan only if nothing in it has moved since."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
 from django.db import connection
+from django.db.models import Q, Sum
 
-from .models import DataVersion
+from .models import Version
 
-ROW = 1
+EVERY = 0  # authority_key of what every page reads
+WHOLE = 0  # indicator_key of an authority's own version
+ROWS_PER_STATEMENT = 5_000
 
 
-def take() -> int:
-    """Move the version on, inside the caller's transaction, and return the number it had
-    before: what a reader that saw nothing of this write would have read."""
-    assert connection.in_atomic_block, "take the data version inside a transaction"
-    table = DataVersion._meta.db_table
+@dataclass(frozen=True)
+class Scope:
+    """What a write changes: everything, some authorities (whole), and some authorities'
+    figures of some indicators, as (authority id, indicator id)."""
+
+    everything: bool = False
+    authorities: frozenset[int] = field(default_factory=frozenset)
+    figures: frozenset[tuple[int, int]] = field(default_factory=frozenset)
+
+    def as_json(self) -> dict:
+        return {"everything": self.everything, "authorities": sorted(self.authorities)}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> Scope:
+        data = data or {"everything": True}
+        return cls(bool(data.get("everything")), frozenset(data.get("authorities") or ()))
+
+
+def take(
+    *,
+    everything: bool = False,
+    authorities: Iterable[int] = (),
+    figures: Iterable[tuple[int, int]] = (),
+) -> int:
+    """Move on the versions of what the caller is about to write, inside its transaction,
+    and return the sum of what its whole rows (everything's, and each authority's) were
+    before. An authority's figures move its whole row too. Rows are taken sorted, in as few
+    statements as can be, so two writers never take two rows in opposite orders."""
+    assert connection.in_atomic_block, "take the versions inside a transaction"
+    figures = {(int(a), int(i)) for a, i in figures}
+    whole = {int(a) for a in authorities} | {a for a, _ in figures}
+    rows = sorted({(a, WHOLE) for a in whole} | figures)
+    if everything:
+        rows.insert(0, (EVERY, WHOLE))
+    before = 0
     with connection.cursor() as cursor:
-        # An upsert, so that a database without the row (one flushed by a test) gets it back
-        # on first use even when two writers arrive together.
-        cursor.execute(
-            f"INSERT INTO {table} (id, number) VALUES (%s, 1) "  # noqa: S608
-            f"ON CONFLICT (id) DO UPDATE SET number = {table}.number + 1 RETURNING number",
-            [ROW],
-        )
-        return cursor.fetchone()[0] - 1
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            chunk = rows[start : start + ROWS_PER_STATEMENT]
+            # Integers only, formatted by int(): no text from outside reaches the statement.
+            listed = ", ".join(f"({int(a)}, {int(i)}, 1)" for a, i in chunk)
+            table = Version._meta.db_table
+            cursor.execute(
+                f"INSERT INTO {table} (authority_key, indicator_key, number) "  # noqa: S608
+                f"VALUES {listed} ON CONFLICT (authority_key, indicator_key) "
+                f"DO UPDATE SET number = {table}.number + 1 "
+                "RETURNING indicator_key, number"
+            )
+            before += sum(number - 1 for indicator, number in cursor.fetchall() if not indicator)
+    return before
 
 
-def current() -> int:
-    return DataVersion.objects.filter(pk=ROW).values_list("number", flat=True).first() or 0
+def _every() -> int:
+    row = Version.objects.filter(authority_key=EVERY, indicator_key=WHOLE)
+    return row.values_list("number", flat=True).first() or 0
+
+
+def stamp(authority: int | None = None, indicators: Iterable[int] = ()) -> str:
+    """The versions a page shows, in one query: everything's; the authority's own, if it
+    shows one; and every authority's figures of `indicators`, if it compares them."""
+    wanted = Q(authority_key=EVERY, indicator_key=WHOLE)
+    sums = {"every": Sum("number", filter=Q(authority_key=EVERY))}
+    if authority is not None:
+        own = Q(authority_key=authority, indicator_key=WHOLE)
+        wanted |= own
+        sums["own"] = Sum("number", filter=own)
+    ids = sorted({int(i) for i in indicators if i})
+    if ids:
+        theirs = Q(indicator_key__in=ids)
+        wanted |= theirs
+        sums["figures"] = Sum("number", filter=theirs)
+    found = Version.objects.filter(wanted).aggregate(**sums)
+    return ".".join(str(found[name] or 0) for name in sums)
+
+
+def snapshot() -> dict[int, int]:
+    """Every whole row's number, by authority (EVERY for everything's): what a check is about
+    to read from. One query."""
+    return dict(Version.objects.filter(indicator_key=WHOLE).values_list("authority_key", "number"))
+
+
+def seen(numbers: dict[int, int], scope: Scope) -> int:
+    """What `take(scope)` would return if nothing had moved since `numbers` were read."""
+    if scope.everything:
+        return sum(numbers.values())
+    return numbers.get(EVERY, 0) + sum(numbers.get(a, 0) for a in scope.authorities)
+
+
+def take_scope(scope: Scope) -> int:
+    """`take` for a checked file's scope, returning what `seen` would have counted before
+    it: everything's and its authorities' (every authority's, for everything)."""
+    if scope.everything:
+        before = take(everything=True)
+        return before + sum(n for a, n in snapshot().items() if a != EVERY)
+    return take(authorities=scope.authorities) + _every()

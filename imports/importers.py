@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import pandas as pd
 
+from core import versions
 from core.access import is_performance_admin, writable_authority_ids
 from indicators import writes
 
@@ -66,6 +67,17 @@ class Importer:
         """The checked rows back from a plan, or None if the confirm must check again."""
         return None
 
+    def scope(self, checked) -> versions.Scope | None:
+        """What the kept plan was checked against (core.versions): the confirm reuses it
+        only if nothing in this scope was written since. None: no plan is kept."""
+        return None
+
+    def periods(self, checked) -> list[str]:
+        """The periods the file's figures are filed under, by code: created before the
+        confirm's transaction, so two councils' first figures of a new quarter never wait
+        for each other's commit."""
+        return []
+
     @property
     def label(self) -> str:
         return ImportBatch.Kind(self.kind).label
@@ -117,6 +129,14 @@ class ReturnsImporter(Importer):
         diff = getattr(checked, "diff", None) or diff_returns(checked.frame)
         to_write = diff.to_write
         return plans.dump(to_write[PLANNED_COLUMNS])
+
+    def scope(self, checked):
+        # The file's authorities' figures, as stored when the diff read them.
+        authorities = checked.frame["authority_id"].unique()
+        return versions.Scope(authorities=frozenset(int(a) for a in authorities))
+
+    def periods(self, checked):
+        return sorted(map(str, checked.frame["period"].unique()))
 
     def planned(self, plan, batch, user):
         frame = plans.load(plan)

@@ -101,8 +101,13 @@ class ImportBatch(models.Model):
     checked_at_version = models.BigIntegerField(
         null=True,
         blank=True,
-        help_text="The data version (core.versions) when the file was checked: if it has not "
-        "moved by the confirm, the checked plan is written as it is.",
+        help_text="The versions (core.versions) of what the check read, when it read them: if "
+        "they have not moved by the confirm, the checked plan is written as it is.",
+    )
+    checked_scope = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the check read (core.versions.Scope): the file's authorities.",
     )
     plan = models.FileField(
         upload_to="plans/%Y/%m/",

@@ -15,13 +15,14 @@ import pyarrow.csv as pa_csv
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from authorities.models import Authority
 from core import versions
 from core.tasks import send_or_run
 from indicators.models import Indicator, Period
+from indicators.rules import parse_period
 
 from .importers import KINDS, importer_for
 from .models import ImportBatch
@@ -66,9 +67,9 @@ def stage(kind: str, data: bytes, filename: str, user=None, options: dict | None
     # they are kept (the file, its hash aside, is gone when this returns).
     data, reduced, reduce_problems = _reduced(kind, data, filename, options)
     digest = sha256(data)
-    # Read before the check: a write committed while it runs moves the version past this,
-    # and the confirm then checks again.
-    version = versions.current()
+    # Read before the check: a write committed while it runs moves its authority's version
+    # past this, and the confirm then checks again.
+    seen = versions.snapshot()
     earlier = (
         ImportBatch.objects.filter(kind=kind, sha256=digest, state=ImportBatch.State.APPLIED)
         .select_related("created_by")
@@ -101,9 +102,12 @@ def stage(kind: str, data: bytes, filename: str, user=None, options: dict | None
     batch.counts = counts
     batch.changes = changes
     batch.notes = notes
-    batch.checked_at_version = version
-    plan = importer_for(kind).plan(checked)
+    importer = importer_for(kind)
+    plan = importer.plan(checked)
     if plan is not None:
+        scope = importer.scope(checked)
+        batch.checked_scope = {**scope.as_json(), "periods": importer.periods(checked)}
+        batch.checked_at_version = versions.seen(seen, scope)
         batch.plan.save(f"{digest[:16]}.npz", ContentFile(plan), save=False)
     batch.file.save(f"{digest[:16]}-{_safe_name(filename)}", ContentFile(data), save=True)
     return Staged(batch=batch, counts=counts, changes=changes, notes=notes)
@@ -221,16 +225,23 @@ def apply(batch: ImportBatch) -> ImportBatch:
     try:
         with batch.file.open("rb") as stream:
             data = stream.read()
+        # The calendar first, committed on its own: a new quarter's row is never held by
+        # one council's import while another's waits for it.
+        Period.ensure(parse_period(code) for code in batch.checked_scope.get("periods", []))
         with transaction.atomic():
-            _one_import_at_a_time()
+            # What the plan was checked against is taken first: imports of one authority's
+            # figures queue here, one after another; other authorities' go on beside them.
+            unchanged = batch.checked_at_version is not None and (
+                versions.take_scope(versions.Scope.from_json(batch.checked_scope))
+                == batch.checked_at_version
+            )
             # Claim the batch: if no row changed, it was applied or cancelled already. The
-            # time is taken once this import holds the lock, so the later `applied_at` is
-            # always the import whose figures are stored.
+            # time is taken once this import holds its authorities' versions, so the later
+            # `applied_at` is always the import whose figures are stored.
             claimed = ImportBatch.objects.filter(pk=batch.pk, state__in=PENDING).update(
                 state=ImportBatch.State.APPLIED, applied_at=timezone.now()
             )
             if claimed:
-                unchanged = versions.take() == batch.checked_at_version
                 checked = _planned(batch, data) if unchanged else None
                 if checked is None:
                     checked, _ = check(
@@ -302,18 +313,6 @@ def _why(error: Exception) -> str:
         "details are in the log for the administrator). Try again, and if it happens again, "
         "tell your administrator."
     )
-
-
-# Any constant: the key of PostgreSQL's transaction-level advisory lock for applying imports.
-IMPORT_LOCK = 0x4F75_7474  # "Outt"
-
-
-def _one_import_at_a_time() -> None:
-    """Imports are applied one after another: overlapping ones wait for the lock (released
-    at commit or rollback). SQLite needs none: its writers take turns already."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
 
 
 def _planned(batch: ImportBatch, data: bytes):

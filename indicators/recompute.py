@@ -481,7 +481,9 @@ def recompute(
         if moved.empty:
             continue
         with transaction.atomic():
-            versions.take()
+            # Statuses, directions and limits are the authority's own pages' (no other
+            # authority's comparisons show them).
+            versions.take(authorities=moved["authority_id"].unique().tolist())
             write_derived(moved, timezone.now())
         changed += len(moved)
     log.info("recompute: %d values read, %d changed", read, changed)

@@ -61,7 +61,7 @@ def save_indicators(frame: pd.DataFrame, scheduler: Scheduler | None = None) -> 
     polarity, decimals, description and optional benchmark and timing columns. Every
     indicator in the frame is recomputed for every authority, since its polarity may have
     changed. Returns their ids."""
-    versions.take()
+    versions.take(everything=True)
     names = list(dict.fromkeys(frame["category"]))
     Category.objects.bulk_create(
         [Category(name=name, order=i) for i, name in enumerate(names)], ignore_conflicts=True
@@ -125,7 +125,7 @@ def link_benchmarks() -> int:
 def save_indicator(indicator: Indicator) -> None:
     """One indicator edited by hand (the admin): its statuses follow its polarity."""
     with transaction.atomic():
-        versions.take()
+        versions.take(everything=True)
         indicator.save()
         _schedule(None, None, [indicator.pk])
 
@@ -143,6 +143,16 @@ def _affected(targets: Iterable[Target]) -> tuple[set[int] | None, set[int]]:
     return {t.authority_id for t in targets}, indicator_ids
 
 
+def _take_for_targets(targets: Iterable[Target]) -> None:
+    """Move the versions of what these targets are judged for: their authorities, or
+    everything for a default target (every authority's statuses may follow it)."""
+    authority_ids, _ = _affected(targets)
+    if authority_ids is None:
+        versions.take(everything=True)
+    else:
+        versions.take(authorities=authority_ids)
+
+
 @transaction.atomic
 def save_target_rows(
     rows: pd.DataFrame, user=None, reason: str = "", scheduler: Scheduler | None = None
@@ -150,7 +160,6 @@ def save_target_rows(
     """Create or replace the target for each (indicator, authority or default, year) in the
     frame (columns indicator_id, authority_id, fiscal_year, target, tolerance; validated by
     the caller), with a history row for each. Returns the ids of the indicators touched."""
-    versions.take()
     incoming = [
         Target(
             indicator_id=int(row.indicator_id),
@@ -161,6 +170,7 @@ def save_target_rows(
         )
         for row in rows.itertuples(index=False)
     ]
+    _take_for_targets(incoming)
     stored = {
         (t.indicator_id, t.authority_id, t.fiscal_year): t
         for t in Target.objects.filter(
@@ -195,7 +205,7 @@ def save_target_rows(
 def save_target(target: Target, user=None, reason: str = "") -> None:
     """One target set by hand (the admin, its inline on the indicator, the target form)."""
     with transaction.atomic():
-        versions.take()
+        _take_for_targets([target, *Target.objects.filter(pk=target.pk)])
         if reason:
             target._change_reason = reason[:100]
         if user is not None:  # a request's user is simple-history's own default
@@ -211,7 +221,7 @@ def delete_targets(targets) -> None:
     if not targets:
         return
     with transaction.atomic():
-        versions.take()
+        _take_for_targets(targets)
         affected = _affected(targets)
         Target.objects.filter(pk__in=[t.pk for t in targets]).delete()
         _schedule(None, *affected)
@@ -263,8 +273,9 @@ def save_value_rows(
     assert connection.in_atomic_block, "save_value_rows must run inside a transaction"
     if rows.empty:
         return Written(set(), set(), 0)
-    versions.take()
     incoming = _incoming(rows)
+    pairs = incoming[["authority_id", "indicator_id"]].drop_duplicates()
+    versions.take(figures=pairs.itertuples(index=False, name=None))
     if incoming.duplicated(KEYS).any():
         raise ValueError("Two figures for the same authority, indicator and period")
     authority_ids = {int(a) for a in incoming["authority_id"].unique()}
@@ -328,8 +339,8 @@ def _write_share(written, moved, now, user_id, reason):
     new = written["id"].isna()
     written.loc[new, "id"] = _new_ids(int(new.sum()))
     written["id"] = written["id"].astype("int64")
-    # Sorted by key, so two writers take row locks in one order (they queue on the data
-    # version first in any case).
+    # Sorted by key, so two writers take row locks in one order (writers of one authority
+    # queue on its version first in any case).
     written = written.sort_values(KEYS)
     new = new.loc[written.index]
     inserted = written.loc[new, "id"]
@@ -410,22 +421,30 @@ def _series_with(incoming: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([kept, arriving], ignore_index=True)
 
 
+ID_LOCK = 0x4F75_7469  # any constant: PostgreSQL's session lock while ids are reserved
+
+
 def _new_ids(count: int) -> np.ndarray:
     """Ids for rows about to be inserted, so their history rows can be written from the same
-    frame. PostgreSQL: a block of the table's own sequence, reserved in one statement (every
-    writer of values holds the data version meanwhile; anything else that inserted in that
-    instant would collide on the primary key and fail, never overwrite). SQLite: after the
-    largest in use (the caller holds the database's write lock)."""
+    frame. PostgreSQL: a block of the table's own sequence, reserved in one statement while
+    a session lock is held for that instant, so two writers of values (other authorities'
+    imports go on side by side) never reserve overlapping blocks; a single figure saved by
+    hand in that instant would collide on the primary key and fail, never overwrite. SQLite:
+    after the largest in use (the caller holds the database's write lock)."""
     table = Value._meta.db_table
     if count == 0:
         return np.empty(0, dtype="int64")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT setval(s, nextval(s) + %s - 1) FROM pg_get_serial_sequence(%s, 'id') s",
-                [count, table],
-            )
-            last = cursor.fetchone()[0]
+            cursor.execute("SELECT pg_advisory_lock(%s)", [ID_LOCK])
+            try:
+                cursor.execute(
+                    "SELECT setval(s, nextval(s) + %s - 1) FROM pg_get_serial_sequence(%s, 'id') s",
+                    [count, table],
+                )
+                last = cursor.fetchone()[0]
+            finally:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [ID_LOCK])
             return np.arange(last - count + 1, last + 1, dtype="int64")
         cursor.execute(
             "SELECT max(n) FROM (SELECT max(id) AS n FROM " + table + " UNION ALL "
@@ -532,7 +551,8 @@ def save_value(value: Value, user=None, reason: str = "", unless_changed_since=N
     `unless_changed_since` (its updated_at as the writer read it), refused with Changed if
     it was saved since: the row is locked, so two corrections at once cannot both pass."""
     with transaction.atomic():
-        versions.take()
+        stored = Value.objects.filter(pk=value.pk).values_list("authority_id", "indicator_id")
+        versions.take(figures=[(value.authority_id, value.indicator_id), *stored])
         if unless_changed_since is not None and value.pk:
             stored = Value.objects.select_for_update().filter(pk=value.pk).values("updated_at")
             if stored.get()["updated_at"] != unless_changed_since:
@@ -551,7 +571,7 @@ def delete_values(values) -> None:
     if not values:
         return
     with transaction.atomic():
-        versions.take()
+        versions.take(figures={(v.authority_id, v.indicator_id) for v in values})
         Value.objects.filter(pk__in=[v.pk for v in values]).delete()
         _schedule(None, {v.authority_id for v in values}, {v.indicator_id for v in values})
 
@@ -606,7 +626,7 @@ def save_rebase(rebase: Rebase) -> None:
     """A rebase recorded or changed (the admin): every chart of its measure is recomputed (an
     edit may have moved it from one authority to another)."""
     with transaction.atomic():
-        versions.take()
+        versions.take(everything=True)
         before = Rebase.objects.filter(pk=rebase.pk).values_list("indicator_id", flat=True)
         indicators = {rebase.indicator_id, *before}
         rebase.save()
@@ -618,6 +638,6 @@ def delete_rebases(rebases) -> None:
     if not rebases:
         return
     with transaction.atomic():
-        versions.take()
+        versions.take(everything=True)
         Rebase.objects.filter(pk__in=[r.pk for r in rebases]).delete()
         _schedule(None, None, {r.indicator_id for r in rebases})

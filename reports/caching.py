@@ -1,14 +1,15 @@
-"""What pages build from figures is cached against the data version (core.versions): every
-write of figures, targets, indicators, rebases, authorities and neighbours — and every
-recompute that changes a status — moves the version, so a key that carries it is never
-read once what it was built from has changed. Nothing to invalidate by hand, and nothing
-stale. Scrutiny text (challenge records, actions) is read fresh, or digested into the key
+"""What pages build from figures is cached against the versions of what they show
+(core.versions): every write of figures, targets, indicators, rebases, authorities and
+neighbours — and every recompute that changes a status — moves the versions of what it
+changed, so a key that carries them is never read once what it was built from has changed,
+and a write elsewhere leaves it as it was. Nothing to invalidate by hand, and nothing stale.
+Scrutiny text (challenge records, actions) is read fresh, or digested into the key
 (challenge_stamp)."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.core.cache import cache
@@ -19,9 +20,11 @@ SECONDS = 6 * 60 * 60  # an entry nobody asks for again goes; a changed one is n
 T = TypeVar("T")
 
 
-def version_key(*parts) -> str:
-    """A key for these parts as the data stands now (one indexed read)."""
-    return ":".join(str(part) for part in [*parts, versions.current()])
+def version_key(*parts, authority: int | None = None, indicators: Iterable[int] = ()) -> str:
+    """A key for these parts as what they show stands now (one query): everything every
+    page reads; `authority`'s own figures, targets and statuses; and every authority's
+    figures of `indicators`, for what compares them."""
+    return ":".join(str(part) for part in [*parts, versions.stamp(authority, indicators)])
 
 
 def cached(key: str, build: Callable[[], T]) -> T:

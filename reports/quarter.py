@@ -224,21 +224,34 @@ class Quarter:
 
 
 def build_quarter(authority: Authority, period: Period, comparisons: bool = True) -> Quarter:
-    """The quarter: its figures (rows, comparisons, cards) from the cache when nothing they
-    are made from has changed since they were built — the key carries the data version
-    (core.versions), which every write of figures, targets, indicators, authorities and
-    neighbours moves — and its challenge records, read fresh every time. `cache_key` names
-    this exact state, for the page's rendered fragments: figures and challenge text."""
-    key = version_key("quarter", authority.pk, period.pk, int(comparisons))
-    quarter = cached(key, lambda: _figures(authority, period, comparisons))
+    """The quarter: its own figures (rows, cards) and its comparisons, each from the cache
+    when nothing it is made from has changed since it was built (the keys carry the versions
+    of what each shows, core.versions: the authority's own figures, targets and statuses;
+    every authority's figures of its measures), and its challenge records, read fresh every
+    time. `cache_key` names this exact state, for the page's rendered fragments."""
+    key = version_key("quarter", authority.pk, period.pk, authority=authority.pk)
+    quarter = cached(key, lambda: _figures(authority, period))
+    rows = [*quarter.measures, *quarter.volumetric]
+    if comparisons:
+        indicators = [row.indicator for row in rows]
+        compared_key = version_key(
+            "compared",
+            authority.pk,
+            period.pk,
+            indicators={i.id for i in indicators} | {i.benchmark_id for i in indicators},
+        )
+        compared = cached(compared_key, lambda: compare(authority, indicators, period.end))
+        for row in rows:
+            row.comparison = compared.get(row.indicator.id)
+        key = f"{key}:{compared_key}"
     challenges = records_for(authority, period)
-    for row in [*quarter.measures, *quarter.volumetric]:
+    for row in rows:
         row.challenge = challenges.get(row.indicator.id)
     quarter.cache_key = f"{key}:{challenge_stamp(challenges.values())}"
     return quarter
 
 
-def _figures(authority: Authority, period: Period, comparisons: bool) -> Quarter:
+def _figures(authority: Authority, period: Period) -> Quarter:
     parsed = period.parsed
     current = _values(authority, [period.id])
     neighbours = {
@@ -256,7 +269,6 @@ def _figures(authority: Authority, period: Period, comparisons: bool) -> Quarter
         Indicator.objects.filter(id__in=indicator_ids).select_related("category", "benchmark"),
         key=_display_order,
     )
-    compared = compare(authority, indicators, period.end) if comparisons else {}
     rows = [
         MeasureRow(
             indicator=indicator,
@@ -268,7 +280,6 @@ def _figures(authority: Authority, period: Period, comparisons: bool) -> Quarter
                 getattr(trends.get(indicator.id, {}).get(s), "value", None)
                 for s in range(period.sequence - TREND_QUARTERS + 1, period.sequence + 1)
             ],
-            comparison=compared.get(indicator.id),
         )
         for indicator in indicators
     ]

@@ -26,7 +26,12 @@ def compare(request, code: str, period_slug: str):
     regions = Authority.objects.filter(kind=Authority.Kind.REGION).order_by("name")
     region = regions.filter(code=request.GET.get("region", "")).first()
     key = version_key(
-        "compare", indicator.pk, period.pk, getattr(chosen, "pk", ""), getattr(region, "pk", "")
+        "compare",
+        indicator.pk,
+        period.pk,
+        getattr(chosen, "pk", ""),
+        getattr(region, "pk", ""),
+        indicators=[indicator.pk],
     )
     ranking = cached(key, lambda: _ranked(indicator, period, chosen, region))
     periods = Period.objects.filter(value__indicator=indicator).distinct()

@@ -29,7 +29,14 @@ def measure(request, authority_slug: str, code: str, period_slug: str | None = N
         Indicator.objects.select_related("category", "benchmark"), code=code
     )
     until = period_or_404(period_slug, PeriodKind.QUARTER) if period_slug else None
-    key = version_key("measure", chosen.pk, indicator.pk, until.pk if until else "")
+    key = version_key(
+        "measure",
+        chosen.pk,
+        indicator.pk,
+        until.pk if until else "",
+        authority=chosen.pk,
+        indicators=[indicator.pk, indicator.benchmark_id],
+    )
     story, latest_period, national = cached(key, lambda: _figures(chosen, indicator, until))
     records = ChallengeRecord.objects.filter(authority=chosen, indicator=indicator)
     if until:
