@@ -6,7 +6,10 @@ Loads the demo into a throwaway SQLite database, then measures:
   WeasyPrint all paid), best of two;
 - a **warm** worker: the same quarter built again in one process, first with every chart drawn
   afresh (the worker's chart cache emptied), then as a worker that has drawn them before;
-- the time **per chart** (matplotlib's SVG backend, no browser).
+- the time **per chart** (matplotlib's SVG backend, no browser);
+- **nothing changed**: the quarter's paper asked for again once the worker has built it, with
+  nothing it shows written since — the paper already built is the answer (reports.papers,
+  its fingerprint scoped to what the paper shows, core.versions), nothing is drawn again.
 
     .venv/bin/python bench/briefing_bench.py
 """
@@ -34,6 +37,7 @@ TARGETS = {
     "warm, charts drawn": 1.0,
     "warm, charts kept": 1.0,
     "per chart": 0.1,
+    "nothing changed": 0.3,
 }
 
 
@@ -49,7 +53,7 @@ def main() -> None:
     try:
         call_command("migrate", verbosity=0)
         call_command("load_demo", stdout=io.StringIO())
-        figures = {**fresh_processes(), **warm()}
+        figures = {**fresh_processes(), **warm(), **unchanged()}
     finally:
         from django.db import connections
 
@@ -115,6 +119,34 @@ def warm() -> dict[str, tuple[float, str]]:
         out[name] = (statistics.median(runs), note)
     out["per chart"] = (statistics.median(drawn), f"median of {len(drawn)} draws")
     return out
+
+
+def unchanged() -> dict[str, tuple[float, str]]:
+    from django.contrib.auth.models import User
+
+    from authorities.models import Authority
+    from reports.models import Briefing
+    from reports.papers import current_or_waiting
+    from reports.tasks import build_briefing
+
+    authority = Authority.objects.get(slug="doncaster")
+    codes = ["2016-17 Q2"]
+    built = Briefing.objects.create(
+        authority=authority, period_codes=codes, requested_by=User.objects.get(username="officer")
+    )
+    build_briefing(built.pk)  # the worker, here
+    runs = []
+    for _ in range(5):
+        started = time.perf_counter()
+        found = current_or_waiting(authority, codes)
+        runs.append(time.perf_counter() - started)
+        assert getattr(found, "pk", None) == built.pk, "the paper built was not the answer"
+    return {
+        "nothing changed": (
+            statistics.median(runs),
+            "the paper built already, found by its fingerprint",
+        )
+    }
 
 
 def _pages(pdf: Path) -> str:

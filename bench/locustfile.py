@@ -1,12 +1,15 @@
-"""Panel members browsing while a national import runs (bench/load_run.py drives this with
-Locust, headless). Each simulated member reads quarter views and a measure page, signed in
+"""Panel members of many councils browsing a shared Outturn (bench/load_run.py drives this
+with Locust, headless). Each simulated member reads a random council's quarter views,
+measure pages and compare pages, of random quarters and measures (OUTTURN_AUTHORITIES: the
+councils' slugs; OUTTURN_QUARTERS: quarter slugs; OUTTURN_MEASURES: measure codes), signed in
 with the session cookie the load run makes (OUTTURN_SESSION). With OUTTURN_TIMINGS set, every
 request's start (epoch seconds) and response time (ms) are appended there, so the load run can
-take the percentiles of the requests made while the import ran, not of the whole run."""
+take the percentiles of the requests made while the imports ran, not of the whole run."""
 
 from __future__ import annotations
 
 import os
+import random
 
 from locust import HttpUser, between, events, task
 
@@ -26,7 +29,13 @@ def _close(**_):
         _timings.close()
 
 
-PAGES = ["/a/doncaster/q/2016-17-q2/", "/a/doncaster/q/2016-17-q1/", "/a/doncaster/m/A2/"]
+def _listed(name: str, default: str) -> list[str]:
+    return [item for item in os.environ.get(name, default).split(",") if item]
+
+
+AUTHORITIES = _listed("OUTTURN_AUTHORITIES", "doncaster")
+QUARTERS = _listed("OUTTURN_QUARTERS", "2016-17-q2")
+MEASURES = _listed("OUTTURN_MEASURES", "A2")
 
 
 class PanelMember(HttpUser):
@@ -34,15 +43,22 @@ class PanelMember(HttpUser):
 
     def on_start(self):
         self.client.cookies.set("sessionid", os.environ["OUTTURN_SESSION"])
+        # Each member follows one council, as a panel does; the quarters and measures vary.
+        self.authority = random.choice(AUTHORITIES)  # noqa: S311 - a load test's choice
+
+    @task(3)
+    def quarter(self):
+        quarter = random.choice(QUARTERS)  # noqa: S311
+        self.client.get(f"/a/{self.authority}/q/{quarter}/", name="quarter view")
 
     @task(2)
-    def quarter(self):
-        self.client.get(PAGES[0], name="quarter view")
-
-    @task(1)
-    def previous_quarter(self):
-        self.client.get(PAGES[1], name="quarter view")
-
-    @task(1)
     def measure(self):
-        self.client.get(PAGES[2], name="measure page")
+        quarter, measure = random.choice(QUARTERS), random.choice(MEASURES)  # noqa: S311
+        self.client.get(f"/a/{self.authority}/q/{quarter}/m/{measure}/", name="measure page")
+
+    @task(1)
+    def compare(self):
+        quarter, measure = random.choice(QUARTERS), random.choice(MEASURES)  # noqa: S311
+        self.client.get(
+            f"/compare/{measure}/{quarter}/?authority={self.authority}", name="compare page"
+        )

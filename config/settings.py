@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.routing.ReplicaReadsMiddleware",  # GET pages read a replica, if one is configured
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -94,6 +95,20 @@ else:
     # unless DATABASE_URL says otherwise (django-environ reads ?conn_max_age=0 there).
     DATABASES["default"].setdefault("CONN_MAX_AGE", 300)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# A read replica of PostgreSQL for pages and papers (core.routing), where one is run: reads
+# for readers go there, every write and every check before a write to the primary.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **env.db("DATABASE_REPLICA_URL"),
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": True,
+        # Tests read the primary through it, as the replica would once caught up.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["core.routing.ReplicaRouter"]
+# What readers read from a replica: figures, places, scrutiny, papers and the versions keying
+# them (never sessions, sign-in or imports' checks).
+READ_REPLICA_APPS = ["core", "authorities", "indicators", "scrutiny", "reports"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Authentication: django-axes locks out a username after repeated failures from one address.

@@ -16,11 +16,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from authorities.models import Authority
-from indicators.models import Period, Target, Value
+from core import versions
+from indicators.models import Indicator, Period, Target, Value
 from indicators.rules import Direction
 from scrutiny import writes
 from scrutiny.challenge import mark_revisions, open_actions
-from scrutiny.models import Action, ChallengeRecord, Publication
+from scrutiny.models import Action, ChallengeRecord, Publication, Recommendation
 from scrutiny.panel import for_quarter
 
 from .measure import build_stories
@@ -279,18 +280,31 @@ def chart_svg(story) -> str | None:
     return uri
 
 
-def fingerprint() -> str:
-    """What every figure, status, target and piece of commentary looked like, in five
-    aggregate queries: the latest change to a figure's record (imports, edits and the
-    recompute all move it) and the newest history row of figures, targets, challenge records
-    and actions (deletions included). A briefing built under another fingerprint is out of
-    date. Whole-database on purpose: ranks, quartiles and comparators use every authority's
-    figures, so a paper is never called current when something it used has moved."""
+def fingerprint(authority: Authority) -> str:
+    """What the authority's papers show, in a few indexed queries: the versions of its own
+    figures, targets and statuses and of every authority's figures of its measures and their
+    national equivalents (core.versions: ranks, quartiles and comparators use every
+    authority's figures), and the newest history row of its challenge records, actions and
+    recommendations and its newest presentation (deletions included). A briefing built under
+    another fingerprint is out of date; another council's figures of other measures never
+    make it so."""
+    measures = set(
+        Value.objects.filter(authority=authority)
+        .order_by()
+        .values_list("indicator_id", flat=True)
+        .distinct()
+    )
+    measures |= set(Target.objects.for_authority(authority).values_list("indicator_id", flat=True))
+    measures |= set(
+        Indicator.objects.filter(id__in=measures, benchmark__isnull=False).values_list(
+            "benchmark_id", flat=True
+        )
+    )
     parts = [
-        Value.objects.aggregate(latest=Max("updated_at"))["latest"],
-        *(
-            model.history.aggregate(latest=Max("history_id"))["latest"]
-            for model in (Value, Target, ChallengeRecord, Action)
-        ),
+        versions.stamp(authority.pk, measures),
+        ChallengeRecord.history.filter(authority_id=authority.pk).aggregate(n=Max("history_id")),
+        Action.history.filter(challenge__authority_id=authority.pk).aggregate(n=Max("history_id")),
+        Recommendation.history.filter(authority_id=authority.pk).aggregate(n=Max("history_id")),
+        Publication.objects.filter(authority=authority).aggregate(n=Max("id")),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()

@@ -40,7 +40,7 @@ def current_or_waiting(
         presented_on=presented_on,
         state__in=[Briefing.State.QUEUED, Briefing.State.RUNNING, Briefing.State.DONE],
     ).order_by("-requested_at")[:5]
-    now = fingerprint()
+    now = fingerprint(authority)
     for briefing in candidates:
         if briefing.state != Briefing.State.DONE or (briefing.file and briefing.fingerprint == now):
             return briefing

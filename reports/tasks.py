@@ -7,6 +7,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.base import ContentFile
 
+from core.routing import reading_from_replica
 from indicators.models import Period
 
 from .models import Briefing
@@ -39,7 +40,7 @@ def build_briefing(briefing_id: int) -> str:
             Period.objects.filter(code__in=briefing.period_codes), key=lambda p: p.sequence
         )
         # Taken before building: a change while it builds makes it out of date, never current.
-        briefing.fingerprint = fingerprint()
+        briefing.fingerprint = fingerprint(briefing.authority)
         if briefing.presented_on:
             briefing.publication, _ = present(
                 briefing.authority,
@@ -50,7 +51,8 @@ def build_briefing(briefing_id: int) -> str:
             )
             briefing.file.name = briefing.publication.paper.name  # the paper, not a copy
         else:
-            pdf = render_pdf(briefing.authority, periods)
+            with reading_from_replica():  # if one is configured (core.routing)
+                pdf = render_pdf(briefing.authority, periods)
             briefing.file.save(f"briefing-{briefing.pk}.pdf", ContentFile(pdf), save=False)
         briefing.state = Briefing.State.DONE
     except SoftTimeLimitExceeded:

@@ -96,7 +96,7 @@ def detail(request, pk: int):
     stale = (
         briefing.state == Briefing.State.DONE
         and briefing.publication_id is None
-        and briefing.fingerprint != fingerprint()
+        and briefing.fingerprint != fingerprint(briefing.authority)
     )
     waiting = briefing.state in (Briefing.State.QUEUED, Briefing.State.RUNNING)
     # The page stops refreshing and says so once a paper is long overdue: never waits for ever.

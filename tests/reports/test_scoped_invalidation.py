@@ -236,3 +236,23 @@ def test_two_councils_imports_commit_side_by_side(demo, monkeypatch, tmp_path):
         )
     )
     assert stored == {"E08000017": 88, "E08000018": 73}
+
+
+def test_a_paper_goes_out_of_date_only_when_something_it_shows_moves(councils):
+    """A built paper stays the answer (reports.papers) until something it shows is written:
+    Derby's figures of a measure Doncaster does not report leave Doncaster's paper current;
+    Rotherham's A2, which Doncaster's paper compares, and Doncaster's own do not."""
+    from authorities.models import Authority
+    from reports.briefing import fingerprint
+    from tests.factories import IndicatorFactory
+
+    IndicatorFactory(code="DERBY-1")
+    doncaster = Authority.objects.get(code="E08000017")
+    first = fingerprint(doncaster)
+    import_figure("authority,indicator,period,value\nE06000015,DERBY-1,2016-17 Q2,40\n")
+    assert fingerprint(doncaster) == first
+    import_figure("authority,indicator,period,value\nE08000018,A2,2016-17 Q2,70\n")
+    second = fingerprint(doncaster)
+    assert second != first
+    change_target()
+    assert fingerprint(doncaster) != second
