@@ -1,5 +1,6 @@
-"""Issue 16's speed targets in one run: the national import (PostgreSQL, then SQLite), the
-pages, a cold chart page and 50 users during a national import. Runs each benchmark in its
+"""The speed targets in one run (issues 16, 31 and 32): the national import (PostgreSQL, then
+SQLite), the pages warm and cold, a cold chart page, the child-level returns, the paper, and
+100 members of 50 councils while returns are applied. Runs each benchmark in its
 own process, shows its whole output, then repeats each one's output from its first line that
 names a target, so the figures and their ratios are together at the end.
 
@@ -23,6 +24,7 @@ RUNS = [
     ("pages, PostgreSQL", ["pages_bench.py", "--database", "postgres"]),
     ("chart page", ["chart_page_bench.py"]),
     ("child-level returns", ["child_level_bench.py"]),
+    ("the paper", ["briefing_bench.py"]),
     ("load", ["load_run.py"]),
 ]
 
@@ -52,7 +54,7 @@ def main() -> None:
         if process.wait():
             failed.append(title)
         summary.append((title, lines))
-    print("\n=== against issue 16's targets ===")
+    print("\n=== against the targets (issues 16, 31, 32) ===")
     for title, lines in summary:
         print(f"{title}:")
         for line in lines or ["(no figure: see its output above)"]:

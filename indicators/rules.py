@@ -661,26 +661,36 @@ def round_half_up(value: float, decimals: int) -> float:
     away from zero), read through its shortest decimal form so float noise never tips it:
     28.000000000000004 is 28, 0.30000000000000004 is 0.3, 59.999 to 0 places is 60, 2.675
     to 2 is 2.68. A number out of range (see ROUNDING_LIMIT) comes back as it is. One figure
-    is rounded by the same code as a column of them."""
-    return float(round_half_up_array(np.array([float(value)]), np.array([float(decimals)]))[0])
+    is rounded by the same rule as a column of them (_rounded_size), without building arrays
+    for it: a page writes a thousand figures."""
+    value = float(value)
+    if not abs(value) < ROUNDING_LIMIT:
+        return value
+    rounded = float(_rounded_size(abs(value), 10.0 ** float(decimals)))
+    return (-rounded if value < 0 else rounded) + 0.0
 
 
 def round_half_up_array(values: np.ndarray, decimals: np.ndarray) -> np.ndarray:
     """round_half_up over columns (NaN stays NaN, a number out of range stays as it is): the
-    recompute's judgement at precision, exact without leaving floats. The nearest whole
-    number of steps is moved up one where the figure reaches the half-step above it, or down
-    one where it falls below the half-step beneath: a half-step (n + 0.5) / 10**decimals is
-    itself the double nearest the decimal tie, so a figure whose shortest form is a tie (2.675)
-    equals it and goes up, and one just short of a tie stays below."""
+    recompute's judgement at precision, exact without leaving floats."""
     values = np.asarray(values, dtype=float)
     in_range = np.abs(values) < ROUNDING_LIMIT
     size = np.where(in_range, np.abs(values), 0.0)
-    scale = np.power(10.0, decimals)
-    steps = np.rint(size * scale)
-    steps = np.where(size >= (steps + 0.5) / scale, steps + 1, steps)
-    steps = np.where(size < (steps - 0.5) / scale, steps - 1, steps)
-    rounded = steps / scale
+    rounded = _rounded_size(size, np.power(10.0, decimals))
     return np.where(in_range, np.where(values < 0, -rounded, rounded) + 0.0, values)
+
+
+def _rounded_size(size, scale):
+    """A figure's size (or a column of them) rounded half up to 1/scale. The nearest whole
+    number of steps is moved up one where the figure reaches the half-step above it, or down
+    one where it falls below the half-step beneath: a half-step (n + 0.5) / 10**decimals is
+    itself the double nearest the decimal tie, so a figure whose shortest form is a tie (2.675)
+    equals it and goes up, and one just short of a tie stays below. The same arithmetic for a
+    number and for an array (a comparison adds as 0 or 1)."""
+    steps = np.rint(size * scale)
+    steps = steps + (size >= (steps + 0.5) / scale)
+    steps = steps - (size < (steps - 0.5) / scale)
+    return steps / scale
 
 
 def published_places(number: float, decimals: int) -> int:
