@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
 from django.contrib.auth.models import User
+
+from core.forms import GovukForm
 
 from .models import Authority, OfficerAssignment
 from .people import ROLES, NotAllowed, check_manages
 
 
-class AddPersonForm(forms.Form):
+class AddPersonForm(GovukForm, forms.Form):
     first_name = forms.CharField(max_length=150, label="First name")
     last_name = forms.CharField(max_length=150, label="Last name")
     email = forms.EmailField(
         label="Email address",
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         help_text="Their username, and where the link to set a password goes.",
         error_messages={"invalid": "Enter an email address like name@example.gov.uk"},
     )
@@ -36,6 +40,16 @@ class AddPersonForm(forms.Form):
     def __init__(self, *args, actor: User, **kwargs):
         self.actor = actor
         super().__init__(*args, **kwargs)
+
+    def layout(self):
+        return Layout(
+            Field.text("first_name"),
+            Field.text("last_name"),
+            Field.text("email"),
+            Field.radios("role", legend_size=Size.SMALL),
+            Field.select("authority"),
+            Field.radios("side", legend_size=Size.SMALL),
+        )
 
     def clean_role(self):
         role = self.cleaned_data["role"]

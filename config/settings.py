@@ -41,7 +41,13 @@ THIRD_PARTY_APPS = [
     "csp",
     "health_check",
     "django_structlog",
+    "crispy_forms",
+    "crispy_forms_gds",
 ]
+# Forms are drawn by crispy-forms-gds, the GOV.UK Design System's template pack for
+# django-crispy-forms: a form's labels, hints, widths and limits are said once, in the form.
+CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
+CRISPY_TEMPLATE_PACK = "gds"
 LOCAL_APPS = ["core", "authorities", "indicators", "scrutiny", "imports", "reports", "demo"]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

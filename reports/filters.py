@@ -1,11 +1,22 @@
 from __future__ import annotations
 
 import django_filters
+from crispy_forms_gds.layout import Field, Layout
 from django import forms
 
+from core.forms import GovukForm
 from indicators.models import Category, Indicator
 from indicators.rules import Status
 from indicators.spc import Assurance, Variation
+
+
+class FilterForm(GovukForm, forms.Form):
+    """The filter's fields side by side (outturn-filter), each a GOV.UK select."""
+
+    def layout(self):
+        return Layout(
+            *(Field.select(name, wrapper_class="govuk-!-margin-bottom-0") for name in self.fields)
+        )
 
 
 class MeasureFilter(django_filters.FilterSet):
@@ -13,15 +24,15 @@ class MeasureFilter(django_filters.FilterSet):
     statistical signal (special cause concern, consistently failing…)."""
 
     category = django_filters.ModelChoiceFilter(
+        label="Category",
         queryset=Category.objects.all(),
         empty_label="All categories",
-        widget=forms.Select(attrs={"class": "govuk-select"}),
     )
     status = django_filters.ChoiceFilter(
+        label="Status",
         choices=[(s.value, s.label) for s in Status],
         empty_label="All statuses",
         method="filter_status",
-        widget=forms.Select(attrs={"class": "govuk-select"}),
     )
 
     signal = django_filters.ChoiceFilter(
@@ -34,12 +45,12 @@ class MeasureFilter(django_filters.FilterSet):
         ],
         empty_label="Any signal",
         method="filter_signal",
-        widget=forms.Select(attrs={"class": "govuk-select"}),
     )
 
     class Meta:
         model = Indicator
         fields = ["category", "status", "signal"]
+        form = FilterForm
 
     def __init__(self, *args, statuses: dict[int, Status], signals: dict[int, set], **kwargs):
         self.statuses = statuses

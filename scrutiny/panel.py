@@ -3,6 +3,7 @@ answered by the side they are addressed to, accepted or closed by the chair."""
 
 from __future__ import annotations
 
+from crispy_forms_gds.layout import Field, Fixed, Layout, Size
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from authorities.models import Authority
 from core.access import may_close, may_read_panel, may_recommend, may_write_side
+from core.forms import GovukForm
 from indicators.lookups import period_or_404
 from indicators.models import Indicator, Period
 from indicators.rules import PeriodKind, from_sequence, natural_key, parse_period
@@ -26,7 +28,7 @@ from .models import Recommendation
 AHEAD_YEARS = 2
 
 
-class RecommendationForm(forms.ModelForm):
+class RecommendationForm(GovukForm, forms.ModelForm):
     agenda_quarter = forms.CharField(
         required=False,
         label="For the meeting on quarter (deep dives)",
@@ -48,13 +50,30 @@ class RecommendationForm(forms.ModelForm):
             "addressed_to": {"required": "Choose who should answer"},
             "due_date": {"invalid": "Enter the date as a real date, for example 2017-01-31"},
         }
-        widgets = {"kind": forms.RadioSelect, "addressed_to": forms.RadioSelect}
+        widgets = {
+            "kind": forms.RadioSelect,
+            "addressed_to": forms.RadioSelect,
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
 
     def __init__(self, *args, meeting: Period, **kwargs):
         self.meeting = meeting.parsed  # the quarter whose meeting asks
         super().__init__(*args, **kwargs)
         self.fields["indicator"].queryset = Indicator.objects.order_by("code")
         self.fields["indicator"].empty_label = "The quarter as a whole"
+        # Radios offer the choices themselves, never a blank one to pick.
+        for name in ["kind", "addressed_to"]:
+            self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
+
+    def layout(self):
+        return Layout(
+            Field.radios("kind", legend_size=Size.SMALL, small=True),
+            Field.select("indicator"),
+            Field.radios("addressed_to", legend_size=Size.SMALL, small=True),
+            Field.textarea("text", rows=5),
+            Field.text("due_date", field_width=Fixed.TEN),
+            Field.text("agenda_quarter", field_width=Fixed.TEN),
+        )
 
     def clean_due_date(self):
         due = self.cleaned_data["due_date"]
@@ -99,11 +118,15 @@ class RecommendationForm(forms.ModelForm):
         return data
 
 
-class AnswerForm(forms.Form):
-    answer = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Enter the answer"},
-    )
+class AnswerForm(GovukForm, forms.Form):
+    answer = forms.CharField(widget=forms.Textarea, error_messages={"required": "Enter the answer"})
+
+    def __init__(self, *args, answered: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["answer"].label = "Change the answer" if answered else "Answer"
+
+    def layout(self):
+        return Layout(Field.textarea("answer", label_size=Size.SMALL, rows=5))
 
 
 @login_required
@@ -191,7 +214,9 @@ def detail(request, pk: int):
     may_answer = may_write_side(request.user, item.authority, item.addressed_to) and (
         item.may_become(Recommendation.Status.ANSWERED)
     )
-    form = AnswerForm(request.POST or None, initial={"answer": item.answer})
+    form = AnswerForm(
+        request.POST or None, initial={"answer": item.answer}, answered=bool(item.answer)
+    )
     if request.method == "POST":
         if not may_answer:
             raise PermissionDenied(

@@ -271,14 +271,6 @@ def action_state(action, today) -> str:
     )
 
 
-@register.filter
-def iso_date(value) -> str:
-    """A date input's value: a date as YYYY-MM-DD, or what the user typed."""
-    if value is None:
-        return ""
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
 @register.simple_tag
 def variation_tag(value) -> str:
     """A figure's SPC variation: symbol and words (never colour alone), or why there is none."""

@@ -4,6 +4,7 @@ go through the one write path, so statuses follow as they do after an import."""
 
 from __future__ import annotations
 
+from crispy_forms_gds.layout import Field, Fixed, Layout
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from authorities.models import Authority
 from core.access import COUNCIL, officer_side
+from core.forms import GovukForm
 from indicators import writes
 from indicators.lookups import period_or_404
 from indicators.models import Indicator, Target, Value
@@ -35,15 +37,19 @@ from indicators.templatetags.outturn import figure
 
 from ..targets import target_guide
 
+NUMBER = forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"})
 
-class CorrectionForm(forms.Form):
+
+class CorrectionForm(GovukForm, forms.Form):
     value = forms.FloatField(
         label="Corrected figure",
+        widget=NUMBER,
         error_messages={"required": "Enter the figure", "invalid": "Enter the figure as a number"},
     )
     reason = forms.CharField(
         max_length=100,
         label="Why it is corrected",
+        help_text="For example: late recording found in the case system. Up to 100 characters.",
         error_messages={"required": "Say why the figure is corrected: it is kept in the history"},
     )
     # The stored figure as the form was opened on it (its last change), so a correction
@@ -53,6 +59,11 @@ class CorrectionForm(forms.Form):
     def __init__(self, *args, indicator: Indicator, stored: Value, **kwargs):
         self.indicator, self.stored = indicator, stored
         super().__init__(*args, **kwargs, initial={"opened": _stamp(stored)})
+        if indicator.unit == Indicator.Unit.PERCENT:
+            self.fields["value"].label = "Corrected figure (per cent)"
+
+    def layout(self):
+        return Layout(Field.text("value", field_width=Fixed.FIVE), Field.text("reason"), "opened")
 
     def clean(self):
         data = super().clean()
@@ -81,17 +92,31 @@ def _stamp(value: Value) -> str:
     return value.updated_at.isoformat() if value.updated_at else ""
 
 
-class TargetForm(forms.Form):
+class TargetForm(GovukForm, forms.Form):
     target = forms.FloatField(
-        error_messages={"required": "Enter the target", "invalid": "Enter the target as a number"}
+        widget=NUMBER,
+        error_messages={"required": "Enter the target", "invalid": "Enter the target as a number"},
     )
     tolerance = forms.FloatField(
-        required=False, error_messages={"invalid": "Enter the tolerance as a number"}
+        label="Tolerance (optional)",
+        widget=NUMBER,
+        required=False,
+        error_messages={"invalid": "Enter the tolerance as a number"},
     )
     rationale = forms.CharField(
+        label="Why this target",
         max_length=100,
+        help_text="For example: the statistical neighbours' median, kept for the new contract. "
+        "Up to 100 characters; kept in the history.",
         error_messages={"required": "Say why this target: it is kept in the history"},
     )
+
+    def layout(self):
+        return Layout(
+            Field.text("target", field_width=Fixed.FIVE),
+            Field.text("tolerance", field_width=Fixed.FIVE),
+            Field.text("rationale"),
+        )
 
     def __init__(self, *args, indicator: Indicator, **kwargs):
         self.indicator = indicator
