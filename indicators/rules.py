@@ -409,7 +409,12 @@ class ParsedPeriod:
             return fiscal_year_code(self.fiscal_year)
         if self.kind == PeriodKind.QUARTER:
             return f"{fiscal_year_code(self.fiscal_year)} Q{self.number}"
-        return f"{self._calendar_year():04d}-{self.number:02d}"
+        year = self._calendar_year()
+        if self.number == (year + 1) % 100:
+            # "2011-12" is the financial year 2011-12 (DfE's convention, parse_period), so
+            # December 2011 is "Dec 2011": one code, one period (January 2000 to December 2011).
+            return f"{calendar.month_abbr[self.number]} {year}"
+        return f"{year:04d}-{self.number:02d}"
 
     @property
     def slug(self) -> str:

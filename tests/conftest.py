@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import os
 from pathlib import Path
 
@@ -12,7 +13,15 @@ from config.celery import app as celery_app
 
 from .snapshot import load_once
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dfe"
+ROOT = Path(__file__).resolve().parents[1]
+NATIONAL = ROOT / "demo" / "data" / "national"
+SAMPLE = ROOT / "tests" / "data" / "dfe"
+SHARED_DATA = Path(
+    os.environ.get(
+        "OUTTURN_SHARED_DATA",
+        Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dfe",
+    )
+)
 
 
 @pytest.fixture(autouse=True)
@@ -32,14 +41,26 @@ def _fast_and_eager(settings):
     celery_app.conf.task_always_eager = eager
 
 
-@pytest.fixture
-def shared_data() -> Path:
-    """The published DfE data beside the repository (never copied into it)."""
-    if not SHARED_DATA.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{SHARED_DATA} is missing: CI must run with shared/ beside the repo")
-        pytest.skip("../shared/data/dfe is not beside this checkout")
-    return SHARED_DATA
+@pytest.fixture(scope="session")
+def shared_data(tmp_path_factory) -> Path:
+    """DfE's published data: beside the repository where it is (../shared/data/dfe, never
+    copied into it); on a fresh clone, the national slice the demo ships (DfE's own files,
+    gzipped: demo/data/national) with a sample of DfE's tidy files (tests/data/dfe/ees), so
+    nothing is skipped for want of it."""
+    if SHARED_DATA.exists():
+        return SHARED_DATA
+    if os.environ.get("CI"):
+        pytest.fail(f"{SHARED_DATA} is missing: CI must run with shared/ beside the repo")
+    folder = tmp_path_factory.mktemp("dfe")
+    for shipped in NATIONAL.glob("*.csv.gz"):
+        (folder / shipped.name.removesuffix(".gz")).write_bytes(
+            gzip.decompress(shipped.read_bytes())
+        )
+    (folder / "ees").mkdir()
+    for sample in (SAMPLE / "ees").glob("*.csv.gz"):
+        target = folder / "ees" / sample.name.removesuffix(".gz")
+        target.write_bytes(gzip.decompress(sample.read_bytes()))
+    return folder
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from playwright.sync_api import expect
 
 from imports import service
 from tests.browser.pages import Outturn, fits_width, tab_through
-from tests.conftest import SHARED_DATA
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -77,17 +76,19 @@ def test_the_measure_page_draws_its_chart(signed_in, page, axe, screenshot):
     check_page(page, axe, screenshot, "measure")
 
 
-def test_compare_and_authority_pages_at_national_scale(signed_in, page, axe, screenshot):
+def test_compare_and_authority_pages_at_national_scale(
+    signed_in, shared_data, page, axe, screenshot
+):
     call_command(
         "load_authorities",
-        str(SHARED_DATA / "authorities.csv"),
-        neighbours=str(SHARED_DATA / "statistical_neighbours.csv"),
+        str(shared_data / "authorities.csv"),
+        neighbours=str(shared_data / "statistical_neighbours.csv"),
     )
-    call_command("import_indicators", str(SHARED_DATA / "indicators.csv"))
+    call_command("import_indicators", str(shared_data / "indicators.csv"))
     service.apply(
-        service.stage("returns", (SHARED_DATA / "values.csv").read_bytes(), "values.csv").batch
+        service.stage("returns", (shared_data / "values.csv").read_bytes(), "values.csv").batch
     )
-    call_command("load_ofsted", str(SHARED_DATA / "ofsted_ilacs_inspection_history.csv"))
+    call_command("load_ofsted", str(shared_data / "ofsted_ilacs_inspection_history.csv"))
 
     page.goto(f"{signed_in.base_url}/compare/CIN-REREF/2023-24/?authority=doncaster")
     page.wait_for_selector(".outturn-chart .main-svg")

@@ -3,6 +3,7 @@ kept. Each definition is proved on a small return written by hand whose answer i
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import zipfile
@@ -311,17 +312,33 @@ def test_the_command_reads_the_kind_from_the_files(england, tmp_path, capsys):
     assert figures()["CIN-REREF"].value == 50.0
 
 
-CHILD_LEVEL = Path(__file__).resolve().parents[3] / "shared" / "data" / "child-level"
+SHARED_CHILD_LEVEL = Path(
+    os.environ.get(
+        "OUTTURN_SHARED_CHILD_LEVEL",
+        Path(__file__).resolve().parents[3] / "shared" / "data" / "child-level",
+    )
+)
+# A fresh clone's copy of the same fake returns, gzipped (tests/data/child-level/README.md).
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "child-level"
 
 
-def test_dfe_s_fake_returns_are_checked_and_yield_figures(england):
+@pytest.fixture
+def fake_returns(tmp_path) -> Path:
+    if SHARED_CHILD_LEVEL.exists():
+        return SHARED_CHILD_LEVEL
+    if os.environ.get("CI"):
+        pytest.fail("CI needs ../shared/data/child-level")
+    for packed in SAMPLE.glob("*/*.gz"):
+        target = tmp_path / packed.parent.name / packed.name.removesuffix(".gz")
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(gzip.decompress(packed.read_bytes()))
+    return tmp_path
+
+
+def test_dfe_s_fake_returns_are_checked_and_yield_figures(england, fake_returns):
     """The validators' fake returns are generated, not curated: the SSDA903 has 72
     overlapping episodes, each refused where it is; without those children it imports."""
-    if not CHILD_LEVEL.exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI needs ../shared/data/child-level")
-        pytest.skip("no ../shared/data/child-level")
-    census = (CHILD_LEVEL / "cin" / "fake_CIN_data.xml").read_bytes()
+    census = (fake_returns / "cin" / "fake_CIN_data.xml").read_bytes()
     staged = service.stage("cin", census, "fake.xml", options={"authority": "E08000017"})
     assert [str(p) for p in staged.problems] == [
         "The census covers 1 April 2022 to 21 July 2022: no 12 months to a quarter's end. "
@@ -330,7 +347,7 @@ def test_dfe_s_fake_returns_are_checked_and_yield_figures(england):
     census = census.replace(b"2022-07-21</ReferenceDate>", b"2022-03-31</ReferenceDate>")
     stage_and_apply("cin", census, "fake_CIN_data.xml")
     assert figures()["CIN-REFS"].value > 0
-    tables = {p.name: p.read_bytes() for p in (CHILD_LEVEL / "ssda903").glob("*.csv")}
+    tables = {p.name: p.read_bytes() for p in (fake_returns / "ssda903").glob("*.csv")}
     staged = service.stage("ssda903", zipped(tables), "903.zip", options={"authority": "E08000017"})
     assert len(staged.problems) == 72
     import pandas as pd

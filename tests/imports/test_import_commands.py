@@ -49,4 +49,5 @@ def test_every_import_command_works_from_the_shell(england, tmp_path):
     call_command("import_targets", str(targets))
     name = "d3_cpps_subsequent_plan_2013_to_2025.csv"
     call_command("import_ees", str(england / "ees" / name), mapping="d3_repeat_plans")
-    assert Value.objects.filter(indicator__code="CPP-REPEAT").count() > 2000
+    rows = (england / "ees" / name).read_text(encoding="utf-8-sig").count("\n") - 1
+    assert Value.objects.filter(indicator__code="CPP-REPEAT").count() >= 0.9 * rows

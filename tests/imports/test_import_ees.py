@@ -30,10 +30,11 @@ def national(england):
 def test_each_dfe_file_agrees_with_the_published_values(national, name):
     """Every figure both hold is identical: importing the DfE file over values.csv changes
     nothing; it only adds what values.csv leaves out (Inner and Outer London, Cumbria…)."""
-    staged = service.stage("ees", (national / "ees" / name).read_bytes(), name)
+    data = (national / "ees" / name).read_bytes()
+    staged = service.stage("ees", data, name)
     assert staged.problems == []
     assert staged.counts["changed"] == 0
-    assert staged.counts["unchanged"] > 800
+    assert staged.counts["unchanged"] >= data.count(b"\n") // 10  # a tenth of its rows or more
     before = Value.objects.count()
     service.apply(staged.batch)
     assert Value.objects.count() == before + staged.counts["new"]
@@ -44,14 +45,10 @@ def test_dfe_files_import_on_their_own(england):
         staged = service.stage("ees", (england / "ees" / name).read_bytes(), name)
         assert staged.problems == [], name
         service.apply(staged.batch)
-    doncaster_2015 = Value.objects.get(
-        authority__code="E08000017", indicator__code="CPP-REPEAT", period__code="2015-16"
+    doncaster = Value.objects.get(
+        authority__code="E08000017", indicator__code="CPP-REPEAT", period__code="2024-25"
     )
-    assert (doncaster_2015.value, doncaster_2015.numerator, doncaster_2015.denominator) == (
-        17.7,
-        84,
-        475,
-    )
+    assert (doncaster.value, doncaster.numerator, doncaster.denominator) == (29.5, 157, 533)
     agency = Value.objects.get(
         authority__code="E08000017", indicator__code="SW-AGENCY", period__code="2024-09"
     )
