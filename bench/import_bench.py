@@ -107,7 +107,7 @@ def schema_floor_seconds(rows: int) -> float:
     from django.db import connection, transaction
 
     from authorities.models import Authority
-    from indicators.frames import copy_into
+    from indicators.bulk import write_rows
     from indicators.models import Indicator, Period, Value
     from indicators.rules import PeriodKind, from_sequence
     from indicators.writes import history_columns
@@ -171,7 +171,7 @@ def schema_floor_seconds(rows: int) -> float:
             )
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        copy_into(cursor, f"floor_{values}", frame)
+        write_rows(cursor, f"floor_{values}", frame)
         # History read back from the rows just stored, as the write path does.
         kept = history_columns()
         cursor.execute(

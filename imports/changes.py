@@ -11,7 +11,7 @@ from django.db import connection
 
 from authorities.models import Authority
 from indicators import writes
-from indicators.frames import read_frame
+from indicators.bulk import read_frame
 from indicators.models import FIGURE_FIELDS, Indicator, Period, Value
 from indicators.recompute import attach_targets
 from indicators.rules import Status, parse_period, round_half_up_array, statuses

@@ -10,7 +10,6 @@ shift flag or control chart depends on a changed figure are recomputed too."""
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,8 +22,8 @@ from django.utils import timezone
 
 from core import versions
 
-from . import spc
-from .frames import read_frame
+from . import bulk, spc
+from .bulk import read_frame
 from .models import DERIVED_FIELDS, Rebase, Target, Value
 from .rules import (
     PeriodKind,
@@ -491,12 +490,21 @@ def recompute(
 
 
 def write_derived(changed: pd.DataFrame, now) -> None:
-    """Store the derived fields of these rows (`id` and DERIVED columns). A changed status is
-    a change to the figure's record: "data as of" moves with it."""
-    if connection.vendor == "postgresql":
-        _copy_update(changed, now)
-    else:
-        _executemany_update(changed, now)
+    """Store the derived fields of these rows (`id` and DERIVED columns), through a temporary
+    table and one UPDATE … FROM (indicators.bulk). A changed status is a change to the
+    figure's record: "data as of" moves with it."""
+    out = plain_types(changed[["id", *DERIVED]].copy())
+    out["id"] = out["id"].astype("int64")
+    table = Value._meta.db_table
+    assignments = ", ".join(f"{column} = n.{column}" for column in DERIVED)
+    with connection.cursor() as cursor:
+        bulk.temporary_copy(cursor, "new_statuses", table, out)
+        cursor.execute(
+            f"UPDATE {table} SET {assignments}, updated_at = %s "  # noqa: S608
+            f"FROM new_statuses AS n WHERE {table}.id = n.id",
+            [now],
+        )
+        cursor.execute("DROP TABLE new_statuses")
 
 
 DERIVED = DERIVED_FIELDS  # every field the recompute owns, in one list
@@ -516,14 +524,6 @@ def changed_rows(frame: pd.DataFrame) -> pd.Series:
     return changed
 
 
-def _rows(changed: pd.DataFrame) -> pd.DataFrame:
-    out = plain_types(changed[["id", *DERIVED]].copy())
-    out["id"] = out["id"].astype("int64")
-    for column in _numbers():
-        out[column] = out[column].astype(object).where(out[column].notna(), None)
-    return out
-
-
 def plain_types(out: pd.DataFrame) -> pd.DataFrame:
     """The derived fields as the database is given them: flags as bool, text as str (not the
     rules' enums). Floats stay NaN for none."""
@@ -534,42 +534,3 @@ def plain_types(out: pd.DataFrame) -> pd.DataFrame:
     for column in _of_type(models.IntegerField):
         out[column] = out[column].astype("Int64")
     return out
-
-
-def _executemany_update(changed: pd.DataFrame, now) -> None:
-    """SQLite: one prepared UPDATE, run for every changed row."""
-    table = Value._meta.db_table
-    assignments = ", ".join(f"{column} = %s" for column in DERIVED)
-    rows = _rows(changed)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET {assignments}, updated_at = %s WHERE id = %s",  # noqa: S608
-            [(*row[1:], now, row[0]) for row in rows.itertuples(index=False, name=None)],
-        )
-
-
-def _copy_update(changed: pd.DataFrame, now) -> None:
-    """PostgreSQL: COPY the new derived fields into a temporary table and UPDATE from it."""
-    buffer = io.StringIO()
-    out = _rows(changed)
-    for column in _of_type(models.BooleanField):
-        out[column] = out[column].map({True: "t", False: "f"})
-    out.to_csv(buffer, index=False, header=False, na_rep="\\N")
-    buffer.seek(0)
-    table = Value._meta.db_table
-    with connection.cursor() as cursor:
-        columns = ", ".join(f"{f.column} {f.db_type(connection)}" for f in _derived_fields())
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE new_statuses (id bigint PRIMARY KEY, {columns}) ON COMMIT DROP"
-        )
-        # NULL is spelt \N so that an empty direction stays an empty string.
-        with cursor.copy("COPY new_statuses FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
-            while chunk := buffer.read(1 << 20):
-                copy.write(chunk)
-        assignments = ", ".join(f"{column} = n.{column}" for column in DERIVED)
-        cursor.execute(
-            f"UPDATE {table} AS v SET {assignments}, updated_at = %s "  # noqa: S608
-            "FROM new_statuses AS n WHERE v.id = n.id",
-            [now],
-        )
-        cursor.execute("DROP TABLE new_statuses")

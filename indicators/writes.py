@@ -25,8 +25,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from authorities.models import Authority
 from core import versions
 
-from . import recompute, rules
-from .frames import copy_into, insert_many
+from . import bulk, recompute, rules
 from .models import (
     DERIVED_FIELDS,
     FIGURE_FIELDS,
@@ -337,7 +336,7 @@ def _judge_share(incoming, stored, targets, rebases, now, import_batch_id):
 
 def _write_share(written, moved, now, user_id, reason):
     new = written["id"].isna()
-    written.loc[new, "id"] = _new_ids(int(new.sum()))
+    written.loc[new, "id"] = bulk.reserve_ids(Value._meta.db_table, int(new.sum()))
     written["id"] = written["id"].astype("int64")
     # Sorted by key, so two writers take row locks in one order (writers of one authority
     # queue on its version first in any case).
@@ -421,50 +420,9 @@ def _series_with(incoming: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([kept, arriving], ignore_index=True)
 
 
-ID_LOCK = 0x4F75_7469  # any constant: PostgreSQL's session lock while ids are reserved
-
-
-def _new_ids(count: int) -> np.ndarray:
-    """Ids for rows about to be inserted, so their history rows can be written from the same
-    frame. PostgreSQL: a block of the table's own sequence, reserved in one statement while
-    a session lock is held for that instant, so two writers of values (other authorities'
-    imports go on side by side) never reserve overlapping blocks; a single figure saved by
-    hand in that instant would collide on the primary key and fail, never overwrite. SQLite:
-    after the largest in use (the caller holds the database's write lock)."""
-    table = Value._meta.db_table
-    if count == 0:
-        return np.empty(0, dtype="int64")
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_lock(%s)", [ID_LOCK])
-            try:
-                cursor.execute(
-                    "SELECT setval(s, nextval(s) + %s - 1) FROM pg_get_serial_sequence(%s, 'id') s",
-                    [count, table],
-                )
-                last = cursor.fetchone()[0]
-            finally:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [ID_LOCK])
-            return np.arange(last - count + 1, last + 1, dtype="int64")
-        cursor.execute(
-            "SELECT max(n) FROM (SELECT max(id) AS n FROM " + table + " UNION ALL "
-            "SELECT seq FROM sqlite_sequence WHERE name = %s)",
-            [table],
-        )
-        largest = cursor.fetchone()[0] or 0
-    return np.arange(largest + 1, largest + 1 + count, dtype="int64")
-
-
-def _when(moment):
-    """A time as the database is given it: text PostgreSQL parses, or Django's SQLite form."""
-    if connection.vendor == "postgresql":
-        return moment.isoformat()
-    return connection.ops.adapt_datetimefield_value(moment)
-
-
 def _stored_frame(written: pd.DataFrame) -> pd.DataFrame:
     out = recompute.plain_types(written[STORED_COLUMNS].copy())
-    out["updated_at"] = _when(written["updated_at"].iloc[0])
+    out["updated_at"] = bulk.database_time(written["updated_at"].iloc[0])
     out["import_batch_id"] = out["import_batch_id"].astype("Int64")
     return out
 
@@ -472,11 +430,7 @@ def _stored_frame(written: pd.DataFrame) -> pd.DataFrame:
 def _insert(cursor, written: pd.DataFrame) -> None:
     if written.empty:
         return
-    out = _stored_frame(written)
-    if connection.vendor == "postgresql":
-        copy_into(cursor, Value._meta.db_table, out)
-    else:
-        insert_many(cursor, Value._meta.db_table, out)
+    bulk.write_rows(cursor, Value._meta.db_table, _stored_frame(written))
 
 
 def _update(cursor, written: pd.DataFrame) -> bool:
@@ -485,17 +439,9 @@ def _update(cursor, written: pd.DataFrame) -> bool:
     any."""
     if written.empty:
         return False
-    out = _stored_frame(written)
     table = Value._meta.db_table
     columns = [c for c in STORED_COLUMNS if c != "id"]
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE changed_values AS SELECT {', '.join(STORED_COLUMNS)} "  # noqa: S608
-        f"FROM {table} WHERE false"
-    )
-    if connection.vendor == "postgresql":
-        copy_into(cursor, "changed_values", out)
-    else:
-        insert_many(cursor, "changed_values", out)
+    bulk.temporary_copy(cursor, "changed_values", table, _stored_frame(written))
     # UPDATE … FROM: PostgreSQL, and SQLite since 3.33.
     assignments = ", ".join(f"{c} = n.{c}" for c in columns)
     cursor.execute(
@@ -531,7 +477,7 @@ def _record_history(
         f"history_type, history_user_id) SELECT {', '.join(f'v.{c}' for c in kept)}, "
         f"%s, %s, %s, %s FROM {table} AS v "
     )
-    stamp = [_when(now), (reason or "Figures saved")[:100]]
+    stamp = [bulk.database_time(now), (reason or "Figures saved")[:100]]
     if inserted is not None:
         cursor.execute(
             statement + "WHERE v.id BETWEEN %s AND %s", [*stamp, "+", user_id, *inserted]
