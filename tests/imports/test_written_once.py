@@ -240,39 +240,26 @@ def test_every_write_of_what_figures_are_judged_by_moves_their_versions(
         assert versions.stamp(a2.authority_id, [a2.indicator_id]) != before, what
 
 
-def test_the_next_share_is_judged_beside_the_write_and_reads_nothing(
+def test_a_file_of_many_shares_is_judged_share_by_share_and_whole(
     demo, django_capture_on_commit_callbacks, monkeypatch
 ):
-    """Judging runs on a second thread while the share before it is written (indicators.
-    writes): it must never touch the database, which would be another connection, outside the
-    import's transaction. Every connection used during the import is the importing thread's."""
-    import threading
-
-    from django.db.backends.base.base import BaseDatabaseWrapper
-
+    """A national file is judged a few authorities at a time (indicators.writes): each share
+    with its own stored series, so every figure is written with its derived fields as the
+    recompute would judge them, and the recompute after commit finds nothing to change."""
     from indicators import recompute as module
 
     monkeypatch.setattr(module, "ROWS_PER_SHARE", 1)  # one authority a share: several shares
     AuthorityFactory(code="E06000099", name="Another Place", slug="another-place")
-    judged_on, connected_on = set(), set()
-    real_judge, real_connect = writes._judge_share, BaseDatabaseWrapper.ensure_connection
-
-    def judge(*args):
-        judged_on.add(threading.current_thread().name)
-        return real_judge(*args)
-
-    def connect(self):
-        connected_on.add(threading.current_thread().name)
-        return real_connect(self)
-
-    monkeypatch.setattr(writes, "_judge_share", judge)
-    monkeypatch.setattr(BaseDatabaseWrapper, "ensure_connection", connect)
     import_file(
         HEADER + "E08000017,A2,2016-17 Q3,86\nE06000099,A2,2016-17 Q3,77\n",
         django_capture_on_commit_callbacks,
         user=User.objects.get(username="admin"),
     )
-    assert len(judged_on) == 1
-    assert next(iter(judged_on)).startswith("outturn-judge")
-    assert connected_on == {threading.current_thread().name}
+    stored = Value.objects.filter(indicator__code="A2", period__code="2016-17 Q3")
+    assert dict(stored.values_list("authority__code", "value")) == {
+        "E08000017": 86,
+        "E06000099": 77,
+    }
+    doncaster = stored.get(authority__code="E08000017")
+    assert doncaster.direction  # judged beside its stored Q2 (82%)
     assert recompute() == 0
