@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from simple_history.models import HistoricalRecords
+
+from core import versions
 
 from . import rules
 from .rules import Direction, PeriodKind, Polarity, Status, Timing
@@ -191,23 +193,30 @@ class Period(models.Model):
 
     @classmethod
     def ensure(cls, parsed_periods) -> dict[str, Period]:
-        """Create any missing periods in one statement; return all of them by code."""
+        """Create any missing periods in one statement; return all of them by code. A new
+        period moves the version every page reads (core.versions): every council's quarter
+        switcher and its link to the next quarter list the periods there are."""
         unique = {p.code: p for p in parsed_periods}
-        cls.objects.bulk_create(
-            [
-                cls(
-                    code=p.code,
-                    kind=p.kind,
-                    fiscal_year=p.fiscal_year,
-                    number=p.number,
-                    sequence=p.sequence,
-                    start=p.start,
-                    end=p.end,
+        known = set(cls.objects.filter(code__in=unique).values_list("code", flat=True))
+        missing = [p for code, p in unique.items() if code not in known]
+        if missing:
+            with transaction.atomic():
+                versions.take(everything=True)
+                cls.objects.bulk_create(
+                    [
+                        cls(
+                            code=p.code,
+                            kind=p.kind,
+                            fiscal_year=p.fiscal_year,
+                            number=p.number,
+                            sequence=p.sequence,
+                            start=p.start,
+                            end=p.end,
+                        )
+                        for p in missing
+                    ],
+                    ignore_conflicts=True,
                 )
-                for p in unique.values()
-            ],
-            ignore_conflicts=True,
-        )
         return {p.code: p for p in cls.objects.filter(code__in=unique)}
 
 

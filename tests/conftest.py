@@ -34,8 +34,8 @@ def _fast_and_eager(settings):
     }
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
-    # Each test's database starts from the same data version, so nothing cached by another
-    # test's pages may be read as this one's.
+    # Each test's database starts from the same versions (core.versions), so nothing cached
+    # by another test's pages may be read as this one's.
     cache.clear()
     yield
     celery_app.conf.task_always_eager = eager

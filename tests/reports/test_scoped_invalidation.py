@@ -256,3 +256,15 @@ def test_a_paper_goes_out_of_date_only_when_something_it_shows_moves(councils):
     assert second != first
     change_target()
     assert fingerprint(doncaster) != second
+
+
+def test_a_new_quarter_is_on_every_council_s_next_page(councils, client):
+    """Doncaster's first figure of Quarter 3 creates the quarter: Rotherham's Quarter 2 page,
+    cached, links to it next (a new period moves what every page reads)."""
+    before = client.get(ROTHERHAM).context["quarter"]
+    assert before.next_period is None
+    import_figure("authority,indicator,period,value\nE08000017,A2,2016-17 Q3,88\n")
+    after = client.get(ROTHERHAM).context["quarter"]
+    assert after.next_period is not None
+    assert after.next_period.code == "2016-17 Q3"
+    assert after.cache_key != before.cache_key
