@@ -43,18 +43,6 @@ DERIVED_FIELDS = [
 ]
 
 
-class HistoryNotIndexedByUser(HistoricalRecords):
-    """simple-history's records, with the user who made each change stored but not indexed:
-    nothing reads a figure's history by user, and a national import writes 440,000 rows of
-    it. Deleting a user (SET_NULL, done by Django) then scans the history once: rare, and
-    seconds at most."""
-
-    def _get_history_user_fields(self):
-        fields = super()._get_history_user_fields()
-        fields["history_user"].db_index = False
-        return fields
-
-
 class Category(models.Model):
     name = models.CharField(max_length=80, unique=True)
     order = models.PositiveSmallIntegerField(default=100, help_text="Position in summaries.")
@@ -355,9 +343,10 @@ class Value(models.Model):
     )
     # Derived fields change with every recompute; history keeps what people changed.
     # History is read by figure (its id) and by authority and measure (reports.history); a
-    # national import writes 440,000 rows of it, so it keeps only the indexes those need, and
-    # its user is checked by Django (SET_NULL) rather than a deferred trigger per row.
-    history = HistoryNotIndexedByUser(
+    # national import writes 440,000 rows of it, so it keeps only the indexes those need (and
+    # simple-history's own on the user, which deleting a user reads), and its user is checked
+    # by Django (SET_NULL) rather than a deferred trigger per row.
+    history = HistoricalRecords(
         excluded_fields=DERIVED_FIELDS,
         no_db_index=["indicator", "period", "import_batch"],
         user_db_constraint=False,

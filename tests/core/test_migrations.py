@@ -1,8 +1,7 @@
 """The migrations describe the models exactly. Several of ours change the database by hand
-beside Django's state (indexes dropped by name so SQLite keeps its foreign keys, reference
-triggers on PostgreSQL), and one history model is shaped by a subclass of simple-history's
-(indicators.models.HistoryNotIndexedByUser): a model change without its migration, or a
-library upgrade that shapes a field otherwise, shows here rather than at someone's deploy."""
+beside Django's state (indexes dropped or made by name so SQLite keeps its foreign keys,
+reference triggers on PostgreSQL): a model change without its migration, or a library
+upgrade that shapes a field otherwise, shows here rather than at someone's deploy."""
 
 from __future__ import annotations
 
