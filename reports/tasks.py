@@ -26,8 +26,6 @@ def build_briefing(briefing_id: int) -> str:
     """Build a queued briefing (and, for one to present, freeze the quarter as presented
     with it). Claimed by a conditional UPDATE, so a redelivered task that finds it already
     built does nothing."""
-    from .briefing import fingerprint, present, render_pdf
-
     claimed = Briefing.objects.filter(
         pk=briefing_id, state__in=[Briefing.State.QUEUED, Briefing.State.RUNNING]
     ).update(state=Briefing.State.RUNNING)
@@ -36,24 +34,7 @@ def build_briefing(briefing_id: int) -> str:
     briefing = Briefing.objects.select_related("authority").get(pk=briefing_id)
     started = time.perf_counter()
     try:
-        periods = sorted(
-            Period.objects.filter(code__in=briefing.period_codes), key=lambda p: p.sequence
-        )
-        # Taken before building: a change while it builds makes it out of date, never current.
-        briefing.fingerprint = fingerprint(briefing.authority)
-        if briefing.presented_on:
-            briefing.publication, _ = present(
-                briefing.authority,
-                periods[0],
-                briefing.requested_by,
-                briefing.presented_on,
-                briefing.asked_to,
-            )
-            briefing.file.name = briefing.publication.paper.name  # the paper, not a copy
-        else:
-            with reading_from_replica():  # if one is configured (core.routing)
-                pdf = render_pdf(briefing.authority, periods)
-            briefing.file.save(f"briefing-{briefing.pk}.pdf", ContentFile(pdf), save=False)
+        _build(briefing)
         briefing.state = Briefing.State.DONE
     except SoftTimeLimitExceeded:
         log.error("briefing %s stopped after %s s", briefing_id, BRIEFING_SOFT_LIMIT)
@@ -73,3 +54,30 @@ def build_briefing(briefing_id: int) -> str:
     briefing.seconds = time.perf_counter() - started
     briefing.save()
     return briefing.state
+
+
+def _build(briefing: Briefing) -> None:
+    """The paper itself: frozen with the quarter as presented, or today's drawn afresh (from
+    a read replica, if one is configured: core.routing), its fingerprint taken first and from
+    the same database as its figures, so a change while it builds makes it out of date, never
+    current."""
+    from .briefing import fingerprint, present, render_pdf
+
+    periods = sorted(
+        Period.objects.filter(code__in=briefing.period_codes), key=lambda p: p.sequence
+    )
+    if briefing.presented_on:
+        briefing.fingerprint = fingerprint(briefing.authority)
+        briefing.publication, _ = present(
+            briefing.authority,
+            periods[0],
+            briefing.requested_by,
+            briefing.presented_on,
+            briefing.asked_to,
+        )
+        briefing.file.name = briefing.publication.paper.name  # the paper, not a copy
+        return
+    with reading_from_replica():
+        briefing.fingerprint = fingerprint(briefing.authority)
+        pdf = render_pdf(briefing.authority, periods)
+    briefing.file.save(f"briefing-{briefing.pk}.pdf", ContentFile(pdf), save=False)
