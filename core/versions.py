@@ -32,12 +32,10 @@ ROWS_PER_STATEMENT = 5_000
 
 @dataclass(frozen=True)
 class Scope:
-    """What a write changes: everything, some authorities (whole), and some authorities'
-    figures of some indicators, as (authority id, indicator id)."""
+    """What a checked file read: everything every page reads, or its authorities (whole)."""
 
     everything: bool = False
     authorities: frozenset[int] = field(default_factory=frozenset)
-    figures: frozenset[tuple[int, int]] = field(default_factory=frozenset)
 
     def as_json(self) -> dict:
         return {"everything": self.everything, "authorities": sorted(self.authorities)}

@@ -52,15 +52,18 @@ def shared_data(tmp_path_factory) -> Path:
     if os.environ.get("CI"):
         pytest.fail(f"{SHARED_DATA} is missing: CI must run with shared/ beside the repo")
     folder = tmp_path_factory.mktemp("dfe")
-    for shipped in NATIONAL.glob("*.csv.gz"):
-        (folder / shipped.name.removesuffix(".gz")).write_bytes(
-            gzip.decompress(shipped.read_bytes())
-        )
-    (folder / "ees").mkdir()
-    for sample in (SAMPLE / "ees").glob("*.csv.gz"):
-        target = folder / "ees" / sample.name.removesuffix(".gz")
-        target.write_bytes(gzip.decompress(sample.read_bytes()))
+    unpack(NATIONAL, folder)
+    unpack(SAMPLE / "ees", folder / "ees")
     return folder
+
+
+def unpack(source: Path, target: Path) -> None:
+    """Every gzipped file in `source` and its folders, unpacked to the same places in
+    `target` (the data the tests ship for a fresh clone: tests/data)."""
+    for packed in source.rglob("*.gz"):
+        unpacked = target / packed.relative_to(source).with_suffix("")
+        unpacked.parent.mkdir(parents=True, exist_ok=True)
+        unpacked.write_bytes(gzip.decompress(packed.read_bytes()))
 
 
 @pytest.fixture

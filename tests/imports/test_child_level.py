@@ -3,7 +3,6 @@ kept. Each definition is proved on a small return written by hand whose answer i
 
 from __future__ import annotations
 
-import gzip
 import io
 import os
 import zipfile
@@ -16,6 +15,7 @@ from django.core.management import call_command
 from imports import service
 from imports.models import ImportBatch
 from indicators.models import Indicator, Value
+from tests.conftest import unpack
 from tests.imports.child_level_files import cin, csv
 
 pytestmark = pytest.mark.django_db
@@ -328,10 +328,7 @@ def fake_returns(tmp_path) -> Path:
         return SHARED_CHILD_LEVEL
     if os.environ.get("CI"):
         pytest.fail("CI needs ../shared/data/child-level")
-    for packed in SAMPLE.glob("*/*.gz"):
-        target = tmp_path / packed.parent.name / packed.name.removesuffix(".gz")
-        target.parent.mkdir(exist_ok=True)
-        target.write_bytes(gzip.decompress(packed.read_bytes()))
+    unpack(SAMPLE, tmp_path)
     return tmp_path
 
 
