@@ -99,7 +99,7 @@ def floor_seconds(path: Path, pg_url: str) -> tuple[float, float]:
 
 def schema_floor_seconds(rows: int) -> float:
     """PostgreSQL storing the same number of figures with every stored column in copies of
-    the values and history tables — their indexes and the checks of the values' four
+    the values and history tables — their indexes and the checks of the values' three
     references — and committing (the figures by COPY, their history read back from them, as
     the write path does): what this schema costs, before any checking, diffing or judging."""
     import numpy as np
@@ -149,8 +149,7 @@ def schema_floor_seconds(rows: int) -> float:
     with connection.cursor() as cursor:
         for table in (values, history):
             cursor.execute(f"CREATE TABLE floor_{table} (LIKE {table} INCLUDING ALL)")
-        # The values' references: foreign keys if it has them, and the statement-level
-        # triggers that check them on PostgreSQL (indicators migration 0010).
+        # The values' references: their foreign keys, as the model declares them.
         cursor.execute(
             "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE conrelid = %s::regclass AND contype = 'f'",
@@ -158,17 +157,6 @@ def schema_floor_seconds(rows: int) -> float:
         )
         for (definition,) in cursor.fetchall():
             cursor.execute(f"ALTER TABLE floor_{values} ADD {definition}")
-        cursor.execute(
-            "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
-            "WHERE tgrelid = %s::regclass AND NOT tgisinternal",
-            [values],
-        )
-        for name, definition in cursor.fetchall():
-            cursor.execute(
-                definition.replace(f" ON public.{values} ", f" ON floor_{values} ").replace(
-                    f"TRIGGER {name} ", f"TRIGGER floor_{name} "
-                )
-            )
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         write_rows(cursor, f"floor_{values}", frame)

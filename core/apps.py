@@ -13,6 +13,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Outturn core: roles, health, task dispatch"
 
     def ready(self):
+        from . import checks  # noqa: F401 - registers them
+
         post_migrate.connect(grant_admin_permissions, dispatch_uid="outturn-admin-permissions")
 
 

@@ -16,6 +16,8 @@ from indicators.models import FIGURE_FIELDS, Indicator, Period, Value
 from indicators.recompute import attach_targets
 from indicators.rules import Status, parse_period, round_half_up_array, statuses
 
+from .models import Written
+
 COMPARED = FIGURE_FIELDS  # what makes a stored figure differ from the file's
 KEYS = ["authority_id", "indicator_id", "period_id"]
 
@@ -94,15 +96,28 @@ def apply_returns(frame: pd.DataFrame, import_batch, scheduler) -> Diff:
     assert connection.in_atomic_block, "apply_returns must run inside a transaction"
     Period.ensure(parse_period(code) for code in frame["period"].unique())
     diff = diff_returns(frame)
+    record_written(import_batch, diff.to_write)
     written = writes.save_value_rows(
         diff.to_write,
-        import_batch_id=import_batch.id,
         user_id=import_batch.created_by_id,
         reason=f"Import {import_batch.id}: {import_batch.file_name}",
         scheduler=scheduler,
     )
     diff.counts["moved"] = written.moved
     return diff
+
+
+def record_written(import_batch, rows: pd.DataFrame) -> None:
+    """Keep where the import writes figures (imports.Written): each authority and period once,
+    in the caller's transaction, beside the figures."""
+    pairs = rows[["authority_id", "period_id"]].drop_duplicates().astype("int64")
+    Written.objects.bulk_create(
+        [
+            Written(batch_id=import_batch.id, authority_id=authority, period_id=period)
+            for authority, period in pairs.itertuples(index=False, name=None)
+        ],
+        batch_size=2000,
+    )
 
 
 # What a plan keeps of each row to write (imports.plans): the diff's new and changed rows.
@@ -129,9 +144,9 @@ def write_planned(frame: pd.DataFrame, import_batch, scheduler) -> int:
     assert connection.in_atomic_block, "write_planned must run inside a transaction"
     periods = Period.ensure(parse_period(code) for code in frame["period"].unique())
     rows = frame.assign(period_id=frame["period"].map({c: p.id for c, p in periods.items()}))
+    record_written(import_batch, rows)
     return writes.save_value_rows(
         rows,
-        import_batch_id=import_batch.id,
         user_id=import_batch.created_by_id,
         reason=f"Import {import_batch.id}: {import_batch.file_name}",
         scheduler=scheduler,

@@ -28,7 +28,7 @@ class ImportBatchQuerySet(models.QuerySet):
         mine = writable_authority_ids(user)
         if mine is None:
             return self
-        wrote_mine = models.Q(values__authority_id__in=mine)
+        wrote_mine = models.Q(written__authority_id__in=mine)
         theirs_unapplied = models.Q(created_by__assignments__authority_id__in=mine) & ~models.Q(
             state=ImportBatch.State.APPLIED
         )
@@ -142,3 +142,26 @@ class ImportBatch(models.Model):
     def expires_at(self):
         """When this check expires if nobody confirms it."""
         return self.created_at + self.DRAFT_KEPT_FOR
+
+
+class Written(models.Model):
+    """Where an import wrote figures: one row per authority and period, kept with the import
+    (each figure's history names the import in its reason too). Written only by
+    imports.changes.record_written, in the transaction that writes the figures."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="written")
+    authority = models.ForeignKey(
+        "authorities.Authority", on_delete=models.CASCADE, related_name="+"
+    )
+    period = models.ForeignKey("indicators.Period", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = "where an import wrote"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "authority", "period"], name="written_once_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Import {self.batch_id}: authority {self.authority_id}, period {self.period_id}"

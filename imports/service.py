@@ -262,14 +262,13 @@ def apply(batch: ImportBatch) -> ImportBatch:
     return batch
 
 
-# What a figure refers to, by the table the database's reference check names ("a figure
-# refers to <table>.id = <id>, which is not stored": indicators migration 0010) when one is
-# removed while an import is being saved.
+# What a figure refers to, by the table PostgreSQL's foreign key names ("Key (period_id)=(7)
+# is not present in table "indicators_period"') when one is removed while an import is
+# being saved.
 REFERRED_TO = {
     Authority._meta.db_table: "an authority",
     Indicator._meta.db_table: "a measure",
     Period._meta.db_table: "a period",
-    ImportBatch._meta.db_table: "this import's own record",
 }
 AGAIN = "Upload the file again to check it against what is stored now."
 
@@ -296,12 +295,12 @@ def _why(error: Exception) -> str:
         # Something the file names was removed (or renumbered) behind Outturn's back while
         # it was saved: the database refused the figures rather than store them referring
         # to nothing. PostgreSQL says which; SQLite's foreign keys do not.
-        found = re.search(r"refers to (\w+)\.id = (\d+)", str(error))
+        found = _removed(str(error))
         if found:
-            what = REFERRED_TO.get(found.group(1), "something")
+            table, key = found
             return (
-                f"{what} the file names (id {found.group(2)}) was removed while the file was "
-                f"being saved. {AGAIN}"
+                f"{REFERRED_TO.get(table, 'something')} the file names (id {key}) was removed "
+                f"while the file was being saved. {AGAIN}"
             )
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
         return (
@@ -313,6 +312,18 @@ def _why(error: Exception) -> str:
         "details are in the log for the administrator). Try again, and if it happens again, "
         "tell your administrator."
     )
+
+
+def _removed(text: str) -> tuple[str, str] | None:
+    """The table and id of what a figure referred to and was removed, from PostgreSQL's
+    foreign key error: the figure written after the removal ("Key (authority_id)=(7) is not
+    present in table …"), or the removal checked after the figure ("update or delete on
+    table … Key (id)=(7) is still referenced …"). SQLite's says neither."""
+    written = re.search(r'Key \(\w+\)=\((\d+)\) is not present in table "(\w+)"', text)
+    if written:
+        return written.group(2), written.group(1)
+    removed = re.search(r'update or delete on table "(\w+)".*Key \(id\)=\((\d+)\)', text, re.S)
+    return (removed.group(1), removed.group(2)) if removed else None
 
 
 def _planned(batch: ImportBatch, data: bytes):

@@ -148,11 +148,10 @@ def detail(request, pk: int):
 
 
 def _quarters_changed(batch: ImportBatch, most: int = 6) -> list[dict]:
-    """The quarters (newest first) whose figures this import wrote, to go and look at. The
-    batch's rows are grouped on their ids alone, then the few authorities and periods named
-    are read: grouping on names and codes through joins sorts every row of a national import
-    on every refresh of this page (docs/benchmarks.md)."""
-    pairs = set(batch.values.values_list("authority_id", "period_id").distinct())
+    """The quarters (newest first) whose figures this import wrote, to go and look at: from
+    the places and periods the import recorded, then the few authorities and periods named
+    are read."""
+    pairs = set(batch.written.values_list("authority_id", "period_id"))
     periods = {
         pk: parse_period(code)
         for pk, code in Period.objects.filter(

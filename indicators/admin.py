@@ -78,7 +78,7 @@ class ValueAdmin(admin.ModelAdmin):
     list_filter = ["status", "period__kind"]
     search_fields = ["indicator__code", "authority__name"]
     list_select_related = ["authority", "indicator", "period"]
-    raw_id_fields = ["authority", "indicator", "period", "import_batch"]
+    raw_id_fields = ["authority", "indicator", "period"]
     readonly_fields = ["status", "direction", "hard_to_shift", "updated_at"]
 
     def save_model(self, request, obj, form, change):

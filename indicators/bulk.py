@@ -2,7 +2,9 @@
 
 Everything set-based that reads or writes figures goes through here: a queryset's columns read
 straight into a DataFrame (`read_frame`), a frame's rows written into a table
-(`write_rows`) or into a temporary copy of one to UPDATE … FROM (`temporary_copy`), a block
+(`write_rows`) or into a temporary copy of one (`temporary_copy`) that rows of the table
+take their columns from (`update_from`), rows copied from one table into another in the
+database (`insert_from`: a figure's history read back from the figure just stored), a block
 of ids reserved for rows about to be inserted (`reserve_ids`), and a time as the database is
 given it (`database_time`). On PostgreSQL rows travel as CSV through COPY (several times
 faster than a Python tuple per row, and a fraction of the memory at national scale); on
@@ -91,6 +93,33 @@ def temporary_copy(cursor, name: str, table: str, frame: pd.DataFrame) -> None:
         f"CREATE TEMPORARY TABLE {name} AS SELECT {columns} FROM {table} WHERE false"  # noqa: S608
     )
     write_rows(cursor, name, frame)
+
+
+def update_from(cursor, table: str, source: str, columns: list[str], constants=None) -> None:
+    """Each row of `table` whose id is in `source` takes `source`'s `columns`, and each of
+    `constants` (column: value): one UPDATE … FROM (PostgreSQL, and SQLite since 3.33)."""
+    constants = constants or {}
+    assignments = ", ".join([f"{c} = n.{c}" for c in columns] + [f"{c} = %s" for c in constants])
+    cursor.execute(
+        f"UPDATE {table} SET {assignments} FROM {source} AS n "  # noqa: S608 - names are ours
+        f"WHERE {table}.id = n.id",
+        list(constants.values()),
+    )
+
+
+def insert_from(
+    cursor, table: str, source: str, columns: list[str], constants: dict, where: str, params
+) -> None:
+    """Rows of `source` that match `where` (with `params`) copied into `table`: its
+    `columns`, as they are stored, and each of `constants` (column: value), in one
+    INSERT … SELECT: the rows never travel to Python and back."""
+    names = ", ".join([*columns, *constants])
+    selected = ", ".join([*(f"s.{c}" for c in columns), *(["%s"] * len(constants))])
+    cursor.execute(
+        f"INSERT INTO {table} ({names}) SELECT {selected} FROM {source} AS s "  # noqa: S608
+        f"WHERE {where}",
+        [*constants.values(), *params],
+    )
 
 
 # Any constant: PostgreSQL's session lock while ids are reserved.

@@ -275,24 +275,17 @@ class Target(models.Model):
 
 
 class Value(models.Model):
-    # The four references are checked by the database once per statement, not once per
-    # figure (migration 0010: statement-level triggers on PostgreSQL, SQLite's own foreign
-    # keys): a foreign key's trigger per row was most of a national import's commit
-    # (docs/benchmarks.md).
+    # Foreign keys, checked by the database at commit, the same on both databases. They
+    # cost a national import a few seconds of PostgreSQL's look-ups (docs/benchmarks.md),
+    # which its budget allows; the figure's import is not one of them (imports.Written).
     # No index of their own for authority and indicator: the unique constraint and
     # value_indicator_period lead with them, and every index is paid for by every figure an
     # import writes.
-    authority = models.ForeignKey(
-        "authorities.Authority", on_delete=models.CASCADE, db_index=False, db_constraint=False
-    )
-    indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, db_index=False, db_constraint=False
-    )
+    authority = models.ForeignKey("authorities.Authority", on_delete=models.CASCADE, db_index=False)
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, db_index=False)
     # Nothing reads figures by period alone (quarter pages go by authority and period,
-    # compare pages by indicator and period): no index of its own either (migration 0011).
-    period = models.ForeignKey(
-        Period, on_delete=models.PROTECT, db_index=False, db_constraint=False
-    )
+    # compare pages by indicator and period): no index of its own either.
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, db_index=False)
     value = models.FloatField(null=True, blank=True)
     no_value_reason = models.CharField(
         max_length=60, blank=True, help_text="Why there is no figure, e.g. DfE's 'c'."
@@ -329,18 +322,6 @@ class Value(models.Model):
     # How many figures the limits were drawn from: fewer than spc.FIRM_POINTS are trial limits.
     spc_points = models.PositiveSmallIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Which import last wrote the figure. Not indexed: nothing reads figures by import, and
-    # an import batch is never deleted by Outturn (deleting one in the admin sets its figures'
-    # import to NULL in one scan of the table).
-    import_batch = models.ForeignKey(
-        "imports.ImportBatch",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="values",
-        db_constraint=False,
-        db_index=False,
-    )
     # Derived fields change with every recompute; history keeps what people changed.
     # History is read by figure (its id) and by authority and measure (reports.history); a
     # national import writes 440,000 rows of it, so it keeps only the indexes those need (and
@@ -348,7 +329,7 @@ class Value(models.Model):
     # by Django (SET_NULL) rather than a deferred trigger per row.
     history = HistoricalRecords(
         excluded_fields=DERIVED_FIELDS,
-        no_db_index=["indicator", "period", "import_batch"],
+        no_db_index=["indicator", "period"],
         user_db_constraint=False,
     )
 

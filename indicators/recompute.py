@@ -496,14 +496,9 @@ def write_derived(changed: pd.DataFrame, now) -> None:
     out = plain_types(changed[["id", *DERIVED]].copy())
     out["id"] = out["id"].astype("int64")
     table = Value._meta.db_table
-    assignments = ", ".join(f"{column} = n.{column}" for column in DERIVED)
     with connection.cursor() as cursor:
         bulk.temporary_copy(cursor, "new_statuses", table, out)
-        cursor.execute(
-            f"UPDATE {table} SET {assignments}, updated_at = %s "  # noqa: S608
-            f"FROM new_statuses AS n WHERE {table}.id = n.id",
-            [now],
-        )
+        bulk.update_from(cursor, table, "new_statuses", DERIVED, {"updated_at": now})
         cursor.execute("DROP TABLE new_statuses")
 
 

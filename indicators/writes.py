@@ -256,7 +256,6 @@ def save_targets_by_code(frame: pd.DataFrame, user=None) -> set[int]:
 
 def save_value_rows(
     rows: pd.DataFrame,
-    import_batch_id: int | None = None,
     user_id: int | None = None,
     reason: str = "",
     scheduler: Scheduler | None = None,
@@ -289,7 +288,7 @@ def save_value_rows(
     for share in recompute.shares(incoming["authority_id"].value_counts()):
         part = incoming[incoming["authority_id"].isin(share)].reset_index(drop=True)
         stored = recompute.load_series(share, indicator_ids)
-        judged = _judge_share(part, stored, targets, rebases, now, import_batch_id)
+        judged = _judge_share(part, stored, targets, rebases, now)
         del part, stored
         moved += _write_share(*judged, now, user_id, reason)
         del judged
@@ -307,7 +306,7 @@ class Written(NamedTuple):
     moved: int
 
 
-def _judge_share(incoming, stored, targets, rebases, now, import_batch_id):
+def _judge_share(incoming, stored, targets, rebases, now):
     """A share's figures as they will be written, every derived field computed with the
     stored series they join, and the stored figures whose direction or limits move with
     them. Pure pandas: no database."""
@@ -318,7 +317,6 @@ def _judge_share(incoming, stored, targets, rebases, now, import_batch_id):
         written[column] = arrived[column].to_numpy()
     del arrived
     written["updated_at"] = now
-    written["import_batch_id"] = import_batch_id
     rest = series[series["_row"] < 0]
     moved = rest[recompute.changed_rows(rest)] if not rest.empty else rest
     return written, moved
@@ -352,7 +350,7 @@ def _write_share(written, moved, now, user_id, reason):
     return len(moved)
 
 
-STORED_COLUMNS = ["id", *VALUE_COLUMNS, *DERIVED_FIELDS, "updated_at", "import_batch_id"]
+STORED_COLUMNS = ["id", *VALUE_COLUMNS, *DERIVED_FIELDS, "updated_at"]
 
 
 def _incoming(rows: pd.DataFrame) -> pd.DataFrame:
@@ -413,7 +411,6 @@ def _series_with(incoming: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
 def _stored_frame(written: pd.DataFrame) -> pd.DataFrame:
     out = recompute.plain_types(written[STORED_COLUMNS].copy())
     out["updated_at"] = bulk.database_time(written["updated_at"].iloc[0])
-    out["import_batch_id"] = out["import_batch_id"].astype("Int64")
     return out
 
 
@@ -430,14 +427,8 @@ def _update(cursor, written: pd.DataFrame) -> bool:
     if written.empty:
         return False
     table = Value._meta.db_table
-    columns = [c for c in STORED_COLUMNS if c != "id"]
     bulk.temporary_copy(cursor, "changed_values", table, _stored_frame(written))
-    # UPDATE … FROM: PostgreSQL, and SQLite since 3.33.
-    assignments = ", ".join(f"{c} = n.{c}" for c in columns)
-    cursor.execute(
-        f"UPDATE {table} SET {assignments} FROM changed_values AS n "  # noqa: S608
-        f"WHERE {table}.id = n.id"
-    )
+    bulk.update_from(cursor, table, "changed_values", [c for c in STORED_COLUMNS if c != "id"])
     return True
 
 
@@ -459,22 +450,27 @@ def _record_history(
     changed one (changed_values). What history says is what was stored, and the rows never
     travel twice (a quarter faster than a second COPY; on SQLite, than a second INSERT per
     row from Python)."""
-    history = Value.history.model._meta.db_table
-    kept = history_columns()
-    table = Value._meta.db_table
-    statement = (
-        f"INSERT INTO {history} ({', '.join(kept)}, history_date, history_change_reason, "  # noqa: S608
-        f"history_type, history_user_id) SELECT {', '.join(f'v.{c}' for c in kept)}, "
-        f"%s, %s, %s, %s FROM {table} AS v "
-    )
-    stamp = [bulk.database_time(now), (reason or "Figures saved")[:100]]
+    stamp = {
+        "history_date": bulk.database_time(now),
+        "history_change_reason": (reason or "Figures saved")[:100],
+        "history_user_id": user_id,
+    }
+    history, table = Value.history.model._meta.db_table, Value._meta.db_table
     if inserted is not None:
-        cursor.execute(
-            statement + "WHERE v.id BETWEEN %s AND %s", [*stamp, "+", user_id, *inserted]
+        stamp["history_type"] = "+"
+        bulk.insert_from(
+            cursor, history, table, history_columns(), stamp, "s.id BETWEEN %s AND %s", inserted
         )
     if changed:
-        cursor.execute(
-            statement + "JOIN changed_values AS n ON n.id = v.id", [*stamp, "~", user_id]
+        stamp["history_type"] = "~"
+        bulk.insert_from(
+            cursor,
+            history,
+            table,
+            history_columns(),
+            stamp,
+            "s.id IN (SELECT id FROM changed_values)",
+            (),
         )
 
 
@@ -514,7 +510,7 @@ def delete_values(values) -> None:
 
 @transaction.atomic
 def save_values_by_code(
-    frame: pd.DataFrame, import_batch_id: int | None = None, user_id: int | None = None
+    frame: pd.DataFrame, user_id: int | None = None
 ) -> tuple[set[int], set[int]]:
     """Values from authority (GSS code), indicator (code), period (any form the parser reads),
     value and optional no_value_reason, reported_status, numerator, denominator, note and
@@ -548,7 +544,7 @@ def save_values_by_code(
             .isin(rules.NO_WORDS),
         }
     )
-    return save_value_rows(rows, import_batch_id=import_batch_id, user_id=user_id)
+    return save_value_rows(rows, user_id=user_id)
 
 
 def _ids(model, field: str, keys) -> dict[str, int]:

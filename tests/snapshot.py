@@ -29,8 +29,8 @@ class TableRows:
 
 
 def _tables() -> list[tuple[str, str]]:
-    """Every table, each after the tables it refers to: PostgreSQL checks a figure's
-    references when the statement that writes it ends (indicators migration 0010)."""
+    """Every table, each after the tables it refers to, so a restore never waits on a
+    reference it has not yet written."""
     models = [
         model
         for model in apps.get_models(include_auto_created=True)

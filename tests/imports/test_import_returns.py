@@ -403,3 +403,24 @@ def test_excels_unicode_text_is_read(england, encoding):
     staged = stage(data)
     assert staged.problems == []
     assert staged.batch.changes[0]["new"] == "4479"
+
+
+@pytest.mark.parametrize(
+    ("said", "found"),
+    [
+        (
+            'insert or update on table "indicators_value" violates foreign key constraint "x"\n'
+            'DETAIL:  Key (period_id)=(7) is not present in table "indicators_period".',
+            ("indicators_period", "7"),
+        ),
+        (
+            'update or delete on table "authorities_authority" violates foreign key constraint '
+            '"x" on table "indicators_value"\nDETAIL:  Key (id)=(12) is still referenced from '
+            'table "indicators_value".',
+            ("authorities_authority", "12"),
+        ),
+        ("FOREIGN KEY constraint failed", None),
+    ],
+)
+def test_what_was_removed_is_read_from_either_side_of_the_key(said, found):
+    assert service._removed(said) == found

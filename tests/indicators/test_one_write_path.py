@@ -113,7 +113,6 @@ def test_a_value_corrected_in_the_admin_recomputes_with_its_reason(demo, admin_c
                 "numerator": "",
                 "denominator": "",
                 "note": "",
-                "import_batch": "",
             },
         )
     assert response.status_code == 302
