@@ -7,6 +7,12 @@ own transaction, so each test still starts from exactly what the loader writes a
 back as before. A few hundred milliseconds a test become a few: most of the suite's set-up.
 A test that starts from any other state (its own rows first, or a transactional test's flush
 that recreated the migrations' rows) gets the real loader, recorded under that state.
+
+Why not pytest-django's own way of loading once (overriding `django_db_setup`)? It puts the
+data in the database every test of the session starts from. This suite needs six starting
+points — empty, the demo, England's definitions, the published national data, the national
+pages' and the control charts' series — each for some tests and wrong for the others (a
+factory's Doncaster collides with the demo's), and pytest-django has one per session.
 """
 
 from __future__ import annotations
