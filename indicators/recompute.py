@@ -27,7 +27,6 @@ from .bulk import read_frame
 from .models import DERIVED_FIELDS, Rebase, Target, Value
 from .rules import (
     PeriodKind,
-    Polarity,
     comparable_previous,
     directions,
     hard_to_shift,
@@ -212,11 +211,10 @@ def _baselines(present: pd.DataFrame, rebases: pd.DataFrame | None) -> tuple[np.
 
 
 def spc_columns(frame: pd.DataFrame, rebases: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Column-wise equivalent of indicators.spc over every series at once: for each figure,
-    the XmR limits and its variation as the series stood at that period (the figures up to
-    and including it), and its assurance against that period's target. Series are laid out
-    as rows of one array; each prefix length is one pass over every series long enough
-    (tests/indicators/test_spc_recompute.py holds this to the pure functions)."""
+    """indicators.spc's rules over every series at once: for each figure, the XmR limits and
+    its variation as the series stood at that period (the figures up to and including it),
+    and its assurance against that period's target. Series are laid out as rows of one
+    array; each prefix length is one pass over every series long enough."""
     frame["variation"] = ""
     frame["assurance"] = ""
     frame["spc_mean"] = np.nan
@@ -233,8 +231,10 @@ def spc_columns(frame: pd.DataFrame, rebases: pd.DataFrame | None = None) -> pd.
     kinds = grid.polarity[grid.group]
     target = present["target"].to_numpy(dtype="float64")
     index = present.index
-    frame.loc[index, "variation"] = _variation(limits.directions, limits.computed, kinds)
-    frame.loc[index, "assurance"] = _assurance(target, limits, kinds)
+    frame.loc[index, "variation"] = spc.variations(limits.directions, limits.computed, kinds)
+    frame.loc[index, "assurance"] = spc.assurances(
+        target, limits.lowers, limits.uppers, limits.computed, kinds
+    )
     frame.loc[index, "spc_mean"] = np.round(limits.means, SPC_DIGITS)
     frame.loc[index, "spc_lower"] = np.round(limits.lowers, SPC_DIGITS)
     frame.loc[index, "spc_upper"] = np.round(limits.uppers, SPC_DIGITS)
@@ -321,106 +321,16 @@ def _limits_as_they_stood(grid: _SeriesGrid, starts: np.ndarray, fixes: np.ndarr
         if not len(rows):
             continue
         fix = fixes[rows, k - 1]
-        window, mean, average = _xmr(grid.values[rows, :k], begin, fix)
+        window, mean, average = spc.xmr(grid.values[rows, :k], begin, fix)
         at = grid.row_of[rows, k - 1]
         limits.points[at] = np.where(fix > 0, np.minimum(fix, k - begin), k - begin)
         limits.means[at] = mean
         limits.lowers[at] = mean - spc.LIMIT * average
         limits.uppers[at] = mean + spc.LIMIT * average
-        limits.directions[at] = _signal(window, mean, average)
+        # The last point's signal: the rules need no more than its last 7 points.
+        limits.directions[at] = spc.directions(window[:, -spc.RUN :], mean, average)[:, -1]
         limits.computed[at] = True
     return limits
-
-
-def _xmr(values: np.ndarray, begin: np.ndarray, fix: np.ndarray):
-    """The window of each series from its baseline (NaN before it), the mean of its
-    baseline's points and their average moving range, screened as spc screens it."""
-    k = values.shape[1]
-    columns = np.arange(k)[None, :]
-    in_group = columns >= begin[:, None]
-    stats_end = np.where(fix > 0, np.minimum(k, begin + fix), k)
-    window = np.where(in_group, values, np.nan)
-    base = np.where(in_group & (columns < stats_end[:, None]), window, np.nan)
-    counted_points = (stats_end - begin).astype("float64")
-    first = np.nansum(base, axis=1) / counted_points
-    mean = first + np.nansum(base - first[:, None], axis=1) / counted_points  # spc._mean
-    ranges = np.abs(np.diff(base, axis=1))
-    average = np.nanmean(ranges, axis=1)
-    kept = ranges < spc.SCREEN * average[:, None]  # NaN ranges compare False: left out
-    counted = kept.sum(axis=1)
-    average = np.where(
-        counted > 0, np.where(kept, ranges, 0).sum(axis=1) / np.maximum(counted, 1), 0
-    )
-    return window, mean, average
-
-
-def _signal(window: np.ndarray, mean: np.ndarray, average: np.ndarray) -> np.ndarray:
-    """Making Data Count's rules on each series' last point, in spc's order: a point beyond
-    a limit, then a trend of seven, then two of three near a limit or a run of seven on one
-    side. +1 high, -1 low, 0 common cause."""
-    upper, lower = mean + spc.LIMIT * average, mean - spc.LIMIT * average
-    near_upper, near_lower = mean + spc.NEAR * average, mean - spc.NEAR * average
-    with np.errstate(invalid="ignore"):  # points before the baseline are NaN: no rule holds
-        last = window[:, -1]
-        side = np.sign(last - mean)
-        outside = (last > upper) | (last < lower)
-        seven = window[:, -spc.RUN :]
-        sides7 = np.sign(seven - mean[:, None])
-        run = (side != 0) & (sides7 == side[:, None]).all(axis=1)
-        steps = np.sign(np.diff(seven, axis=1))
-        trend = (steps == 1).all(axis=1) | (steps == -1).all(axis=1)
-        three = window[:, -3:]
-        out3 = (three > upper[:, None]) | (three < lower[:, None])
-        near3 = ~out3 & ((three < near_lower[:, None]) | (three > near_upper[:, None]))
-        sides3 = np.sign(three - mean[:, None])
-        close = near3[:, -1] & (near3.sum(axis=1) >= 2) & (np.abs(sides3.sum(axis=1)) == 3)
-    return np.select([outside, trend, close | run], [side, steps[:, -1], side], default=0)
-
-
-def _variation(directions: np.ndarray, computed: np.ndarray, kinds: np.ndarray) -> np.ndarray:
-    """A signal's direction read through the polarity (neutral for a volumetric measure)."""
-    better = np.where(kinds == Polarity.HIGHER_IS_BETTER, 1, -1)
-    return np.select(
-        [
-            ~computed,
-            directions == 0,
-            (kinds == Polarity.NONE) & (directions > 0),
-            kinds == Polarity.NONE,
-            directions == better,
-        ],
-        [
-            "",
-            spc.Variation.COMMON_CAUSE,
-            spc.Variation.NEUTRAL_HIGH,
-            spc.Variation.NEUTRAL_LOW,
-            spc.Variation.IMPROVEMENT,
-        ],
-        default=spc.Variation.CONCERN,
-    ).astype(object)
-
-
-def _assurance(target: np.ndarray, limits: _Limits, kinds: np.ndarray) -> np.ndarray:
-    """Whether the process limits lie wholly on one side of the target."""
-    higher = kinds == Polarity.HIGHER_IS_BETTER
-    uppers, lowers = limits.uppers, limits.lowers
-    with np.errstate(invalid="ignore"):
-        return np.select(
-            [
-                ~limits.computed | np.isnan(target) | (kinds == Polarity.NONE),
-                (target > uppers) & higher,
-                target > uppers,
-                (target < lowers) & higher,
-                target < lowers,
-            ],
-            [
-                "",
-                spc.Assurance.CONSISTENT_FAIL,
-                spc.Assurance.CONSISTENT_PASS,
-                spc.Assurance.CONSISTENT_PASS,
-                spc.Assurance.CONSISTENT_FAIL,
-            ],
-            default=spc.Assurance.HIT_AND_MISS,
-        ).astype(object)
 
 
 def derive(

@@ -1,7 +1,9 @@
 """Statistical process control: XmR (individuals) charts by NHS England's "Making Data Count"
-rules, as the NHS-R community's NHSRplotthedots computes them. Pure functions, no Django: the
-recompute applies the same rules to whole columns (indicators/recompute.py), and
-tests/indicators/test_spc.py holds the two to each other.
+rules, as the NHS-R community's NHSRplotthedots computes them. Pure functions, no Django.
+Each rule is written once, over rows of series at once (NumPy: one series per row, NaN where
+a series has no point): the recompute calls them on every series of a national import, a
+page on one; the one-series functions (`limits`, `special_causes`, `point_variation`,
+`assurance`) are those same rules on a row of one.
 
 - Limits: the mean of the points; the moving ranges |x[i] - x[i-1]|; moving ranges of 3.267
   times their mean or more are screened out and the mean moving range taken again; process
@@ -23,6 +25,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+
+import numpy as np
+
+from .rules import Polarity
 
 LIMIT = 2.66  # 3 / d2 for moving ranges of two points
 NEAR = 2 * LIMIT / 3  # "two sigma"
@@ -104,124 +110,230 @@ def is_trial(points: int | None) -> bool:
 def limits(values: Sequence[float], fixed_points: int | None = None) -> Limits:
     """The XmR limits of `values` (in time order, at least two), from its first
     `fixed_points` only where the limits are fixed on a baseline."""
-    base = list(values[:fixed_points] if fixed_points else values)
-    if len(base) < 2:
-        raise ValueError("an XmR chart needs at least two points")
-    mean = _mean(base)
-    ranges = [abs(b - a) for a, b in zip(base, base[1:], strict=False)]
-    average = sum(ranges) / len(ranges)
-    kept = [r for r in ranges if r < SCREEN * average]
-    average = sum(kept) / len(kept) if kept else 0.0
+    mean, average, points = _one_series(values, fixed_points)
     return Limits(
         mean,
         mean - LIMIT * average,
         mean + LIMIT * average,
         mean - NEAR * average,
         mean + NEAR * average,
-        len(base),
+        points,
     )
 
 
-def _mean(values: Sequence[float]) -> float:
-    """The mean as R computes it (a second pass corrects the first's rounding), so a constant
+def xmr(values: np.ndarray, begin: np.ndarray, fix: np.ndarray):
+    """For each row of `values` (a series): its window from its baseline's first point
+    `begin` (NaN before it), the mean of the baseline's points (its first `fix`, where
+    fixed; 0: all) and their average moving range, moving ranges of SCREEN times the first
+    average or more screened out. The mean is taken twice over, as R does, so a constant
     series' mean is exactly its value and no point of it falls outside its limits."""
-    first = math.fsum(values) / len(values)
-    return first + math.fsum(v - first for v in values) / len(values)
+    k = values.shape[1]
+    columns = np.arange(k)[None, :]
+    in_group = columns >= begin[:, None]
+    stats_end = np.where(fix > 0, np.minimum(k, begin + fix), k)
+    window = np.where(in_group, values, np.nan)
+    base = np.where(in_group & (columns < stats_end[:, None]), window, np.nan)
+    counted_points = (stats_end - begin).astype("float64")
+    first = np.nansum(base, axis=1) / counted_points
+    mean = first + np.nansum(base - first[:, None], axis=1) / counted_points
+    lowest, highest = np.nanmin(base, axis=1), np.nanmax(base, axis=1)
+    mean = np.where(lowest == highest, lowest, mean)
+    ranges = np.abs(np.diff(base, axis=1))
+    average = np.nanmean(ranges, axis=1)
+    kept = ranges < SCREEN * average[:, None]  # NaN ranges compare False: left out
+    counted = kept.sum(axis=1)
+    average = np.where(
+        counted > 0, np.where(kept, ranges, 0).sum(axis=1) / np.maximum(counted, 1), 0
+    )
+    return window, mean, average
 
 
-def _side(value: float, mean: float) -> int:
-    return (value > mean) - (value < mean)
+def _one_series(values: Sequence[float], fixed_points: int | None) -> tuple[float, float, int]:
+    """`xmr` on one series: its mean, average moving range and how many points drew them."""
+    points = min(fixed_points, len(values)) if fixed_points else len(values)
+    if points < 2:
+        raise ValueError("an XmR chart needs at least two points")
+    _, mean, average = xmr(_row(values), np.zeros(1, dtype=np.int64), np.array([points]))
+    return float(mean[0]), float(average[0]), points
 
 
-def run_ends(sides: Sequence[int]) -> list[int]:
+def _row(values: Sequence[float]) -> np.ndarray:
+    return np.asarray([values], dtype="float64").reshape(1, -1)
+
+
+def _mean(values: Sequence[float]) -> float:
+    """The mean as `xmr` takes it."""
+    count = np.array([len(values)])
+    return float(xmr(_row(values), np.zeros(1, dtype=np.int64), count)[1][0])
+
+
+def run_end_columns(sides: np.ndarray) -> np.ndarray:
     """1 where the point ends 7 in a row on the same side of the mean (ptd_seven_point_one_
-    side_mean)."""
-    return [
-        int(
-            i >= RUN - 1
-            and sides[i] != 0
-            and all(sides[j] == sides[i] for j in range(i - RUN + 1, i))
-        )
-        for i in range(len(sides))
-    ]
-
-
-def trend_ends(values: Sequence[float]) -> list[int]:
-    """+1 where the point ends 7 rising points (6 rises), -1 7 falling (ptd_seven_point_trend)."""
-    ends = []
-    for i in range(len(values)):
-        steps = (
-            {_side(values[j], values[j - 1]) for j in range(i - RUN + 2, i + 1)}
-            if i >= RUN - 1
-            else {0}
-        )
-        ends.append(steps.pop() if len(steps) == 1 and 0 not in steps else 0)
+    side_mean), for each row of `sides` (+1, -1, or 0 on the mean)."""
+    n = sides.shape[1]
+    ends = np.zeros(sides.shape, dtype=np.int8)
+    if n >= RUN:
+        last = sides[:, RUN - 1 :]
+        same = last != 0
+        for back in range(1, RUN):
+            same &= sides[:, RUN - 1 - back : n - back] == last
+        ends[:, RUN - 1 :] = same
     return ends
 
 
-def part_of_seven(ends: Sequence[int]) -> list[bool]:
+def trend_end_columns(values: np.ndarray) -> np.ndarray:
+    """+1 where the point ends 7 rising points (6 rises), -1 7 falling (ptd_seven_point_
+    trend), for each row of `values`."""
+    n = values.shape[1]
+    ends = np.zeros(values.shape, dtype=np.int8)
+    if n >= RUN:
+        with np.errstate(invalid="ignore"):
+            steps = np.sign(np.diff(values, axis=1))
+        first = steps[:, : n - RUN + 1]
+        same = (first == 1) | (first == -1)
+        for later in range(1, RUN - 1):
+            same &= steps[:, later : n - RUN + 1 + later] == first
+        ends[:, RUN - 1 :] = np.where(same, first, 0)
+    return ends
+
+
+def part_of_seven_columns(ends: np.ndarray) -> np.ndarray:
     """Whether the point is one of the 7 of a run or trend ending at it or within 6 after
     (ptd_part_of_seven_trend)."""
-    return [any(abs(e) == 1 for e in ends[i : i + RUN]) for i in range(len(ends))]
+    ending = np.abs(ends) == 1
+    part = np.zeros(ends.shape, dtype=bool)
+    n = ends.shape[1]
+    for later in range(min(RUN, n)):
+        part[:, : n - later] |= ending[:, later:]
+    return part
 
 
-def two_in_three(near: Sequence[bool], sides: Sequence[int]) -> list[bool]:
+def two_in_three_columns(near: np.ndarray, sides: np.ndarray) -> np.ndarray:
     """Whether a window of 3 points holding this one has 2 or more near a limit, all 3 on the
     same side of the mean (ptd_two_in_three)."""
-    n = len(near)
-    found = []
-    for i in range(n):
-        windows = [range(start, start + 3) for start in (i - 2, i - 1, i)]
-        found.append(
-            any(
-                sum(near[j] for j in w if 0 <= j < n) >= 2
-                and abs(sum(sides[j] for j in w if 0 <= j < n)) == 3
-                for w in windows
-            )
-        )
+    n = near.shape[1]
+    found = np.zeros(near.shape, dtype=bool)
+    if n < 3:
+        return found
+    count = near[:, :-2].astype(int) + near[:, 1:-1] + near[:, 2:]
+    side = sides[:, :-2] + sides[:, 1:-1] + sides[:, 2:]
+    with np.errstate(invalid="ignore"):
+        holds = (count >= 2) & (np.abs(side) == 3)  # window starting at each point
+    for offset in range(3):  # the windows starting 0, 1 and 2 points before
+        found[:, offset : n - 2 + offset] |= holds
     return found
 
 
+def directions(values: np.ndarray, mean: np.ndarray, average: np.ndarray) -> np.ndarray:
+    """For each point of each row: +1 special cause high (or rising), -1 low (or falling),
+    0 common cause, against its row's `mean` and average moving range. The first rule that
+    applies, in NHSRplotthedots' order: outside a limit (its side), part of a 7-point trend
+    (its direction), part of 2 in 3 near a limit (its side), part of 7 points on one side of
+    the mean (its side). NaN points (before a baseline) meet no rule."""
+    mean, average = mean[:, None], average[:, None]
+    upper, lower = mean + LIMIT * average, mean - LIMIT * average
+    with np.errstate(invalid="ignore"):
+        sides = np.nan_to_num(np.sign(values - mean)).astype(np.int8)
+        outside = (values > upper) | (values < lower)
+        near = ~outside & ((values < mean - NEAR * average) | (values > mean + NEAR * average))
+        steps = np.nan_to_num(np.sign(np.diff(values, axis=1))).astype(np.int8)
+    run = part_of_seven_columns(run_end_columns(sides))
+    trend = part_of_seven_columns(trend_end_columns(values))
+    close = two_in_three_columns(near, sides) & near
+    # A point inside a trend takes the step out of it; its last point the step in.
+    none = np.zeros((len(values), 1), dtype=np.int8)
+    later = np.concatenate([trend[:, 1:], none.astype(bool)], axis=1)
+    step = np.where(
+        later, np.concatenate([steps, none], axis=1), np.concatenate([none, steps], axis=1)
+    )
+    return np.select([outside, trend, close | run], [sides, step, sides], default=0)
+
+
+def variations(direction: np.ndarray, computed: np.ndarray, polarity: np.ndarray) -> np.ndarray:
+    """Each signal's variation, read through its measure's polarity (neutral for a volumetric
+    measure); "" where there were too few points (`computed` False)."""
+    better = np.where(polarity == Polarity.HIGHER_IS_BETTER, 1, -1)
+    return np.select(
+        [
+            ~computed,
+            direction == 0,
+            (polarity == Polarity.NONE) & (direction > 0),
+            polarity == Polarity.NONE,
+            direction == better,
+        ],
+        [
+            "",
+            Variation.COMMON_CAUSE,
+            Variation.NEUTRAL_HIGH,
+            Variation.NEUTRAL_LOW,
+            Variation.IMPROVEMENT,
+        ],
+        default=Variation.CONCERN,
+    ).astype(object)
+
+
+def assurances(
+    target: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    computed: np.ndarray,
+    polarity: np.ndarray,
+) -> np.ndarray:
+    """Whether each process will consistently meet its target: the limits wholly on the
+    better side of it, wholly on the worse side, or neither; "" without limits, a target,
+    or a better direction."""
+    higher = polarity == Polarity.HIGHER_IS_BETTER
+    with np.errstate(invalid="ignore"):
+        return np.select(
+            [
+                ~computed | np.isnan(target) | (polarity == Polarity.NONE),
+                (target > upper) & higher,
+                target > upper,
+                (target < lower) & higher,
+                target < lower,
+            ],
+            [
+                "",
+                Assurance.CONSISTENT_FAIL,
+                Assurance.CONSISTENT_PASS,
+                Assurance.CONSISTENT_PASS,
+                Assurance.CONSISTENT_FAIL,
+            ],
+            default=Assurance.HIT_AND_MISS,
+        ).astype(object)
+
+
+# The rules above on one series.
+
+
+def run_ends(sides: Sequence[int]) -> list[int]:
+    return run_end_columns(np.asarray([sides], dtype=np.int8).reshape(1, -1))[0].tolist()
+
+
+def trend_ends(values: Sequence[float]) -> list[int]:
+    return trend_end_columns(_row(values))[0].tolist()
+
+
+def part_of_seven(ends: Sequence[int]) -> list[bool]:
+    return part_of_seven_columns(np.asarray([ends]).reshape(1, -1))[0].tolist()
+
+
+def two_in_three(near: Sequence[bool], sides: Sequence[int]) -> list[bool]:
+    rows = np.asarray([near], dtype=bool).reshape(1, -1)
+    return two_in_three_columns(rows, np.asarray([sides]).reshape(1, -1))[0].tolist()
+
+
 def special_causes(values: Sequence[float], fixed_points: int | None = None) -> list[int]:
-    """For each point: +1 special cause high (or rising), -1 low (or falling), 0 common cause.
-    The first rule that applies, in NHSRplotthedots' order: outside a limit (its side), part
-    of a 7-point trend (its direction), part of 2 in 3 near a limit (its side), part of 7
-    points on one side of the mean (its side)."""
-    found = limits(values, fixed_points)
-    n = len(values)
-    sides = [_side(v, found.mean) for v in values]
-    outside = [v > found.upper or v < found.lower for v in values]
-    near = [
-        not out and (v < found.near_lower or v > found.near_upper)
-        for v, out in zip(values, outside, strict=True)
-    ]
-    run = part_of_seven(run_ends(sides))
-    trend = part_of_seven(trend_ends(values))
-    close = [t and c for t, c in zip(two_in_three(near, sides), near, strict=True)]
-    directions = []
-    for i in range(n):
-        if outside[i]:
-            directions.append(sides[i])
-        elif trend[i]:
-            # A point inside a trend takes the step out of it; its last point the step in.
-            later = i + 1 < n and trend[i + 1]
-            step = (values[i + 1], values[i]) if later else (values[i], values[i - 1])
-            directions.append(_side(*step))
-        elif close[i] or run[i]:
-            directions.append(sides[i])
-        else:
-            directions.append(0)
-    return directions
+    """For each point of one series: +1 special cause high (or rising), -1 low (or falling),
+    0 common cause, against the series' limits (`directions`)."""
+    mean, average, _ = _one_series(values, fixed_points)
+    return directions(_row(values), np.array([mean]), np.array([average]))[0].tolist()
 
 
 def point_variation(direction: int, polarity: str) -> Variation:
     """A point's variation: common cause, or special cause read through the polarity."""
-    if direction == 0:
-        return Variation.COMMON_CAUSE
-    if polarity == "none":
-        return Variation.NEUTRAL_HIGH if direction > 0 else Variation.NEUTRAL_LOW
-    better = 1 if polarity == "higher_is_better" else -1
-    return Variation.IMPROVEMENT if direction == better else Variation.CONCERN
+    found = variations(np.array([direction]), np.array([True]), np.array([polarity]))
+    return Variation(found[0])
 
 
 def latest_variation(
@@ -237,14 +349,14 @@ def latest_variation(
 def assurance(target: float | None, found: Limits, polarity: str) -> Assurance | None:
     """Whether the process will consistently meet `target`; None without a target or for a
     volumetric measure."""
-    if target is None or math.isnan(target) or polarity == "none":
-        return None
-    higher = polarity == "higher_is_better"
-    if target > found.upper:
-        return Assurance.CONSISTENT_FAIL if higher else Assurance.CONSISTENT_PASS
-    if target < found.lower:
-        return Assurance.CONSISTENT_PASS if higher else Assurance.CONSISTENT_FAIL
-    return Assurance.HIT_AND_MISS
+    said = assurances(
+        np.array([np.nan if target is None else target], dtype="float64"),
+        np.array([found.lower]),
+        np.array([found.upper]),
+        np.array([True]),
+        np.array([polarity]),
+    )[0]
+    return Assurance(said) if said else None
 
 
 # Confidence intervals, as OHID's Fingertips computes them: Wilson's score interval for a

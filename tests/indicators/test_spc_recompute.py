@@ -1,5 +1,7 @@
-"""The recompute's column-wise SPC (indicators.recompute.spc_columns) equals the pure rules
-(indicators.spc) for every figure of every series, as the series stood at that figure."""
+"""The recompute's SPC over every series at once (indicators.recompute.spc_columns: each
+series laid out as a row, each prefix one pass, baselines and rebases) equals indicators.spc's
+rules on one series for every figure, as the series stood at that figure. (The rules
+themselves are written once, in spc, over rows.)"""
 
 from __future__ import annotations
 
