@@ -10,17 +10,14 @@ from django.utils import timezone
 
 from core.access import COUNCIL, PROVIDER
 from indicators.models import Period
-from indicators.rules import PeriodKind, PeriodParseError, parse_period
-from scrutiny import writes
+from indicators.rules import PeriodKind, parse_period
+from scrutiny import columns, writes
 from scrutiny.models import Action, ChallengeRecord
 
 from . import lookups
 from .problems import Checked, FileProblem, Problem, Problems, problems_where
 
-CHALLENGE_REQUIRED = ["authority", "indicator", "period"]
-CHALLENGE_TEXT = ["council_comment", "questions", "provider_response", "classification"]
-ACTION_REQUIRED = ["authority", "indicator", "period", "action"]
-ACTION_OPTIONAL = ["owner", "due_date", "status"]
+CHALLENGE_REQUIRED = columns.KEYS
 
 
 def _common(table: pd.DataFrame, required: list[str], optional: list[str], allowed_authorities):
@@ -37,14 +34,7 @@ def _common(table: pd.DataFrame, required: list[str], optional: list[str], allow
     problems += problems_where(
         frame["indicator_id"].isna(), frame, "indicator", "is not an indicator code Outturn knows"
     )
-    codes = {}
-    for text in frame["period"].unique():
-        try:
-            parsed = parse_period(text)
-            codes[text] = parsed.code if parsed.kind == PeriodKind.QUARTER else None
-        except PeriodParseError:
-            codes[text] = None
-    frame["period_code"] = frame["period"].map(codes)
+    frame["period_code"], _ = lookups.parse_periods(frame["period"], PeriodKind.QUARTER)
     problems += problems_where(
         frame["period_code"].isna(), frame, "period", "is not a quarter such as 2016-17 Q2"
     )
@@ -74,10 +64,12 @@ def check_challenges(
     write only their own side's columns; the other side's text in the file must equal what
     is stored (an export edited and uploaded again), or the row is refused."""
     frame, problems = _common(table, CHALLENGE_REQUIRED, [], allowed_authorities)
-    written = [c for c in CHALLENGE_TEXT if c in table]
+    written = [c for c in columns.CHALLENGE_TEXT if c in table]
     if not written:
         raise FileProblem(
-            "The file has none of the columns " + ", ".join(CHALLENGE_TEXT) + ": nothing to write."
+            "The file has none of the columns "
+            + ", ".join(columns.CHALLENGE_TEXT)
+            + ": nothing to write."
         )
     if "classification" in written:
         valid = set(ChallengeRecord.Classification.values)
@@ -108,10 +100,10 @@ def _other_side_problems(frame: pd.DataFrame, written: list[str], sides: dict[in
     for row in frame.itertuples(index=False):
         side = sides.get(int(row.authority_id))
         record = records.get((int(row.authority_id), int(row.indicator_id), row.period_code))
-        for other, columns in SIDE_COLUMNS.items():
+        for other, texts in SIDE_COLUMNS.items():
             if other == side:
                 continue
-            for column in columns:
+            for column in texts:
                 if column not in written:
                     continue
                 stored = getattr(record, column) if record else ""
@@ -130,7 +122,9 @@ def _other_side_problems(frame: pd.DataFrame, written: list[str], sides: dict[in
 
 
 def check_actions(table: pd.DataFrame, allowed_authorities=None) -> Checked:
-    frame, problems = _common(table, ACTION_REQUIRED, ACTION_OPTIONAL, allowed_authorities)
+    frame, problems = _common(
+        table, columns.ACTION_REQUIRED, columns.ACTION_OPTIONAL, allowed_authorities
+    )
     problems += problems_where(frame["action"] == "", frame, "action", "is empty")
     frame.loc[frame["status"] == "", "status"] = "open"
     problems += problems_where(

@@ -7,7 +7,7 @@ import pandas as pd
 
 from authorities.models import Authority
 from indicators.models import Indicator
-from indicators.rules import PeriodParseError, parse_period
+from indicators.rules import PeriodKind, PeriodParseError, parse_period
 
 from .problems import Problems, problems_where
 
@@ -37,17 +37,24 @@ def ids_by_distinct(texts: pd.Series, lookup: dict) -> pd.Series:
     return by_distinct(texts, lambda text: lookup.get(text.casefold(), np.nan)).astype("float64")
 
 
-def parse_periods(texts: pd.Series) -> tuple[pd.Series, dict[str, str]]:
-    """Canonical period code per row (NaN where unreadable) and the error for each bad text.
-    Each distinct spelling is parsed once."""
+def parse_periods(
+    texts: pd.Series, kind: PeriodKind | None = None
+) -> tuple[pd.Series, dict[str, str]]:
+    """Canonical period code per row (NaN where unreadable, or not a period of `kind` where
+    one is asked for) and the error for each bad text. Each distinct spelling is parsed once:
+    every file's periods are read this way."""
     errors: dict[str, str] = {}
 
     def code(text: str):
         try:
-            return parse_period(text).code
+            parsed = parse_period(text)
         except PeriodParseError as error:
             errors[text] = str(error)
             return np.nan
+        if kind is not None and parsed.kind != kind:
+            errors[text] = f"is a {parsed.kind.value}, not a {kind.value}"
+            return np.nan
+        return parsed.code
 
     return by_distinct(texts, code), errors
 

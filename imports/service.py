@@ -295,7 +295,7 @@ def _why(error: Exception) -> str:
         # Something the file names was removed (or renumbered) behind Outturn's back while
         # it was saved: the database refused the figures rather than store them referring
         # to nothing. PostgreSQL says which; SQLite's foreign keys do not.
-        found = _removed(str(error))
+        found = removed_reference(str(error))
         if found:
             table, key = found
             return (
@@ -314,7 +314,7 @@ def _why(error: Exception) -> str:
     )
 
 
-def _removed(text: str) -> tuple[str, str] | None:
+def removed_reference(text: str) -> tuple[str, str] | None:
     """The table and id of what a figure referred to and was removed, from PostgreSQL's
     foreign key error: the figure written after the removal ("Key (authority_id)=(7) is not
     present in table …"), or the removal checked after the figure ("update or delete on

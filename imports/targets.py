@@ -68,14 +68,10 @@ def _check_indicators(frame: pd.DataFrame) -> Problems:
 
 def _check_years(frame: pd.DataFrame) -> Problems:
     """A financial year, each spelling read once, and not past the targets' horizon."""
-    years = {}
-    for text in frame["year"].unique():
-        try:
-            period = parse_period(text)
-            years[text] = period.fiscal_year if period.kind == PeriodKind.YEAR else None
-        except ValueError:
-            years[text] = None
-    frame["fiscal_year"] = frame["year"].map(years)
+    codes, _ = lookups.parse_periods(frame["year"], PeriodKind.YEAR)
+    frame["fiscal_year"] = lookups.by_distinct(
+        codes, lambda code: parse_period(code).fiscal_year if isinstance(code, str) else np.nan
+    ).astype("float64")
     latest = latest_target_year(timezone.localdate())
     return problems_where(
         frame["fiscal_year"].isna(), frame, "year", "is not a financial year such as 2016-17"

@@ -18,20 +18,9 @@ from indicators.lookups import period_or_404
 from indicators.models import Indicator
 from indicators.rules import PeriodKind, natural_key
 
-from . import writes
+from . import columns, writes
 from .forms import ActionForm, CouncilChallengeForm, ProviderResponseForm
 from .models import Action, ChallengeRecord
-
-CHALLENGE_COLUMNS = [
-    "authority",
-    "indicator",
-    "period",
-    "classification",
-    "council_comment",
-    "questions",
-    "provider_response",
-]
-ACTION_COLUMNS = ["authority", "indicator", "period", "action", "owner", "due_date", "status"]
 
 
 def _writer_or_403(request, authority: Authority) -> str:
@@ -136,7 +125,7 @@ def challenge_csv(request, authority_slug: str, period_slug: str):
     )
     return csv_response(
         f"challenge-{authority.slug}-{period.slug}.csv",
-        CHALLENGE_COLUMNS,
+        columns.CHALLENGE_COLUMNS,
         (
             [
                 authority.code,
@@ -162,7 +151,7 @@ def actions_csv(request, authority_slug: str, period_slug: str):
     ).select_related("challenge__indicator")
     return csv_response(
         f"actions-{authority.slug}-{period.slug}.csv",
-        ACTION_COLUMNS,
+        columns.ACTION_COLUMNS,
         (
             [
                 authority.code,

@@ -423,4 +423,4 @@ def test_excels_unicode_text_is_read(england, encoding):
     ],
 )
 def test_what_was_removed_is_read_from_either_side_of_the_key(said, found):
-    assert service._removed(said) == found
+    assert service.removed_reference(said) == found
