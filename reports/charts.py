@@ -1,12 +1,20 @@
 """Plotly figures for the pages (drawn by static/js/charts.js from JSON, so no inline script)
-(the PDF briefing draws its static charts with matplotlib: reports/static_charts.py)."""
+(the PDF briefing draws its static charts with matplotlib: reports/static_charts.py).
+
+A figure is built as the plain JSON structure plotly.js reads — `{"data": [...], "layout":
+{...}}` with plotly's default template, exactly what a `plotly.graph_objects.Figure` of the
+same traces serialises to — and written by `plotly.io.to_json` without validation: building
+graph objects validated every property of every trace and shape on every cold page (half of
+a measure page's first drawing after a write, docs/benchmarks.md). The tests validate every
+figure a page draws through `plotly.graph_objects.Figure` instead
+(tests/reports/test_charts.py)."""
 
 from __future__ import annotations
 
 import math
 from datetime import timedelta
 
-import plotly.graph_objects as go
+import plotly.io as pio
 
 from indicators.models import Indicator, Target
 from indicators.rules import PeriodKind, fiscal_year_code, is_in_range
@@ -41,20 +49,54 @@ def plotted_targets(targets: list[Target]) -> list[Target]:
     ]
 
 
-def measure_figure(
-    indicator: Indicator, series: dict, targets: list[Target], control=None
-) -> go.Figure:
+# plotly's default template, as a graph object figure carries it.
+TEMPLATE = pio.templates[pio.templates.default].to_plotly_json()
+
+
+def _figure(data: list[dict] | None = None) -> dict:
+    return {"data": list(data or []), "layout": {"template": TEMPLATE}}
+
+
+def _scatter(**properties) -> dict:
+    """A scatter trace: the properties given, none of them None (as a graph object omits
+    them)."""
+    return {"type": "scatter", **{k: v for k, v in properties.items() if v is not None}}
+
+
+def _update(layout: dict, **properties) -> None:
+    """Merge `properties` into `layout`, dictionaries into dictionaries, None emptying one
+    (update_layout)."""
+    for key, value in properties.items():
+        if isinstance(value, dict) and isinstance(layout.get(key), dict):
+            _update(layout[key], **value)
+        elif value is None and isinstance(layout.get(key), dict):
+            layout[key] = {}
+        else:
+            layout[key] = value
+
+
+def _vline(fig: dict, x, line: dict) -> None:
+    """A vertical line across the plot at `x` (add_vline)."""
+    fig["layout"].setdefault("shapes", []).append(
+        {"line": line, "type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1,
+         "yref": "y domain"}
+    )  # fmt: skip
+
+
+def measure_figure(indicator: Indicator, series: dict, targets: list[Target], control=None) -> dict:
     """`series` maps a label ("Doncaster", "England", …) to a list of Values (with periods);
     `control` (reports.measure.ControlChart) adds the XmR average, process limits and
     special-cause points, one legend group a reader can switch off."""
-    fig = go.Figure()
+    fig = _figure()
     _target_traces(fig, plotted_targets(targets))
     styles = [(BLUE, "circle", "solid"), (GREY, "square", "dot"), (INK, "triangle-up", "dashdot")]
     for (label, values), style in zip(series.items(), styles, strict=False):
         for kind, size, suffix in SERIES_KINDS:
             points = [v for v in values if v.period.kind == kind and plotted(v)]
             if points:
-                fig.add_trace(_series_trace(indicator, label, points, kind, size, suffix, style))
+                fig["data"].append(
+                    _series_trace(indicator, label, points, kind, size, suffix, style)
+                )
     if control is not None and control.enough:
         _control_traces(fig, control)
     _layout(fig, indicator)
@@ -69,25 +111,27 @@ SERIES_KINDS = [
 ]
 
 
-def _target_traces(fig: go.Figure, targets: list[Target]) -> None:
+def _target_traces(fig: dict, targets: list[Target]) -> None:
     """Each financial year's target as a dashed line, its tolerance as a shaded band."""
     for target in targets:
         year = fiscal_year_code(target.fiscal_year)
         start = f"{target.fiscal_year}-04-01"
         end = f"{target.fiscal_year + 1}-03-31"
         if target.tolerance is not None:
-            fig.add_shape(
-                type="rect",
-                x0=start,
-                x1=end,
-                y0=target.target,
-                y1=target.tolerance,
-                fillcolor=AMBER_BAND,
-                line_width=0,
-                layer="below",
+            fig["layout"].setdefault("shapes", []).append(
+                {
+                    "fillcolor": AMBER_BAND,
+                    "layer": "below",
+                    "line": {"width": 0},
+                    "type": "rect",
+                    "x0": start,
+                    "x1": end,
+                    "y0": target.target,
+                    "y1": target.tolerance,
+                }
             )
-        fig.add_trace(
-            go.Scatter(
+        fig["data"].append(
+            _scatter(
                 x=[start, end],
                 y=[target.target, target.target],
                 mode="lines",
@@ -100,7 +144,7 @@ def _target_traces(fig: go.Figure, targets: list[Target]) -> None:
         )
 
 
-def _series_trace(indicator, label, points, kind, size, suffix, style) -> go.Scatter:
+def _series_trace(indicator, label, points, kind, size, suffix, style) -> dict:
     """One series' figures of one kind of period (quarters joined by a line, months as open
     markers, years as diamonds), with 95% intervals as whiskers where a figure's numerator
     and denominator are known."""
@@ -118,7 +162,7 @@ def _series_trace(indicator, label, points, kind, size, suffix, style) -> go.Sca
         if any(i for i, _ in pairs)
         else None
     )
-    return go.Scatter(
+    return _scatter(
         error_y=whiskers,
         x=[_midpoint(v.period).isoformat() for v in points],
         y=[v.value for v in points],
@@ -144,7 +188,7 @@ SPC_MARKERS = {
 }
 
 
-def _control_traces(fig: go.Figure, control) -> None:
+def _control_traces(fig: dict, control) -> None:
     x = [_midpoint(v.period).isoformat() for v in control.values]
     edges = [x[0], x[-1]]
     found = control.limits
@@ -154,8 +198,8 @@ def _control_traces(fig: go.Figure, control) -> None:
         (f"Upper process limit{trial}", found.upper, "dot"),
         (f"Lower process limit{trial}", found.lower, "dot"),
     ]:
-        fig.add_trace(
-            go.Scatter(
+        fig["data"].append(
+            _scatter(
                 x=edges,
                 y=[level, level],
                 mode="lines",
@@ -175,8 +219,8 @@ def _control_traces(fig: go.Figure, control) -> None:
         ]
         if not points:
             continue
-        fig.add_trace(
-            go.Scatter(
+        fig["data"].append(
+            _scatter(
                 x=[x[position] for position, _ in points],
                 y=[value.value for _, value in points],
                 text=[value.period.label for _, value in points],
@@ -235,7 +279,7 @@ def axis_ticks(periods: list, axis_px: float, char_px: float = CHAR_PX, gap_px=T
     return chosen, start, end
 
 
-def _period_axis(fig: go.Figure, periods: list) -> None:
+def _period_axis(fig: dict, periods: list) -> None:
     """The x axis in the product's own period labels, over the periods drawn, whatever their
     number, with ticks that never collide (axis_ticks), planned for a wide chart; a narrow
     one (a phone) swaps in its own set from the figure's meta (static/js/charts.js)."""
@@ -243,15 +287,19 @@ def _period_axis(fig: go.Figure, periods: list) -> None:
         return
     ticks, start, end = axis_ticks(periods, WIDE_AXIS_PX)
     narrow, narrow_start, narrow_end = axis_ticks(periods, NARROW_AXIS_PX)
-    fig.update_xaxes(
-        type="date",
-        range=[start.isoformat(), end.isoformat()],
-        tickmode="array",
-        tickvals=[_midpoint(p).isoformat() for p in ticks],
-        ticktext=[p.short_label for p in ticks],
-        tickangle=0,
+    _update(
+        fig["layout"],
+        xaxis=dict(
+            type="date",
+            range=[start.isoformat(), end.isoformat()],
+            tickmode="array",
+            tickvals=[_midpoint(p).isoformat() for p in ticks],
+            ticktext=[p.short_label for p in ticks],
+            tickangle=0,
+        ),
     )
-    fig.update_layout(
+    _update(
+        fig["layout"],
         meta=dict(
             narrowBelow=NARROW_BELOW_PX,
             narrowTicks=dict(
@@ -259,7 +307,7 @@ def _period_axis(fig: go.Figure, periods: list) -> None:
                 tickvals=[_midpoint(p).isoformat() for p in narrow],
                 ticktext=[p.short_label for p in narrow],
             ),
-        )
+        ),
     )
 
 
@@ -276,7 +324,7 @@ COMPARE_LINES = [
 ]
 
 
-def _compare_lines(rows: list[dict]) -> list[go.Scatter]:
+def _compare_lines(rows: list[dict]) -> list[dict]:
     """One line of dots per role that has authorities, named for a reader."""
     chosen = next((r["name"] for r in rows if r["role"] == "chosen"), None)
     names = {
@@ -289,7 +337,7 @@ def _compare_lines(rows: list[dict]) -> list[go.Scatter]:
         mine = [r for r in rows if r["role"] == role]
         if mine:
             lines.append(
-                go.Scatter(
+                _scatter(
                     x=[r["value"] for r in mine],
                     y=[names[role]] * len(mine),
                     text=[r["name"] for r in mine],
@@ -309,38 +357,43 @@ def compare_figure(
     indicator: Indicator,
     cuts: tuple[float, float, float] | None = None,
     england: float | None = None,
-) -> go.Figure:
+) -> dict:
     """Every authority's figure as a dot on one scale, in at most three lines (the chosen
     authority, its statistical neighbours, every other authority), with the quartile bands'
     cut points dashed and England's figure solid: a chart a few lines tall however many
     authorities report (a bar each was 149 bars, 12,688 px). The ranking is the table."""
-    fig = go.Figure(_compare_lines(rows))
+    fig = _figure(_compare_lines(rows))
     # The lines' names stand above their dots, across the plot, and the cut points are named
     # in the caption and the summary above: no label competes for the same narrow space.
-    for trace in fig.data:
-        fig.add_annotation(
-            x=0, xref="paper", xanchor="left", y=trace.name, text=trace.name,
-            showarrow=False, yshift=18, font=dict(size=13),
+    notes = fig["layout"].setdefault("annotations", [])
+    for trace in fig["data"]:
+        notes.append(
+            dict(font=dict(size=13), showarrow=False, text=trace["name"], x=0, xanchor="left",
+                 xref="paper", y=trace["name"], yshift=18)
         )  # fmt: skip
     for cut in cuts or ():
-        fig.add_vline(x=cut, line=dict(color=GREY, dash="dash", width=1))
+        _vline(fig, cut, dict(color=GREY, dash="dash", width=1))
     if england is not None:
-        fig.add_vline(x=england, line=dict(color=INK, width=2))
-        fig.add_annotation(x=england, y=1, yref="paper", text="England", showarrow=False, yshift=26)
-    _layout(fig, indicator, height=110 + 60 * len(fig.data))
+        _vline(fig, england, dict(color=INK, width=2))
+        notes.append(dict(showarrow=False, text="England", x=england, y=1, yref="paper", yshift=26))
+    if not notes:
+        del fig["layout"]["annotations"]
+    _layout(fig, indicator, height=110 + 60 * len(fig["data"]))
     unit = "%" if indicator.unit == Indicator.Unit.PERCENT else indicator.get_unit_display()
-    fig.update_layout(
+    _update(
+        fig["layout"],
         yaxis=dict(title=None, autorange="reversed", type="category", showticklabels=False),
-        xaxis=dict(title=unit),
+        xaxis=dict(title=dict(text=unit)),
         showlegend=False,
         margin=dict(l=10, r=10, t=40, b=40),
     )
     return fig
 
 
-def _layout(fig: go.Figure, indicator: Indicator, height: int = 420) -> None:
+def _layout(fig: dict, indicator: Indicator, height: int = 420) -> None:
     unit = "%" if indicator.unit == Indicator.Unit.PERCENT else indicator.get_unit_display()
-    fig.update_layout(
+    _update(
+        fig["layout"],
         font=FONT,
         height=height,
         margin=dict(l=10, r=10, t=30, b=10),
@@ -348,10 +401,10 @@ def _layout(fig: go.Figure, indicator: Indicator, height: int = 420) -> None:
         paper_bgcolor="white",
         # Above the plot: nothing on the x axis can run into it.
         legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"),
-        yaxis=dict(title=unit, gridcolor="#f3f2f1", zeroline=False),
+        yaxis=dict(title=dict(text=unit), gridcolor="#f3f2f1", zeroline=False),
         xaxis=dict(gridcolor="#f3f2f1"),
     )
 
 
-def figure_json(fig: go.Figure) -> str:
-    return fig.to_json()
+def figure_json(fig: dict) -> str:
+    return pio.to_json(fig, validate=False)
