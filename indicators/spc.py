@@ -161,12 +161,6 @@ def _row(values: Sequence[float]) -> np.ndarray:
     return np.asarray([values], dtype="float64").reshape(1, -1)
 
 
-def _mean(values: Sequence[float]) -> float:
-    """The mean as `xmr` takes it."""
-    count = np.array([len(values)])
-    return float(xmr(_row(values), np.zeros(1, dtype=np.int64), count)[1][0])
-
-
 def run_end_columns(sides: np.ndarray) -> np.ndarray:
     """1 where the point ends 7 in a row on the same side of the mean (ptd_seven_point_one_
     side_mean), for each row of `sides` (+1, -1, or 0 on the mean)."""
