@@ -20,6 +20,7 @@ from indicators.rules import (
 from indicators.spc import against_england, figure_interval
 
 from . import charts
+from .tables import ranking_rows
 
 
 @dataclass
@@ -56,6 +57,10 @@ class Ranking:
     @property
     def chosen_row(self) -> dict | None:
         return next((r for r in self.rows if r["role"] == "chosen"), None)
+
+    @cached_property
+    def rows_html(self) -> str:
+        return ranking_rows(self)
 
     @cached_property
     def figure_json(self) -> str:

@@ -63,4 +63,5 @@ def compare(request, code: str, period_slug: str):
 def _ranked(indicator, period, chosen, region):
     ranking = rank(indicator, period, chosen, region)
     ranking.figure_json  # noqa: B018 - worked out before caching
+    ranking.rows_html  # noqa: B018
     return ranking
