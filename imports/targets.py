@@ -69,8 +69,9 @@ def _check_indicators(frame: pd.DataFrame) -> Problems:
 def _check_years(frame: pd.DataFrame) -> Problems:
     """A financial year, each spelling read once, and not past the targets' horizon."""
     codes, _ = lookups.parse_periods(frame["year"], PeriodKind.YEAR)
+    # (A code not found stays NaN: by_distinct never looks a missing one up.)
     frame["fiscal_year"] = lookups.by_distinct(
-        codes, lambda code: parse_period(code).fiscal_year if isinstance(code, str) else np.nan
+        codes, lambda code: parse_period(code).fiscal_year
     ).astype("float64")
     latest = latest_target_year(timezone.localdate())
     return problems_where(

@@ -408,7 +408,8 @@ def write_derived(changed: pd.DataFrame, now) -> None:
     table = Value._meta.db_table
     with connection.cursor() as cursor:
         bulk.temporary_copy(cursor, "new_statuses", table, out)
-        bulk.update_from(cursor, table, "new_statuses", DERIVED, {"updated_at": now})
+        when = bulk.database_time(now)
+        bulk.update_from(cursor, table, "new_statuses", DERIVED, {"updated_at": when})
         cursor.execute("DROP TABLE new_statuses")
 
 

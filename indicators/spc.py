@@ -125,8 +125,9 @@ def xmr(values: np.ndarray, begin: np.ndarray, fix: np.ndarray):
     """For each row of `values` (a series): its window from its baseline's first point
     `begin` (NaN before it), the mean of the baseline's points (its first `fix`, where
     fixed; 0: all) and their average moving range, moving ranges of SCREEN times the first
-    average or more screened out. The mean is taken twice over, as R does, so a constant
-    series' mean is exactly its value and no point of it falls outside its limits."""
+    average or more screened out. The mean is taken twice over, as R does (the second pass
+    corrects the first's rounding), and a constant series' mean is its value exactly, so no
+    point of it falls outside its limits."""
     k = values.shape[1]
     columns = np.arange(k)[None, :]
     in_group = columns >= begin[:, None]
@@ -298,23 +299,6 @@ def assurances(
 
 
 # The rules above on one series.
-
-
-def run_ends(sides: Sequence[int]) -> list[int]:
-    return run_end_columns(np.asarray([sides], dtype=np.int8).reshape(1, -1))[0].tolist()
-
-
-def trend_ends(values: Sequence[float]) -> list[int]:
-    return trend_end_columns(_row(values))[0].tolist()
-
-
-def part_of_seven(ends: Sequence[int]) -> list[bool]:
-    return part_of_seven_columns(np.asarray([ends]).reshape(1, -1))[0].tolist()
-
-
-def two_in_three(near: Sequence[bool], sides: Sequence[int]) -> list[bool]:
-    rows = np.asarray([near], dtype=bool).reshape(1, -1)
-    return two_in_three_columns(rows, np.asarray([sides]).reshape(1, -1))[0].tolist()
 
 
 def special_causes(values: Sequence[float], fixed_points: int | None = None) -> list[int]:

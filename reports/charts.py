@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from functools import cache
 
 import plotly.io as pio
 
@@ -49,12 +50,15 @@ def plotted_targets(targets: list[Target]) -> list[Target]:
     ]
 
 
-# plotly's default template, as a graph object figure carries it.
-TEMPLATE = pio.templates[pio.templates.default].to_plotly_json()
+@cache
+def _template() -> dict:
+    """plotly's default template, as a graph object figure carries it: read once, when the
+    first chart is drawn (a seventh of a second: not at every process's start)."""
+    return pio.templates[pio.templates.default].to_plotly_json()
 
 
 def _figure(data: list[dict] | None = None) -> dict:
-    return {"data": list(data or []), "layout": {"template": TEMPLATE}}
+    return {"data": list(data or []), "layout": {"template": _template()}}
 
 
 def _scatter(**properties) -> dict:

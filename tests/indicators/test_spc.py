@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from indicators import spc
 from indicators.spc import Assurance, Variation
+
+
+def _one(columns, *rows):
+    """A column rule of indicators.spc on one series (a row of one)."""
+    return columns(*(np.asarray([row]).reshape(1, -1) for row in rows))[0].tolist()
+
 
 # ptd_seven_point_one_side_mean's cases: the 7th point of a run ends it.
 RUN_CASES = [
@@ -26,7 +33,7 @@ RUN_CASES = [
 
 @pytest.mark.parametrize(("sides", "ends"), RUN_CASES)
 def test_seven_points_on_one_side(sides, ends):
-    assert spc.run_ends(sides) == ends
+    assert _one(spc.run_end_columns, sides) == ends
 
 
 # ptd_seven_point_trend's cases: +1 ends 7 rising points, -1 7 falling; a tie breaks it.
@@ -43,14 +50,15 @@ TREND_CASES = [
 
 @pytest.mark.parametrize(("values", "ends"), TREND_CASES)
 def test_seven_point_trends(values, ends):
-    assert spc.trend_ends(values) == ends
+    assert _one(spc.trend_end_columns, np.asarray(values, dtype=float)) == ends
 
 
 def test_part_of_seven_marks_the_whole_run():
-    assert spc.part_of_seven([0] * 6) == [False] * 6
-    ends = spc.run_ends([-1] + [1] * 8 + [-1])
-    assert spc.part_of_seven(ends) == [False] + [True] * 8 + [False]
-    assert spc.part_of_seven([0] * 6 + [-1]) == [True] * 7  # a falling trend counts too
+    assert _one(spc.part_of_seven_columns, [0] * 6) == [False] * 6
+    ends = _one(spc.run_end_columns, [-1] + [1] * 8 + [-1])
+    assert _one(spc.part_of_seven_columns, ends) == [False] + [True] * 8 + [False]
+    falling = _one(spc.part_of_seven_columns, [0] * 6 + [-1])  # a falling trend counts too
+    assert falling == [True] * 7
 
 
 # ptd_two_in_three's cases (all three on one side of the mean).
@@ -67,12 +75,12 @@ TWO_IN_THREE_CASES = [
 
 @pytest.mark.parametrize(("near", "expected"), TWO_IN_THREE_CASES)
 def test_two_in_three_near_a_limit(near, expected):
-    found = spc.two_in_three([bool(n) for n in near], [1] * len(near))
+    found = _one(spc.two_in_three_columns, [bool(n) for n in near], [1] * len(near))
     assert found == [bool(e) for e in expected]
 
 
 def test_two_in_three_needs_all_three_on_one_side():
-    assert spc.two_in_three([True, False, True], [1, -1, 1]) == [False] * 3
+    assert _one(spc.two_in_three_columns, [True, False, True], [1, -1, 1]) == [False] * 3
 
 
 def test_limits_screen_large_moving_ranges():
