@@ -14,6 +14,9 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401 - registers them
+        from .memory import give_back_freed_memory
+
+        give_back_freed_memory()
 
         post_migrate.connect(grant_admin_permissions, dispatch_uid="outturn-admin-permissions")
 

@@ -9,6 +9,7 @@ import io
 import re
 import zipfile
 from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 
 import numpy as np
@@ -27,9 +28,56 @@ MAX_CELL_CHARS = 10_000  # a long note is a few hundred; Excel itself stops at 3
 FORMULA_GUARD = "'" + NEEDS_GUARD.removeprefix("^")  # a guard's apostrophe before the guarded
 
 
+SHARE_ROWS = 50_000  # rows checked at a time: a few megabytes, whatever the file's size
+
+
+class Table:
+    """A file's rows as text, a share of SHARE_ROWS rows at a time, as often as a check
+    needs to go through them (a CSV is parsed afresh from its bytes each time, so no more
+    than a share of it is ever held as a table). `columns` is the header, stripped and
+    lower-cased; each share has those columns (or those asked for) and `row_number`, the
+    spreadsheet row number of each line."""
+
+    def __init__(
+        self, columns: list[str], shares: Callable[[list[str] | None], Iterator[pd.DataFrame]]
+    ):
+        self.columns = columns
+        self._shares = shares
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> Table:
+        """A table already read whole (a workbook, or a table made in memory)."""
+        columns = [str(c) for c in frame.columns if c != ROW_NUMBER]
+
+        def shares(wanted: list[str] | None) -> Iterator[pd.DataFrame]:
+            part = frame if wanted is None else frame[[*wanted, ROW_NUMBER]]
+            for start in range(0, max(len(frame), 1), SHARE_ROWS):
+                yield part.iloc[start : start + SHARE_ROWS]
+
+        return cls(columns, shares)
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        return self._shares(None)
+
+    def shares(self, columns: list[str]) -> Iterator[pd.DataFrame]:
+        """The shares with only `columns` of the header (a CSV's other cells are not even
+        parsed)."""
+        return self._shares([c for c in self.columns if c in columns])
+
+    def whole(self) -> pd.DataFrame:
+        return pd.concat(list(self), ignore_index=True)
+
+
 def read_table(data: bytes, filename: str = "upload.csv") -> pd.DataFrame:
     """Every cell as stripped text, column names stripped and lower-cased, plus `row_number`, the
     spreadsheet row number of each line. Raises FileProblem if there is no table to check."""
+    return read_shares(data, filename).whole()
+
+
+def read_shares(data: bytes, filename: str = "upload.csv") -> Table:
+    """The file as a Table, its header read (and refused, if it must be) before this returns;
+    a share's problems (a cell too long, a row of too many cells) are raised as FileProblem
+    when the share is read. Raises FileProblem if there is no table to check."""
     limit = settings.IMPORT_MAX_BYTES
     if len(data) > limit:
         raise FileProblem(
@@ -40,23 +88,36 @@ def read_table(data: bytes, filename: str = "upload.csv") -> pd.DataFrame:
         raise FileProblem("The file is empty.")
     if data.startswith(XLSX_MAGIC):
         frame = _read_xlsx(data)
-    else:
-        frame = _read_csv(data)
-    numbers = frame.pop(ROW_NUMBER) if ROW_NUMBER in frame else None
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    repeated = sorted(c for c, n in Counter(frame.columns).items() if n > 1 and c)
+        numbers = frame.pop(ROW_NUMBER)
+        header = _header(frame.columns)
+        if frame.empty:
+            raise FileProblem("The file has a header row but no rows of figures.")
+        frame.columns = header
+        frame[ROW_NUMBER] = numbers.to_numpy()
+        whole = Table.of(frame)
+        return Table(header, lambda wanted: (_tidied(share) for share in whole._shares(wanted)))
+    return _csv_table(data)
+
+
+def _header(columns) -> list[str]:
+    header = [str(c).strip().lower() for c in columns]
+    repeated = sorted(c for c, n in Counter(header).items() if n > 1 and c)
     if repeated:
         raise FileProblem(
             f"The column{'s' if len(repeated) > 1 else ''} {', '.join(repeated)} "
             f"appear{'' if len(repeated) > 1 else 's'} more than once in the header row."
         )
-    if frame.empty:
-        raise FileProblem("The file has a header row but no rows of figures.")
-    for column in frame.columns:  # one column at a time: never a second copy of the table
-        frame[column] = _undo_formula_guard(frame[column].str.strip())
-    frame[ROW_NUMBER] = numbers.to_numpy() if numbers is not None else range(2, len(frame) + 2)
-    _check_cell_lengths(frame)
-    return frame
+    return header
+
+
+def _tidied(share: pd.DataFrame) -> pd.DataFrame:
+    """A share's cells stripped, Outturn's formula guards undone and every cell's length
+    checked (one column at a time: never a second copy of the share)."""
+    share = share.copy(deep=False)
+    for column in share.columns.drop(ROW_NUMBER):
+        share[column] = _undo_formula_guard(share[column].str.strip())
+    _check_cell_lengths(share)
+    return share
 
 
 def _undo_formula_guard(column: pd.Series) -> pd.Series:
@@ -99,18 +160,60 @@ def _encoding(data: bytes) -> str:
     return "utf-8-sig"
 
 
-def _read_csv(data: bytes) -> pd.DataFrame:
+def _csv_table(data: bytes) -> Table:
     """A CSV's rows of text: refused first, on the bytes, where it cannot be one (binary, a
-    NUL, too many lines), then its separator found in its header, then parsed by pandas
-    (which decodes the bytes as it parses: half the peak memory of handing it text), and
-    refused if any row is short of cells."""
+    NUL, too many lines, a row short of cells), then its separator found in its header, then
+    parsed by pandas a share at a time (decoding the bytes as it parses: no text copy of the
+    file is ever made)."""
     data = _as_utf8_if_utf16(data)
     _refuse_unreadable_bytes(data)
     encoding = _encoding(data)
     separator, fields = _separator(data, encoding)
+    short = _short_lines(data, separator, fields)
+    if short:
+        raise FileProblem(
+            [
+                Problem(
+                    f"has {cells} cell{'s' if cells != 1 else ''} where the header has "
+                    f"{fields}; every row needs a cell for every column, even if it is "
+                    "empty",
+                    row=line,
+                )
+                for line, cells in short[:100]
+            ]
+        )
+    first = next(_csv_shares(data, encoding, separator, lines=2), None)  # a row at least
+    if first is None or first.shape[0] < 2:
+        raise FileProblem("The file has a header row but no rows of figures.")
+    columns = _header(first.iloc[0].fillna(""))
+
+    def shares(wanted: list[str] | None) -> Iterator[pd.DataFrame]:
+        used = None if wanted is None else [n for n, c in enumerate(columns) if c in wanted]
+        names = columns if used is None else [columns[n] for n in used]
+        line = 2  # the header is row 1; blank lines are skipped, as pandas skips them
+        for number, share in enumerate(_csv_shares(data, encoding, separator, used)):
+            if number == 0:
+                share = share.iloc[1:]  # the header
+            share.columns = names
+            share[ROW_NUMBER] = np.arange(line, line + len(share))
+            line += len(share)
+            yield _tidied(share)
+
+    return Table(columns, shares)
+
+
+def _csv_shares(
+    data: bytes,
+    encoding: str,
+    separator: str,
+    used: list[int] | None = None,
+    lines: int | None = None,
+) -> Iterator[pd.DataFrame]:
+    """The CSV's lines, header included, as frames of text SHARE_ROWS lines at a time: the
+    columns at `used` (all if None), the first `lines` lines only if given."""
     try:
         # header=None: pandas would otherwise take surplus cells as an index, silently.
-        frame = pd.read_csv(
+        with pd.read_csv(
             io.BytesIO(data),
             encoding=encoding,
             encoding_errors="replace",
@@ -121,27 +224,15 @@ def _read_csv(data: bytes) -> pd.DataFrame:
             na_filter=False,
             skip_blank_lines=True,
             engine="c",
-        )
+            usecols=used,
+            nrows=lines,
+            chunksize=lines or SHARE_ROWS,
+        ) as reader:
+            yield from reader
     except pd.errors.ParserError as error:
         raise FileProblem(_parser_problem(str(error))) from error
     except csv.Error as error:
         raise FileProblem(f"The file could not be read as CSV: {error}") from error
-    frame.columns = frame.iloc[0].fillna("")
-    body = frame.iloc[1:].reset_index(drop=True)
-    short = _short_lines(data, separator, fields)
-    if short:
-        raise FileProblem(
-            [
-                Problem(
-                    f"has {cells} cell{'s' if cells != 1 else ''} where the header has "
-                    f"{body.shape[1]}; every row needs a cell for every column, even if it is "
-                    "empty",
-                    row=line,
-                )
-                for line, cells in short[:100]
-            ]
-        )
-    return body
 
 
 def _as_utf8_if_utf16(data: bytes) -> bytes:

@@ -66,23 +66,42 @@ DECIMAL_COMMA = r"-?\d+,\d+%?"
 DECIMAL_POINT = r"\d\.\d"
 
 
-def numbers(texts: pd.Series) -> pd.Series:
+def decimal_marks(texts: pd.Series) -> set[str]:
+    """The decimal marks a column's cells show: "point" for any "81.5", "comma" for any
+    "81,5" (a comma not grouping thousands). Of a file read a share at a time, the marks of
+    every share together decide how numbers() reads each one."""
+    marks = set()
+    commas = texts.str.contains(",", regex=False)
+    if commas.any():
+        cells = texts[commas].str.strip()
+        if (cells.str.fullmatch(DECIMAL_COMMA) & ~cells.str.fullmatch(GROUPED)).any():
+            marks.add("comma")
+    if texts.str.contains(DECIMAL_POINT).any():
+        marks.add("point")
+    return marks
+
+
+def numbers(texts: pd.Series, marks: set[str] | None = None) -> pd.Series:
     """Numbers written as people write them: "82%", "1,669", " 24 ", "81,5". NaN where not a
     number. A comma is a decimal comma where the column shows it is one (a cell such as
     "81,5" and no decimal point anywhere: then "1,500" is 1.5 too), a thousands separator
     where it groups three digits and the column has no decimal comma; a decimal comma in a
     column that also has decimal points is ambiguous, so it is no number (comma_clashes
-    says why), never silently a thousands separator."""
+    says why), never silently a thousands separator. `marks`: the whole column's
+    decimal_marks, where `texts` is a share of it."""
     if (texts == "").all():  # an optional column left empty
         return pd.Series(np.nan, index=texts.index)
-    parsed = pd.to_numeric(texts, errors="coerce").astype("float64")
+    # A cell with no digit is no number: only the others are parsed (junk is slow to parse).
+    digits = texts.str.contains(r"\d")
+    parsed = pd.Series(np.nan, index=texts.index)
+    parsed[digits] = pd.to_numeric(texts[digits], errors="coerce").astype("float64")
     # Most cells are plain numbers; only the rest are cleaned, which is the slow part.
-    rest = parsed.isna() & (texts != "")
+    rest = parsed.isna() & digits
     if rest.any():
+        marks = decimal_marks(texts) if marks is None else marks
         cells = texts[rest].str.strip()
         grouped = cells.str.fullmatch(GROUPED)
-        decimal = cells.str.fullmatch(DECIMAL_COMMA) & ~grouped
-        if decimal.any() and not texts.str.contains(DECIMAL_POINT).any():
+        if marks == {"comma"}:
             cleaned = cells.str.replace(",", ".", regex=False)
         else:  # a comma anywhere but between groups of three digits: no number
             commaless = cells.where(grouped).str.replace(",", "", regex=False)

@@ -9,9 +9,6 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pa_csv
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -26,11 +23,9 @@ from indicators.rules import parse_period
 
 from .importers import KINDS, importer_for
 from .models import ImportBatch
-from .problems import FileProblem, Problem, Problems
+from .problems import KEPT_PROBLEMS, FileProblem, Problem, ProblemLog
 
 log = logging.getLogger(__name__)
-
-MAX_STORED_PROBLEMS = 5000
 
 
 @dataclass
@@ -38,7 +33,7 @@ class Staged:
     """What a person sees after uploading: problems, or a preview of the changes."""
 
     batch: ImportBatch | None
-    problems: list[Problem] = field(default_factory=list)
+    problems: ProblemLog | list[Problem] = field(default_factory=list)  # len(): all found
     counts: dict[str, int] = field(default_factory=dict)
     changes: list[dict] = field(default_factory=list)
     duplicate_of: ImportBatch | None = None
@@ -115,15 +110,17 @@ def stage(kind: str, data: bytes, filename: str, user=None, options: dict | None
 
 def _rejected(batch: ImportBatch, problems, notes: list[str]) -> Staged:
     """A refused file is not kept (it may be hostile, and it is the officer's to fix): every
-    problem is, as a gzipped CSV, so "download every problem" has them all."""
+    problem is, as a gzipped CSV in file order, so "download every problem" has them all;
+    the first KEPT_PROBLEMS are stored with the import, to show."""
+    log = problems if isinstance(problems, ProblemLog) else ProblemLog.of(problems)
     batch.state = ImportBatch.State.REJECTED
-    batch.problems = [p.as_dict() for p in problems[:MAX_STORED_PROBLEMS]]
-    batch.counts = {"problems": len(problems)}
+    batch.problems = [p.as_dict() for p in log[:KEPT_PROBLEMS]]
+    batch.counts = {"problems": len(log)}
     batch.notes = notes
     batch.problems_file.save(
-        f"{batch.sha256[:16]}-problems.csv.gz", ContentFile(problems_csv_gz(problems)), save=True
+        f"{batch.sha256[:16]}-problems.csv.gz", ContentFile(log.file()), save=True
     )
-    return Staged(batch=batch, problems=problems, notes=notes)
+    return Staged(batch=batch, problems=log, notes=notes)
 
 
 def _reduced(kind: str, data: bytes, filename: str, options: dict):
@@ -141,47 +138,6 @@ def _reduced(kind: str, data: bytes, filename: str, options: dict):
         log.warning("child-level return %s could not be read: %s", kind, type(error).__name__)
         return data, [], [Problem(f"{filename}: could not be read as a {KINDS[kind]} file")]
     return reduced, notes, None
-
-
-PROBLEM_COLUMNS = ["row", "column", "text", "problem"]
-
-
-def problems_csv_gz(problems: Problems | list[Problem]) -> bytes:
-    """Every problem as CSV, in file order (formula-guarded like every export), gzipped:
-    written by Arrow's CSV writer from the problems' columns, so four million problems take
-    a few seconds and a few megabytes."""
-    frame = (problems if isinstance(problems, Problems) else Problems(problems)).frame()
-    sink = pa.BufferOutputStream()
-    with pa.CompressedOutputStream(sink, "gzip") as compressed:
-        writer = None
-        for start in range(0, max(len(frame), 1), 200_000):  # a chunk's texts at a time
-            part = frame.iloc[start : start + 200_000]
-            table = pa.table(
-                [
-                    pa.array(part["row"].to_numpy(), mask=part["row"].isna().to_numpy()).cast(
-                        pa.int64()
-                    ),
-                    *(_guarded(part[name]) for name in ["column", "text", "message"]),
-                ],
-                names=PROBLEM_COLUMNS,
-            )
-            writer = writer or pa_csv.CSVWriter(
-                compressed, table.schema, write_options=pa_csv.WriteOptions(quoting_style="needed")
-            )
-            writer.write_table(table)
-        writer.close()
-    return sink.getvalue().to_pybytes()
-
-
-def _guarded(texts: pd.Series) -> pa.Array:
-    """A column of the problem file, formula-guarded: a category's few texts once each."""
-    from core.csv import spreadsheet_safe_column
-
-    if isinstance(texts.dtype, pd.CategoricalDtype):
-        names = spreadsheet_safe_column(pd.Series(texts.cat.categories, dtype=object))
-        texts = texts.cat.rename_categories(names.tolist())
-        return pa.array(texts).cast(pa.string())
-    return pa.array(spreadsheet_safe_column(texts), pa.string())
 
 
 def preview(kind: str, checked) -> tuple[dict[str, int], list[dict]]:

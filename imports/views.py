@@ -22,7 +22,7 @@ from . import service
 from .forms import UploadForm
 from .importers import IMPORTERS, KINDS
 from .models import ImportBatch
-from .problems import size_text
+from .problems import PROBLEM_COLUMNS, size_text
 from .tasks import stuck_imports, stuck_recomputes
 
 
@@ -236,6 +236,6 @@ def problems_csv(request, pk: int):
         return response
     return csv_response(
         filename,
-        service.PROBLEM_COLUMNS,
+        PROBLEM_COLUMNS,
         ([p["row"], p["column"], p["text"], p["message"]] for p in batch.problems),
     )
