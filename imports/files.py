@@ -100,7 +100,12 @@ def read_shares(data: bytes, filename: str = "upload.csv") -> Table:
 
 
 def _header(columns) -> list[str]:
-    header = [str(c).strip().lower() for c in columns]
+    """The column names, stripped and lower-cased; a cell with no name is called by its
+    letter, "(column E)", as Excel's trailing separators leave several of them."""
+    header = [
+        str(c).strip().lower() or f"(column {get_column_letter(n)})"
+        for n, c in enumerate(columns, start=1)
+    ]
     repeated = sorted(c for c, n in Counter(header).items() if n > 1 and c)
     if repeated:
         raise FileProblem(

@@ -194,3 +194,15 @@ def test_decimal_marks_are_read_from_a_columns_texts():
     assert numbers(pd.Series(["1,500"], dtype="str"), {"comma"}).tolist() == [1.5]
     assert numbers(pd.Series(["1,500"], dtype="str"), set()).tolist() == [1500.0]
     assert numbers(pd.Series(["2,25"], dtype="str"), {"comma", "point"}).isna().all()
+
+
+def test_header_cells_with_no_name_are_called_by_their_letter(demo):
+    """Excel leaves a separator for every empty column it saved: two header cells with no
+    name were one column name twice to pandas, and the upload answered 500."""
+    from imports import service
+
+    text = "authority,indicator,period,value,,\nE08000017,A2,2016-17 Q2,5,,\n"
+    staged = service.stage("returns", text.encode(), "trailing.csv")
+    assert not staged.problems
+    assert "Ignored column(s): (column E), (column F)" in staged.notes
+    assert read_shares(b"a,,b\n1,2,3\n").columns == ["a", "(column B)", "b"]
