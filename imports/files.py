@@ -191,20 +191,55 @@ def _csv_table(data: bytes) -> Table:
     if first is None or first.shape[0] < 2:
         raise FileProblem("The file has a header row but no rows of figures.")
     columns = _header(first.iloc[0].fillna(""))
+    rows = _record_rows(data, separator)
 
     def shares(wanted: list[str] | None) -> Iterator[pd.DataFrame]:
         used = None if wanted is None else [n for n, c in enumerate(columns) if c in wanted]
         names = columns if used is None else [columns[n] for n in used]
-        line = 2  # the header is row 1; blank lines are skipped, as pandas skips them
+        done = 0
         for number, share in enumerate(_csv_shares(data, encoding, separator, used)):
             if number == 0:
                 share = share.iloc[1:]  # the header
             share.columns = names
-            share[ROW_NUMBER] = np.arange(line, line + len(share))
-            line += len(share)
+            if rows is not None and len(rows) >= done + len(share):
+                share[ROW_NUMBER] = rows[done : done + len(share)].astype("int64")
+            else:  # every line a row: the header is row 1
+                share[ROW_NUMBER] = np.arange(done + 2, done + 2 + len(share))
+            done += len(share)
             yield _tidied(share)
 
     return Table(columns, shares)
+
+
+def _record_rows(data: bytes, separator: str) -> np.ndarray | None:
+    """The spreadsheet row of each record after the header where blank lines come between
+    them: pandas skips a blank line, but a spreadsheet counts it, so a problem's row must
+    too. None where the records are rows 2, 3, 4… (no blank line), or where a quote may
+    hold line breaks inside a cell (the records are then counted one a row, as before).
+    A line longer than two bytes with no separator was refused as short already, so a
+    blank line is an empty one or one whitespace character (not the separator)."""
+    blanks = [b"\n\n", b"\n\r\n", b"\n \n", *([b"\n\t\n"] if separator != "\t" else [])]
+    if b'"' in data or not any(blank in data for blank in blanks):
+        return None
+    raw = np.frombuffer(data, dtype=np.uint8)  # the file's own bytes, not a copy
+    ends = np.concatenate(  # the line breaks, found a few megabytes at a time
+        [
+            np.flatnonzero(raw[start : start + CHUNK_BYTES] == 10) + start
+            for start in range(0, len(raw), CHUNK_BYTES)
+        ]
+    )
+    if not len(ends) or ends[-1] != len(raw) - 1:
+        ends = np.append(ends, len(raw))  # the last line, with no line break after it
+    begins = np.concatenate(([0], ends[:-1] + 1))
+    lengths = ends - begins
+    blank = lengths == 0
+    one = np.flatnonzero(lengths == 1)
+    spaces = [c for c in b" \t\r" if c != ord(separator)]
+    blank[one] = np.isin(raw[begins[one]], spaces)
+    if not blank[1:].any():
+        return None
+    lines = np.flatnonzero(~blank).astype("int32") + 1  # 4 bytes a row, held for every pass
+    return lines[1:]  # each record's line; the first is the header
 
 
 def _csv_shares(

@@ -206,3 +206,30 @@ def test_header_cells_with_no_name_are_called_by_their_letter(demo):
     assert not staged.problems
     assert "Ignored column(s): (column E), (column F)" in staged.notes
     assert read_shares(b"a,,b\n1,2,3\n").columns == ["a", "(column B)", "b"]
+
+
+@pytest.mark.parametrize(
+    ("text", "rows"),
+    [
+        ("a,b\n1,2\n3,4\n", [2, 3]),  # no blank line
+        ("a,b\n1,2\n\n\n3,4\n\n", [2, 5]),  # pandas skips blank lines; a spreadsheet counts them
+        ("a,b\r\n1,2\r\n\r\n3,4", [2, 4]),  # Windows line ends, no line break at the end
+        ("a,b\n1,2\n \n3,4\n", [2, 4]),  # a line of one space
+        ("a\tb\n1\t2\n\t\n3\t4\n", [2, 3, 4]),  # a tab is a cell break in a tab-separated file
+    ],
+)
+def test_rows_are_numbered_as_a_spreadsheet_numbers_them(text, rows):
+    """A problem's row is the row the officer will look for: blank lines count."""
+    [share] = list(read_shares(text.encode()))
+    assert share["row_number"].tolist() == rows
+
+
+def test_a_problem_after_blank_lines_names_its_own_row(demo):
+    from imports import service
+
+    text = (
+        "authority,indicator,period,value\nE08000017,A2,2016-17 Q2,5\n\n\n"
+        "E08000017,A3,2016-17 Q2,lots\n"
+    )
+    staged = service.stage("returns", text.encode(), "gaps.csv")
+    assert [(p.row, p.text) for p in staged.problems] == [(5, "lots")]
