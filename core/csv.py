@@ -35,7 +35,10 @@ def spreadsheet_safe(cell) -> str:
 def spreadsheet_safe_column(texts: pd.Series) -> pd.Series:
     """spreadsheet_safe for a column of text (NaN as empty), the same rule set-based."""
     texts = texts.fillna("").astype(str)
-    return texts.where(~texts.str.match(NEEDS_GUARD), "'" + texts)
+    guarded = texts.str.match(NEEDS_GUARD)
+    if not guarded.any():  # most columns: no copy of every text with an apostrophe before it
+        return texts
+    return texts.where(~guarded, "'" + texts)
 
 
 def csv_response(filename: str, header: list[str] | None = None, rows=()) -> HttpResponse:

@@ -24,10 +24,13 @@ KEYS = ["authority_id", "indicator_id", "period_id"]
 
 @dataclass
 class Diff:
-    """`rows` is the file's rows with `state` (new, changed, unchanged) and, where anything
-    is stored for them, the stored `old_*` columns."""
+    """`rows` is the file's rows with `state` (new, changed, unchanged); `stored` what is
+    stored for them (old_id and old_* columns) and `at`, for each row, its stored figure's
+    position there (-1 for none): the stored columns are never spread over every row."""
 
     rows: pd.DataFrame
+    stored: pd.DataFrame | None = None
+    at: np.ndarray | None = None
 
     def count(self, state: str) -> int:
         return int((self.rows["state"] == state).sum())
@@ -41,6 +44,21 @@ class Diff:
         unchanged = self.rows["state"] == "unchanged"
         return self.rows[~unchanged] if unchanged.any() else self.rows  # no copy of a new file
 
+    def shown(self, limit: int) -> pd.DataFrame:
+        """The first `limit` new and changed rows, each with its stored figure
+        (old_value, old_no_value_reason) where there is one."""
+        picked = np.flatnonzero((self.rows["state"] != "unchanged").to_numpy())[:limit]
+        rows = self.rows.iloc[picked]
+        at = np.full(len(picked), -1) if self.at is None else self.at[picked]
+        old = {"old_value": np.nan, "old_no_value_reason": ""}
+        if self.stored is not None and (at >= 0).any():
+            stored = self.stored.iloc[np.where(at >= 0, at, 0)]
+            old = {
+                name: np.where(at >= 0, stored[name].to_numpy(dtype=object), empty)
+                for name, empty in old.items()
+            }
+        return rows.assign(**old)
+
 
 STATES = ["new", "changed", "unchanged"]
 
@@ -52,26 +70,38 @@ def _states(codes: np.ndarray) -> pd.Categorical:
 
 def diff_returns(frame: pd.DataFrame) -> Diff:
     """Read the stored values for the file's authorities, indicators and periods in one query
-    and mark each row new, changed or unchanged."""
+    and mark each row new, changed or unchanged, comparing each column of the file with the
+    stored figure's (looked up by position: the stored columns are not joined to every
+    row)."""
     parsed = {code: parse_period(code) for code in frame["period"].unique()}
     period_ids = dict(Period.objects.filter(code__in=parsed).values_list("code", "id"))
     # A new frame sharing the file's columns (pandas copies on write): no copy of 440,000 rows.
-    rows = frame.assign(period_id=frame["period"].map(period_ids))
+    rows = frame.reset_index(drop=True)
+    rows["period_id"] = rows["period"].map(period_ids)
     stored = _stored(rows)
-    if stored.empty:  # nothing stored for these authorities, measures and periods yet: no
-        return Diff(rows.assign(state=_states(np.zeros(len(rows)))))  # old_* columns to read
-    rows = rows.merge(stored, how="left", on=KEYS)
-    exists = rows["old_id"].notna()
-    same = pd.Series(True, index=rows.index)
+    if stored.empty:  # nothing stored for these authorities, measures and periods yet
+        return Diff(rows.assign(state=_states(np.zeros(len(rows)))))
+    at = _stored_at(rows, stored)
+    exists = at >= 0
+    take = np.where(exists, at, 0)
+    same = np.ones(len(rows), dtype=bool)
     for column in COMPARED:
-        new, old = rows[column], rows[f"old_{column}"]
+        new = rows[column]
+        old = stored[f"old_{column}"].take(take).reset_index(drop=True)
         if column in ("value", "numerator", "denominator"):
             equal = (new == old) | (new.isna() & old.isna())
         else:
             equal = new.fillna("") == old.fillna("")
-        same &= equal
+        same &= equal.to_numpy(dtype=bool)
     rows["state"] = _states(np.where(~exists, 0, np.where(same, 2, 1)))
-    return Diff(rows)
+    return Diff(rows, stored, at)
+
+
+def _stored_at(rows: pd.DataFrame, stored: pd.DataFrame) -> np.ndarray:
+    """Each row's stored figure's position in `stored`, -1 for none (the keys alone joined)."""
+    positions = stored[KEYS].assign(_at=np.arange(len(stored)))
+    found = rows[KEYS].merge(positions, on=KEYS, how="left")["_at"]
+    return found.fillna(-1).to_numpy(dtype="int64")
 
 
 def _stored(rows: pd.DataFrame) -> pd.DataFrame:

@@ -119,8 +119,7 @@ class ReturnsImporter(Importer):
 
     def preview(self, checked):
         diff = checked.diff = diff_returns(checked.frame)
-        shown = diff.rows[diff.rows["state"].isin(["changed", "new"])].head(MAX_SHOWN_CHANGES)
-        return diff.counts, describe_changes(shown)
+        return diff.counts, describe_changes(diff.shown(MAX_SHOWN_CHANGES))
 
     def apply(self, checked, batch):
         if isinstance(checked, Planned):

@@ -233,3 +233,18 @@ def test_a_problem_after_blank_lines_names_its_own_row(demo):
     )
     staged = service.stage("returns", text.encode(), "gaps.csv")
     assert [(p.row, p.text) for p in staged.problems] == [(5, "lots")]
+
+
+def test_a_problem_file_that_cannot_be_written_says_so(monkeypatch):
+    """The problem file is written on a thread of its own: what goes wrong there is raised
+    in the check's own thread, never lost."""
+    from imports import problems
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(problems.pa_csv, "write_csv", broken)
+    log = ProblemLog()
+    log.add(Problems([Problem("bad", row=2, column="value", text="x")]))
+    with pytest.raises(OSError, match="disk full"):
+        log.file()
