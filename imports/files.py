@@ -94,8 +94,7 @@ def read_shares(data: bytes, filename: str = "upload.csv") -> Table:
             raise FileProblem("The file has a header row but no rows of figures.")
         frame.columns = header
         frame[ROW_NUMBER] = numbers.to_numpy()
-        whole = Table.of(frame)
-        return Table(header, lambda wanted: (_tidied(share) for share in whole._shares(wanted)))
+        return Table.of(_tidied(frame))  # read whole already: tidied once, not every pass
     return _csv_table(data)
 
 

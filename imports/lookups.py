@@ -24,20 +24,18 @@ def indicators() -> pd.DataFrame:
     return frame.set_index("key")
 
 
-def by_distinct(texts: pd.Series, look_up, missing=np.nan) -> pd.Series:
+def by_distinct(texts: pd.Series, look_up, missing=np.nan, dtype=object) -> pd.Series:
     """`look_up(text)` for each distinct text, spread back to every row: a national return
-    has 440,000 rows but a few hundred distinct authorities, measures and periods."""
+    has 440,000 rows but a few hundred distinct authorities, measures and periods. `dtype`:
+    what the results are (numbers are spread as numbers, never a column of Python objects)."""
     codes, uniques = pd.factorize(texts)
-    found = np.array([look_up(text) for text in uniques] + [missing], dtype=object)
+    found = np.array([look_up(text) for text in uniques] + [missing], dtype=dtype)
     return pd.Series(found[codes], index=texts.index)
 
 
 def ids_by_distinct(texts: pd.Series, lookup: dict) -> pd.Series:
-    """The id each text names, case-insensitively (NaN for none), as floats (made as floats:
-    no column of Python objects between)."""
-    codes, uniques = pd.factorize(texts)
-    found = np.array([lookup.get(text.casefold(), np.nan) for text in uniques] + [np.nan])
-    return pd.Series(found.astype("float64")[codes], index=texts.index)
+    """The id each text names, case-insensitively (NaN for none), as floats."""
+    return by_distinct(texts, lambda text: lookup.get(text.casefold(), np.nan), dtype="float64")
 
 
 def parse_periods(
@@ -129,12 +127,17 @@ def suppression(texts: pd.Series) -> pd.Series:
 
 
 def check_authorities(
-    frame: pd.DataFrame, allowed: set[int] | None, blank_means_all: bool = False
+    frame: pd.DataFrame,
+    allowed: set[int] | None,
+    blank_means_all: bool = False,
+    ids: dict[str, int] | None = None,
 ) -> Problems:
     """Set frame["authority_id"] from the authority column and return its problems: unknown,
     empty, or not one the importer works for. Where a blank means every authority (a
-    default target), it is a performance admin's (`allowed` None) and nobody else's."""
-    frame["authority_id"] = ids_by_distinct(frame["authority"], Authority.objects.ids_by_name())
+    default target), it is a performance admin's (`allowed` None) and nobody else's. `ids`:
+    Authority.objects.ids_by_name(), read once by a check of many shares."""
+    ids = Authority.objects.ids_by_name() if ids is None else ids
+    frame["authority_id"] = ids_by_distinct(frame["authority"], ids)
     blank = frame["authority"] == ""
     problems = Problems()
     if not blank_means_all:

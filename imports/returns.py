@@ -60,12 +60,13 @@ def check_returns(
     problem."""
     shares = table if isinstance(table, Table) else Table.of(table)
     layout, periods, ignored = _layout(shares.columns)
-    indicators = lookups.indicators()
-    across = Across.of(shares, layout, periods, indicators)
+    indicators, authorities = lookups.indicators(), Authority.objects.ids_by_name()
+    across = Across.of(shares, layout, periods, indicators, authorities)
     log, kept, offset = ProblemLog(), [], 0
     for share in shares:
         frame = _to_long(share, layout, periods)
-        problems = _check_share(frame, indicators, provisional, allowed_authorities, across)
+        problems = _check_share(frame, indicators, authorities, allowed_authorities, across)
+        problems += _check_provisional(frame, provisional)
         problems += across.repeats_in(frame, offset)
         log.add(problems)
         if log:
@@ -80,11 +81,11 @@ def check_returns(
 def _check_share(
     frame: pd.DataFrame,
     indicators: pd.DataFrame,
-    provisional: bool,
+    authorities: dict[str, int],
     allowed_authorities: set[int] | None,
     across: Across,
 ) -> Problems:
-    problems = lookups.check_authorities(frame, allowed_authorities)
+    problems = lookups.check_authorities(frame, allowed_authorities, ids=authorities)
     problems += _check_indicators(frame, indicators)
     problems += _check_periods(frame)
     unit = lookups.by_distinct(
@@ -93,7 +94,6 @@ def _check_share(
     problems += _check_values(frame, unit, across.marks["value"])
     for column in ["numerator", "denominator"]:
         problems += _check_count(frame, column, across.marks[column])
-    problems += _check_provisional(frame, provisional)
     problems += _check_period_stated(frame)
     return problems
 
@@ -307,9 +307,10 @@ class Across:
     notes: list[str]
 
     @classmethod
-    def of(cls, shares: Table, layout: str, periods: dict[str, str], indicators) -> Across:
+    def of(
+        cls, shares: Table, layout: str, periods: dict[str, str], indicators, authority_ids
+    ) -> Across:
         marks = {"value": set(), "numerator": set(), "denominator": set()}
-        authority_ids = Authority.objects.ids_by_name()
         indicator_ids = indicators["id"].to_dict()
         period_numbers: dict[str, int] = {}
         keys: dict[str, list[np.ndarray]] = {name: [] for name in KEY_COLUMNS}
@@ -326,7 +327,8 @@ class Across:
                 "p": lookups.by_distinct(
                     code.fillna(""),
                     lambda c: period_numbers.setdefault(c, len(period_numbers)) if c else -1,
-                ).to_numpy(dtype="float64"),
+                    dtype="float64",
+                ).to_numpy(),
                 "row": frame["row_number"].to_numpy(),
                 "at": np.arange(offset, offset + len(frame)),
             }

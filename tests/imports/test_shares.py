@@ -248,3 +248,18 @@ def test_a_problem_file_that_cannot_be_written_says_so(monkeypatch):
     log.add(Problems([Problem("bad", row=2, column="value", text="x")]))
     with pytest.raises(OSError, match="disk full"):
         log.file()
+
+
+def test_a_check_asks_the_database_as_often_however_many_shares(demo, monkeypatch):
+    """The look-ups (authorities, indicators, former codes) are read once a check, never
+    once a share."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    text = HEADER + "E08000017,A2,2016-17 Q2,81,\n" * 6 + "nowhere,A2,2016-17 Q3,8,\n"
+    counts = []
+    for rows in (1_000_000, 1):
+        with CaptureQueriesContext(connection) as queries:
+            checked_in_shares(monkeypatch, text, rows)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
