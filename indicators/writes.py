@@ -292,6 +292,7 @@ def save_value_rows(
         del part, stored
         moved += _write_share(*judged, now, user_id, reason)
         del judged
+    bulk.analyse_after_commit(Value._meta.db_table, len(incoming))
     _schedule(scheduler, authority_ids, indicator_ids)
     return Written(authority_ids, indicator_ids, moved)
 

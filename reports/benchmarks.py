@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import Max, Q
+
 from authorities.models import Authority, StatisticalNeighbour
 from indicators.models import Indicator, Period, Value
 from indicators.rules import (
@@ -102,26 +104,37 @@ def _latest_periods(
     indicator_ids: set[int], england_id: int | None, own_id: int, as_of: date
 ) -> dict[int, Period]:
     """Per indicator, the latest period ending by `as_of` with an England figure, else with the
-    authority's own. One query over two authorities' rows, then one for the periods."""
-    rows = Value.objects.filter(
-        indicator_id__in=indicator_ids,
-        authority_id__in=[a for a in (england_id, own_id) if a],
-        period__end__lte=as_of,
-        value__isnull=False,
-    ).values_list("indicator_id", "authority_id", "period_id", "period__end", "period__kind")
+    authority's own. One query for the latest end of each kind of period (a period of a kind
+    is known by its end), then one for the periods."""
+    rows = (
+        Value.objects.filter(
+            indicator_id__in=indicator_ids,
+            authority_id__in=[a for a in (england_id, own_id) if a],
+            period__end__lte=as_of,
+            value__isnull=False,
+        )
+        .values_list("indicator_id", "authority_id", "period__kind")
+        .annotate(end=Max("period__end"))
+        .order_by()
+    )
     best: dict[tuple[int, bool], tuple] = {}
-    for indicator_id, authority_id, period_id, end, kind in rows:
+    for indicator_id, authority_id, kind, end in rows:
         key = (indicator_id, authority_id == england_id)
         rank = (end, KIND_PREFERENCE[kind])
         if key not in best or rank > best[key][0]:
-            best[key] = (rank, period_id)
+            best[key] = (rank, kind)
     choice = {}
     for indicator_id in indicator_ids:
         picked = best.get((indicator_id, True)) or best.get((indicator_id, False))
         if picked:
-            choice[indicator_id] = picked[1]
-    periods = Period.objects.in_bulk(set(choice.values()))
-    return {indicator_id: periods[period_id] for indicator_id, period_id in choice.items()}
+            choice[indicator_id] = (picked[1], picked[0][0])  # kind, end
+    if not choice:
+        return {}
+    wanted = Q()
+    for kind, end in set(choice.values()):
+        wanted |= Q(kind=kind, end=end)
+    periods = {(p.kind, p.end): p for p in Period.objects.filter(wanted)}
+    return {indicator_id: periods[known] for indicator_id, known in choice.items()}
 
 
 def _figures(chosen: dict[int, Period], wanted: set[int]):

@@ -16,6 +16,7 @@ from scrutiny.forms import PublishForm
 from scrutiny.models import Publication
 from scrutiny.panel import for_quarter
 
+from .cards import Cards
 from .filters import MeasureFilter
 from .quarter import Quarter
 from .tables import MeasuresTable, VolumetricTable
@@ -68,6 +69,7 @@ def quarter_page(quarter: Quarter, request, table: MeasuresTable) -> dict:
     today = timezone.localdate()
     return {
         "quarter": quarter,
+        "cards": Cards(quarter),  # drawn only where the page's fragment cache has them not
         "publications": publications,
         "presented": presented,
         "latest_publication": latest,

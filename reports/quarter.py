@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import F
-
 from authorities.models import Authority
 from indicators.models import Category, Indicator, Period, Target, Value
 from indicators.rules import (
@@ -262,6 +260,7 @@ def _figures(authority: Authority, period: Period) -> Quarter:
     }
     months = _months(authority, period)
     trends = _trends(authority, period)
+    previous = _previous(authority, period)
     targets = _targets(authority, period.fiscal_year)
 
     indicator_ids = set(current) | set(targets)
@@ -273,11 +272,11 @@ def _figures(authority: Authority, period: Period) -> Quarter:
         MeasureRow(
             indicator=indicator,
             value=current.get(indicator.id),
-            previous=trends.get(indicator.id, {}).get(period.sequence - 1),
+            previous=previous.get(indicator.id),
             target=targets.get(indicator.id),
             months=months.get(indicator.id, []),
             trend=[
-                getattr(trends.get(indicator.id, {}).get(s), "value", None)
+                trends.get(indicator.id, {}).get(s)
                 for s in range(period.sequence - TREND_QUARTERS + 1, period.sequence + 1)
             ],
         )
@@ -307,21 +306,30 @@ def _months(authority: Authority, period: Period) -> dict[int, list[Value]]:
     return months
 
 
-def _trends(authority: Authority, period: Period) -> dict[int, dict[int, Value]]:
-    """The authority's quarterly values for the last TREND_QUARTERS quarters, by indicator
-    and quarter sequence."""
-    values = Value.objects.filter(
+def _trends(authority: Authority, period: Period) -> dict[int, dict[int, float | None]]:
+    """The authority's quarterly figures for the last TREND_QUARTERS quarters, by indicator
+    and quarter sequence: numbers only (a sparkline's), not a model object each."""
+    figures = Value.objects.filter(
         authority=authority,
         period__kind=PeriodKind.QUARTER,
         period__sequence__gt=period.sequence - TREND_QUARTERS,
         period__sequence__lte=period.sequence,
-    ).annotate(sequence=F("period__sequence"))
-    # The previous quarter's period is read with it: a hard-to-shift row names it.
-    values = values.select_related("period")
-    trends: dict[int, dict[int, Value]] = {}
-    for value in values:
-        trends.setdefault(value.indicator_id, {})[value.sequence] = value
+    ).values_list("indicator_id", "period__sequence", "value")
+    trends: dict[int, dict[int, float | None]] = {}
+    for indicator_id, sequence, value in figures:
+        trends.setdefault(indicator_id, {})[sequence] = value
     return trends
+
+
+def _previous(authority: Authority, period: Period) -> dict[int, Value]:
+    """The authority's figures of the quarter before, by indicator, each with its period (a
+    hard-to-shift row names it)."""
+    figures = Value.objects.filter(
+        authority=authority,
+        period__kind=PeriodKind.QUARTER,
+        period__sequence=period.sequence - 1,
+    ).select_related("period")
+    return {value.indicator_id: value for value in figures}
 
 
 def _display_order(indicator: Indicator) -> tuple:

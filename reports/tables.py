@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cached_property
+
 import django_tables2 as tables
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
+from django_tables2.utils import AttributeDict, signature
 
 from indicators.rules import Status
 from indicators.templatetags.outturn import (
@@ -44,7 +51,109 @@ class AuthorityTable(tables.Table):
         super().__init__(*args, **kwargs)
 
     def render_code(self, value, record):
-        return _measure_link(self.authority, value, self.period)
+        return format_html(
+            '<a class="govuk-link" href="{}{}/">{}</a>', self.measure_base, value, value
+        )
+
+    @cached_property
+    def measure_base(self) -> str:
+        """The path of a measure's page but its code: one reverse() a table, not a row."""
+        return measure_path(self.authority, self.period)
+
+    def rows_html(self) -> str:
+        """The table's body rows, in the order asked for, drawn as django-tables2's own rows
+        draw them (a cell's value by its column's accessor, the column's default where the
+        value is empty, else its render method given the arguments it names; the first cell
+        a row header), with each column's parts found once rather than for every cell:
+        django-tables2 inspects a render method's signature and works out the cell's
+        attributes anew for every cell, which was a third of a quarter view's first drawing
+        after a write. tests/reports/test_tables.py draws every demo quarter both ways."""
+        columns = list(self.columns)
+        if not columns:
+            return ""
+        cells = [_Column(self, bound, header=number == 0) for number, bound in enumerate(columns)]
+        row_attrs = {
+            name: _Caller(value) if callable(value) else value
+            for name, value in self.row_attrs.items()
+        }
+        rows = []
+        for number, record in enumerate(self.data):
+            arguments = {"table": self, "record": record}
+            attrs = AttributeDict(
+                {
+                    name: value(arguments) if isinstance(value, _Caller) else value
+                    for name, value in row_attrs.items()
+                }
+            )
+            parity = "odd" if number % 2 else "even"  # as django-tables2 marks its rows
+            attrs["class"] = f"{attrs['class']} {parity}" if attrs.get("class") else parity
+            rows.append(
+                format_html(
+                    "<tr {}>{}</tr>",
+                    attrs.as_html(),
+                    mark_safe("".join(cell.html(record) for cell in cells)),
+                )
+            )
+        if not rows:
+            return format_html(
+                '<tr class="govuk-table__row"><td class="govuk-table__cell" colspan="{}">{}'
+                "</td></tr>",
+                len(columns),
+                self.empty_text or "",
+            )
+        return mark_safe("".join(rows))
+
+
+class _Caller:
+    """A function called with those of a set of named arguments it takes, as django-tables2's
+    call_with_appropriate calls it, its signature read once."""
+
+    def __init__(self, function: Callable):
+        self.function = function
+        self.names, self.catch_all = signature(function)
+
+    def __call__(self, arguments: dict):
+        if self.catch_all:
+            return self.function(**arguments)
+        if any(name not in arguments for name in self.names):
+            return None
+        return self.function(**{name: arguments[name] for name in self.names})
+
+
+class _Column:
+    """One column of a table's body: its cells' attributes and how a record's cell is drawn."""
+
+    def __init__(self, table, bound, header: bool):
+        self.table, self.bound, self.column = table, bound, bound.column
+        self.render = _Caller(bound.render)
+        if "bound_row" in self.render.names:  # drawn without django-tables2's BoundRow
+            raise ImproperlyConfigured(f"{bound.name}: a render method here takes no bound_row")
+        tag = "th" if header else "td"
+        scope = ' scope="row"' if header else ""
+        self.opening = format_html("<{}{} {}>", tag, mark_safe(scope), bound.attrs["td"].as_html())
+        self.closing = f"</{tag}>"
+
+    def html(self, record) -> str:
+        return f"{self.opening}{self.content(record)}{self.closing}"
+
+    def content(self, record) -> str:
+        try:
+            value = self.bound.accessor.resolve(record)
+        except Exception:  # django-tables2 draws a cell it cannot resolve as empty
+            value = None
+        if value in self.column.empty_values:
+            return conditional_escape(localize(template_localtime(self.bound.default)))
+        arguments = {
+            "value": value,
+            "record": record,
+            "column": self.column,
+            "bound_column": self.bound,
+            "table": self.table,
+        }
+        content = self.render(arguments)
+        if self.bound.link:
+            content = self.bound.link(content, **arguments)
+        return conditional_escape(localize(template_localtime(content)))
 
 
 SMALL_COHORT = 100  # below this many, a figure's 95% interval is said in words
@@ -75,6 +184,7 @@ class MeasuresTable(AuthorityTable):
     class Meta:
         template_name = "django_tables2/govuk.html"
         attrs = {"class": "govuk-table outturn-measures", "id": "measures-table"}
+        empty_text = "No measures match these filters."
         row_attrs = {
             "class": "govuk-table__row",
             "data-indicator": lambda record: record.indicator.code,
@@ -191,6 +301,7 @@ class VolumetricTable(AuthorityTable):
     class Meta:
         template_name = "django_tables2/govuk.html"
         attrs = {"class": "govuk-table outturn-volumetric", "id": "volumetric-table"}
+        empty_text = "No volumetric measures this quarter."
         row_attrs = {
             "class": "govuk-table__row",
             "data-indicator": lambda record: record.indicator.code,
@@ -264,15 +375,14 @@ def _comparisons(record) -> str:
     )
 
 
-def _measure_link(authority, code: str, period=None) -> str:
-    """The measure's page, as it stood at `period`'s end where the table is a quarter's."""
-    # One reverse() per table, not per row: the path differs only by the code.
+def measure_path(authority, period=None) -> str:
+    """The measure's page, as it stood at `period`'s end where the table is a quarter's, all
+    but its code."""
     if period is None:
         base = reverse("reports:measure", args=[authority.slug, "CODE"])
     else:
         base = reverse("reports:quarter_measure", args=[authority.slug, period.slug, "CODE"])
-    base = base.removesuffix("CODE/")
-    return format_html('<a class="govuk-link" href="{}{}/">{}</a>', base, code, code)
+    return base.removesuffix("CODE/")
 
 
 def ranking_rows(ranking) -> str:

@@ -1,0 +1,90 @@
+"""The quarter view's cards: a measure performing well or of concern, its figure, target and
+tolerance, status and direction, variation and assurance, and its trend. Drawn here, one
+format string a card, where a template included once a card (sixty of them at most) was a
+tenth of the page's first drawing after a write; tests/reports/test_tables.py draws every
+demo quarter's cards both ways."""
+
+from __future__ import annotations
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from indicators.templatetags.outturn import (
+    assurance_tag,
+    direction_tag,
+    figure,
+    no_value_reason,
+    sparkline,
+    status_tag,
+    variation_tag,
+)
+
+from .quarter import MeasureRow, Quarter
+from .tables import measure_path
+
+
+class Cards:
+    """A quarter's two lists of cards, drawn only when the page asks for them (the page's
+    fragment cache may have them already)."""
+
+    def __init__(self, quarter: Quarter):
+        self.quarter = quarter
+
+    def performing_well(self) -> str:
+        return self._drawn(self.quarter.performing_well)
+
+    def concerns(self) -> str:
+        return self._drawn(self.quarter.concerns)
+
+    def _drawn(self, rows: list[MeasureRow]) -> str:
+        base = measure_path(self.quarter.authority, self.quarter.period)
+        return format_html_join("", "{}", ((card(row, base),) for row in rows))
+
+
+def card(row: MeasureRow, base: str) -> str:
+    """One card; `base` is the path of a measure's page in this quarter but its code."""
+    indicator, value, target = row.indicator, row.value, row.target
+    if value is not None and value.value is not None:
+        shown = figure(value.value, indicator)
+    else:
+        reason = no_value_reason(value.no_value_reason if value is not None else "")
+        shown = format_html('<span class="govuk-body">{}</span>', reason)
+    if target is None:
+        targeted = "No target set"
+    elif target.tolerance is None:
+        targeted = format_html("Target {}", figure(target.target, indicator))
+    else:
+        targeted = format_html(
+            "Target {} · Tolerance {}",
+            figure(target.target, indicator),
+            figure(target.tolerance, indicator),
+        )
+    signals = ""
+    if value is not None and value.variation:
+        assurance = (
+            format_html("<br>{}", assurance_tag(value)) if value.assurance else mark_safe("")
+        )
+        signals = format_html(
+            '<p class="govuk-body-s govuk-!-margin-bottom-1">{}{}</p>',
+            variation_tag(value),
+            assurance,
+        )
+    return format_html(
+        '<li class="outturn-card outturn-card--{}">'
+        '<h4 class="govuk-heading-s govuk-!-margin-bottom-1"><a class="govuk-link" '
+        'href="{}{}/">{} {}</a></h4>'
+        '<p class="outturn-card__figure govuk-!-margin-bottom-1">{}</p>'
+        '<p class="govuk-body-s govuk-!-margin-bottom-1">{}</p>'
+        '<p class="govuk-body-s govuk-!-margin-bottom-1">{} {}</p>{}{}</li>',
+        row.status.value,
+        base,
+        indicator.code,
+        indicator.code,
+        indicator.name,
+        shown,
+        targeted,
+        status_tag(row.status, reported=row.reported),
+        direction_tag(value.direction if value is not None else ""),
+        signals,
+        sparkline(row.trend, indicator),
+    )
