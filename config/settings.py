@@ -101,6 +101,10 @@ else:
     # unless DATABASE_URL says otherwise (django-environ reads ?conn_max_age=0 there).
     DATABASES["default"].setdefault("CONN_MAX_AGE", 300)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # A form's model choices are read through a server-side cursor otherwise (DECLARE, fetch,
+    # close: three round trips for a dozen categories), which a pooler in transaction mode
+    # could not keep either. Outturn reads nothing large through a queryset's iterator.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # A read replica of PostgreSQL for pages and papers (core.routing), where one is run: reads
 # for readers go there, every write and every check before a write to the primary.
 if env.str("DATABASE_REPLICA_URL", default=""):
@@ -108,6 +112,7 @@ if env.str("DATABASE_REPLICA_URL", default=""):
         **env.db("DATABASE_REPLICA_URL"),
         "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
         "CONN_HEALTH_CHECKS": True,
+        "DISABLE_SERVER_SIDE_CURSORS": True,
         # Tests read the primary through it, as the replica would once caught up.
         "TEST": {"MIRROR": "default"},
     }

@@ -344,14 +344,15 @@ class Value(models.Model):
         # authority's entries in the key: a few thousand at most).
         indexes = [
             # Serves compare pages, every comparison's national distribution and recompute by
-            # indicator. On PostgreSQL it carries the authority and the figure too, so a
-            # distribution (153 figures of each of a quarter's 60 measures) is read from the
-            # index alone rather than from 9,000 rows scattered over the table: 2-3 ms rather
-            # than 8-20 (docs/benchmarks.md). SQLite ignores `include`.
+            # indicator. On PostgreSQL it carries the authority and the figure too (and whether
+            # its source stated its period), so a comparison (153 figures of each of a
+            # quarter's 60 measures) is read from the index alone rather than from 9,000 rows
+            # scattered over the table: 2-3 ms rather than 8-20 (docs/benchmarks.md). SQLite
+            # ignores `include`.
             models.Index(
                 fields=["indicator", "period"],
                 name="value_indicator_period",
-                include=["authority", "value"],
+                include=["authority", "value", "period_stated"],
             ),
         ]
 

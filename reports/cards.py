@@ -6,9 +6,9 @@ demo quarter's cards both ways."""
 
 from __future__ import annotations
 
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from core.html import format_html, format_html_join
 from indicators.templatetags.outturn import (
     assurance_tag,
     direction_tag,

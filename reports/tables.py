@@ -9,11 +9,11 @@ import django_tables2 as tables
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django_tables2.utils import AttributeDict, signature
 
+from core.html import conditional_escape, format_html, format_html_join
 from indicators.rules import Status
 from indicators.templatetags.outturn import (
     assurance_tag,

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             model_name="value",
             index=models.Index(
                 fields=["indicator", "period"],
-                include=("authority", "value"),
+                include=("authority", "value", "period_stated"),
                 name="value_indicator_period",
             ),
         ),

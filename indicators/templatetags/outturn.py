@@ -3,9 +3,9 @@ from __future__ import annotations
 import logging
 
 from django import template
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from core.html import format_html, format_html_join
 from indicators.rules import Direction, Status, is_in_range, published_places, round_half_up
 from indicators.spc import Assurance, Variation, is_trial
 

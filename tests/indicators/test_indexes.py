@@ -57,7 +57,7 @@ def test_figures_and_their_history_keep_only_the_indexes_read_by(table):
     assert found == expected
 
 
-COVERED = ("indicator_id", "period_id", "authority_id", "value")
+COVERED = ("indicator_id", "period_id", "authority_id", "value", "period_stated")
 
 
 def test_a_distribution_is_read_from_the_index_alone_on_postgresql():
