@@ -68,51 +68,73 @@ def timeline(authority, indicator, key: str) -> list[Change]:
     return sorted(figures + scrutiny, key=lambda c: c.when, reverse=True)
 
 
+# What each kind's history row is read for besides its fields: its label's period or year.
+PLACES = {"value": ["period_id"], "challenge": ["period_id"], "target": ["fiscal_year"]}
+
+
 def _changes(sources) -> list[Change]:
+    """Each source's history rows, oldest first, read as plain rows (a model object each, and
+    simple-history's diff of two of them through model_to_dict, were most of a measure
+    page's first drawing), then each row's fields against the same record's row before."""
     loaded = [
-        (kind, list(entries.select_related("history_user").order_by("history_date", "history_id")))
+        (
+            kind,
+            list(
+                entries.order_by("history_date", "history_id").values(
+                    "id",
+                    "history_date",
+                    "history_change_reason",
+                    "history_user__username",
+                    *PLACES.get(kind, []),
+                    *FIELDS[kind],
+                )
+            ),
+        )
         for kind, entries in sources
     ]
-    period_ids = {
-        e.period_id for kind, entries in loaded if kind in ("value", "challenge") for e in entries
-    }
+    period_ids = {e["period_id"] for kind, entries in loaded for e in entries if "period_id" in e}
     periods = Period.objects.in_bulk(period_ids)
     changes: list[Change] = []
     for kind, entries in loaded:
-        previous: dict[int, object] = {}
+        previous: dict[int, dict] = {}
         for entry in entries:
-            before = previous.get(entry.id)
+            before = previous.get(entry["id"])
             if before is None:  # created: every field that says something
                 moved = [
-                    (field, None, getattr(entry, field))
+                    (field, None, entry[field])
                     for field in FIELDS[kind]
-                    if getattr(entry, field) not in ("", None, False)
+                    if entry[field] not in ("", None, False)
                 ]
-            else:  # simple-history's own diff between two history rows
-                delta = entry.diff_against(before, included_fields=FIELDS[kind])
-                moved = [(c.field, c.old, c.new) for c in delta.changes]
-            changes += [
-                Change(
-                    when=entry.history_date,
-                    who=entry.history_user.get_username() if entry.history_user else "",
-                    what=_label(kind, entry, periods),
-                    field=field.replace("_", " "),
-                    before=_text(kind, field, old) if before is not None else "",
-                    after=_text(kind, field, new),
-                    reason=entry.history_change_reason or "",
-                )
-                for field, old, new in moved
-            ]
-            previous[entry.id] = entry
+            else:  # each field the record's row before held otherwise
+                moved = [
+                    (field, before[field], entry[field])
+                    for field in FIELDS[kind]
+                    if entry[field] != before[field]
+                ]
+            if moved:
+                what = _label(kind, entry, periods)
+                changes += [
+                    Change(
+                        when=entry["history_date"],
+                        who=entry["history_user__username"] or "",
+                        what=what,
+                        field=field.replace("_", " "),
+                        before=_text(kind, field, old) if before is not None else "",
+                        after=_text(kind, field, new),
+                        reason=entry["history_change_reason"] or "",
+                    )
+                    for field, old, new in moved
+                ]
+            previous[entry["id"]] = entry
     return changes
 
 
-def _label(kind: str, entry, periods) -> str:
+def _label(kind: str, entry: dict, periods) -> str:
     if kind == "target":
-        return f"Target {fiscal_year_code(entry.fiscal_year)}"
+        return f"Target {fiscal_year_code(entry['fiscal_year'])}"
     if kind == "action":
         return "Action"
-    period = periods.get(entry.period_id)
+    period = periods.get(entry["period_id"])
     name = "Figure" if kind == "value" else "Challenge"
     return f"{name}, {period.label if period else 'unknown period'}"
 

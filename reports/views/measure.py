@@ -17,6 +17,9 @@ from ..caching import cached, challenge_stamp, version_key
 from ..history import timeline
 from ..measure import build_story
 from ..national import national_series
+from ..tables import history_rows
+
+HISTORY_SHOWN = 200  # the newest changes
 
 
 @login_required
@@ -47,6 +50,7 @@ def measure(request, authority_slug: str, code: str, period_slug: str | None = N
         .order_by("-period__sequence")
     )
     latest_quarter = story.quarters[-1] if story.quarters else None
+    history = SimpleLazyObject(lambda: timeline(chosen, indicator, key)[:HISTORY_SHOWN])
     return render(
         request,
         "reports/measure.html",
@@ -62,7 +66,8 @@ def measure(request, authority_slug: str, code: str, period_slug: str | None = N
             "write_period": latest_quarter.period if latest_quarter else None,
             # Read only when its fragment is not cached: the fragment's key is the figures'
             # (the version) and the challenge records' (an edit of either always adds to it).
-            "history": SimpleLazyObject(lambda: timeline(chosen, indicator, key)[:200]),
+            "history": history,
+            "history_rows": SimpleLazyObject(lambda: history_rows(history)),
             "national": national,
             "figures_key": key,
             "today": timezone.localdate(),

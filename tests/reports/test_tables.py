@@ -163,3 +163,52 @@ def test_a_filter_that_matches_nothing_says_so_on_the_page(panel_member, client)
     html = client.get("/a/doncaster/q/2016-17-q2/?status=no_value").content.decode()
     assert "No measures match these filters." in html
     assert ">None<" not in html
+
+
+# A measure's history rows as the template drew them before history_rows took their place.
+HISTORY = Template(
+    "{% for change in history %}"
+    '<tr class="govuk-table__row">'
+    '<td class="govuk-table__cell">{{ change.when|date:"j M Y H:i" }}</td>'
+    '<td class="govuk-table__cell">{{ change.who|default:"–" }}{% if change.reason %}<br>'
+    '<span class="govuk-body-s">{{ change.reason }}</span>{% endif %}</td>'
+    '<td class="govuk-table__cell">{{ change.what }}: {{ change.field }}</td>'
+    '<td class="govuk-table__cell outturn-text">{{ change.before|truncatechars:300 }}</td>'
+    '<td class="govuk-table__cell outturn-text">{{ change.after|truncatechars:300 }}</td>'
+    "</tr>{% endfor %}"
+)
+
+
+def test_a_measures_history_draws_as_its_template_drew_it(demo):
+    from datetime import UTC, datetime
+
+    from indicators.models import Indicator
+    from reports.history import Change, timeline
+    from reports.tables import history_rows
+
+    doncaster = Authority.objects.get(slug="doncaster")
+    changes = [
+        change
+        for indicator in Indicator.objects.all()
+        for change in timeline(doncaster, indicator, f"test-{indicator.pk}")
+    ]
+    summer = datetime(2016, 7, 1, 23, 30, tzinfo=UTC)
+    changes += [
+        Change(summer, "", "Figure, Quarter 2 2016/17", "value", "–", "81.5"),
+        Change(summer, "", "Action", "text", "Cafe\u0301 (not NFC)", "e\u0301" * 301),
+        Change(
+            summer,
+            "officer",
+            "Challenge",
+            "council comment",
+            "<b>&</b> 'q' \"",
+            "x" * 400,
+            reason="Corrected after <review>",
+        ),
+    ]
+    ours = history_rows(changes)
+    assert _tidy(ours) == _tidy(HISTORY.render(Context({"history": changes})))
+    assert ours.count("<tr ") == len(changes) > 20
+    assert "2 Jul 2016 00:30" in ours  # 23:30 UTC is half past midnight in London's summer
+    assert "x" * 299 + "…" in ours
+    assert "&lt;review&gt;" in ours
