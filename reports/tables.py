@@ -503,3 +503,103 @@ def _shortened(text: str) -> str:
     if len(text) <= HISTORY_TEXT and unicodedata.is_normalized("NFC", text):
         return text
     return Truncator(text).chars(HISTORY_TEXT)
+
+
+NOT_STATED = mark_safe('<br><span class="govuk-body-s">period not stated by its source</span>')
+
+
+def figures_rows(story, side: str) -> str:
+    """A measure page's table of every figure, newest first (MeasureStory.table), a row each:
+    the authority's figure, target and tolerance, status, direction, England's and the
+    region's; for the council's officers, links to correct the figure and set the target.
+    Drawn here, as the page's template drew it, with the links' paths reversed once."""
+    authority, indicator, comparator = story.authority, story.indicator, story.comparator
+    council = side == "council"
+    if council:
+        correct = reverse("reports:correct", args=[authority.slug, indicator.code, "P"])
+        target = reverse("reports:target", args=[authority.slug, indicator.code, "Y"])
+        correct, target = correct.removesuffix("P/"), target.removesuffix("Y/")
+    targeted = indicator.polarity != "none"
+    rows = []
+    for number, row in enumerate(story.table):
+        period, own, aim = row["period"], row.get("own"), row.get("target")
+        england, region = row.get("england"), row.get("region")
+        if own is not None and own.value is not None:
+            shown = figure(own.value, indicator)
+            if own.provisional:
+                shown += " (provisional)"
+        elif own is not None:
+            shown = no_value_reason(own.no_value_reason)
+        else:
+            shown = "–"
+        links = ""
+        if council:
+            parts = []
+            if own is not None:
+                parts.append(
+                    format_html(
+                        '<a class="govuk-link" href="{}{}/">Correct<span '
+                        'class="govuk-visually-hidden"> the figure for {}</span></a>',
+                        correct,
+                        period.slug,
+                        period.label,
+                    )
+                )
+            if targeted and (period.kind == "year" or number == 0):
+                year = period.parsed
+                parts.append(
+                    format_html(
+                        '{}<a class="govuk-link" href="{}{}/">{} the target<span '
+                        'class="govuk-visually-hidden"> for {}</span></a>',
+                        mark_safe("<br>") if own is not None else "",
+                        target,
+                        year.fiscal_year_slug,
+                        "Change" if aim else "Set",
+                        year.fiscal_year_label,
+                    )
+                )
+            links = format_html('<td class="govuk-table__cell">{}</td>', mark_safe("".join(parts)))
+        rows.append(
+            format_html(
+                '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{}'
+                '</th><td class="govuk-table__cell govuk-table__cell--numeric">{}</td>'
+                '<td class="govuk-table__cell govuk-table__cell--numeric">{}</td>'
+                '<td class="govuk-table__cell govuk-table__cell--numeric">{}</td>'
+                '<td class="govuk-table__cell">{}</td><td class="govuk-table__cell">{}</td>'
+                '<td class="govuk-table__cell govuk-table__cell--numeric">{}{}</td>'
+                '<td class="govuk-table__cell govuk-table__cell--numeric">{}{}</td>{}</tr>',
+                period.label,
+                shown,
+                figure(aim.target if aim else None, indicator),
+                figure(aim.tolerance if aim else None, indicator),
+                status_tag(own.status) if own else "",
+                direction_tag(own.direction) if own else "",
+                published_figure(england.value if england else None, comparator),
+                NOT_STATED if england and not england.period_stated else "",
+                published_figure(region.value if region else None, comparator),
+                NOT_STATED if region and not region.period_stated else "",
+                links,
+            )
+        )
+    return mark_safe("".join(rows))
+
+
+def status_strip(story) -> str:
+    """A measure's status by quarter, oldest first: each quarter's status in words and symbol,
+    and whether it was hard to shift."""
+    return format_html_join(
+        "",
+        '<li class="outturn-strip__item outturn-strip__item--{}"><span class="govuk-body-s">'
+        "{}</span> {}{}</li>",
+        (
+            (
+                status.value,
+                value.period.label,
+                status_tag(status),
+                mark_safe(' <span class="govuk-body-s">hard to shift</span>')
+                if value.hard_to_shift
+                else "",
+            )
+            for value, status in story.status_strip
+        ),
+    )

@@ -17,7 +17,7 @@ from ..caching import cached, challenge_stamp, version_key
 from ..history import timeline
 from ..measure import build_story
 from ..national import national_series
-from ..tables import history_rows
+from ..tables import figures_rows, history_rows, status_strip
 
 HISTORY_SHOWN = 200  # the newest changes
 
@@ -50,6 +50,7 @@ def measure(request, authority_slug: str, code: str, period_slug: str | None = N
         .order_by("-period__sequence")
     )
     latest_quarter = story.quarters[-1] if story.quarters else None
+    side = officer_side(request.user, chosen)
     history = SimpleLazyObject(lambda: timeline(chosen, indicator, key)[:HISTORY_SHOWN])
     return render(
         request,
@@ -62,8 +63,11 @@ def measure(request, authority_slug: str, code: str, period_slug: str | None = N
             "compare_period": latest_period,
             "records": records,
             "records_key": challenge_stamp(records),
-            "side": officer_side(request.user, chosen),
+            "side": side,
             "write_period": latest_quarter.period if latest_quarter else None,
+            # Drawn only when the figures' fragment is not cached.
+            "figures_rows": SimpleLazyObject(lambda: figures_rows(story, side)),
+            "strip": SimpleLazyObject(lambda: status_strip(story)),
             # Read only when its fragment is not cached: the fragment's key is the figures'
             # (the version) and the challenge records' (an edit of either always adds to it).
             "history": history,

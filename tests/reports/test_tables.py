@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -23,6 +24,18 @@ from reports.tables import MeasuresTable
 
 pytestmark = pytest.mark.django_db
 
+BEFORE = Path(__file__).parent / "drawn_before"
+
+
+def _before(name: str, loop: str = "", each: str = "") -> Template:
+    """A template as it was before Python drew what it drew; `loop` and `each` wrap a
+    template drawn once an item (an included partial) in the loop that included it."""
+    text = "{% load outturn %}" + (BEFORE / name).read_text()
+    if loop:
+        text = f"{{% for {each} in {loop} %}}{text}{{% endfor %}}"
+    return Template(text)
+
+
 # django-tables2's rows, as its template loop drew them before rows_html took its place.
 DJANGO_TABLES2_ROWS = Template(
     "{% for row in table.paginated_rows %}<tr {{ row.attrs.as_html }}>"
@@ -33,29 +46,7 @@ DJANGO_TABLES2_ROWS = Template(
     '<tr class="govuk-table__row"><td class="govuk-table__cell" '
     'colspan="{{ table.columns|length }}">{{ table.empty_text }}</td></tr>{% endfor %}'
 )
-# A card as the template drew it before reports.cards took its place.
-CARD = Template(
-    "{% load outturn %}{% for row in rows %}"
-    '<li class="outturn-card outturn-card--{{ row.status.value }}">'
-    '<h4 class="govuk-heading-s govuk-!-margin-bottom-1"><a class="govuk-link" href="'
-    "{% url 'reports:quarter_measure' quarter.authority.slug quarter.period.slug "
-    'row.indicator.code %}">{{ row.indicator.code }} {{ row.indicator.name }}</a></h4>'
-    '<p class="outturn-card__figure govuk-!-margin-bottom-1">'
-    "{% if row.value.value is not None %}{{ row.value.value|figure:row.indicator }}"
-    '{% else %}<span class="govuk-body">{{ row.value.no_value_reason|no_value_reason }}'
-    "</span>{% endif %}</p>"
-    '<p class="govuk-body-s govuk-!-margin-bottom-1">{% if row.target %}Target '
-    "{{ row.target.target|figure:row.indicator }}{% if row.target.tolerance is not None %}"
-    " · Tolerance {{ row.target.tolerance|figure:row.indicator }}{% endif %}"
-    "{% else %}No target set{% endif %}</p>"
-    '<p class="govuk-body-s govuk-!-margin-bottom-1">'
-    "{% status_tag row.status reported=row.reported %} "
-    "{% direction_tag row.value.direction %}</p>"
-    '{% if row.value.variation %}<p class="govuk-body-s govuk-!-margin-bottom-1">'
-    "{% variation_tag row.value %}{% if row.value.assurance %}<br>"
-    "{% assurance_tag row.value %}{% endif %}</p>{% endif %}"
-    "{% sparkline row.trend row.indicator %}</li>{% endfor %}"
-)
+CARD = _before("card.html", loop="rows", each="row")
 SORTS = ["", "m-sort=status", "m-sort=-status", "m-sort=-code", "m-sort=name", "v-sort=-name"]
 
 
@@ -212,3 +203,34 @@ def test_a_measures_history_draws_as_its_template_drew_it(demo):
     assert "2 Jul 2016 00:30" in ours  # 23:30 UTC is half past midnight in London's summer
     assert "x" * 299 + "…" in ours
     assert "&lt;review&gt;" in ours
+
+
+# A measure page's status strip and table of figures, and a card, as the templates drew
+# them before Python did (tests/reports/drawn_before).
+STRIP = _before("status_strip.html")
+MEASURE_ROWS = _before("measure_figures.html")
+
+
+def test_a_measures_figures_and_status_strip_draw_as_the_template_drew_them(spc_series):
+    from indicators.models import Indicator
+    from reports.measure import build_story
+    from reports.tables import figures_rows, status_strip
+
+    doncaster = Authority.objects.select_related("region").get(slug="doncaster")
+    quarter = Period.objects.get(code="2016-17 Q2")
+    drawn = []
+    for indicator in Indicator.objects.select_related("benchmark"):
+        for until in (None, quarter):
+            story = build_story(doncaster, indicator, until)
+            theirs = STRIP.render(Context({"story": story}))
+            assert _tidy(status_strip(story)) == _tidy(theirs), indicator.code
+            for side in ("council", "provider", ""):
+                context = {"story": story, "indicator": indicator, "authority": doncaster}
+                theirs = MEASURE_ROWS.render(Context({**context, "side": side}))
+                ours = figures_rows(story, side)
+                assert _tidy(ours) == _tidy(theirs), (indicator.code, until, side)
+                drawn.append(ours)
+    html = "".join(drawn)
+    assert html.count("<tr ") > 300
+    for shown in ["Correct<span", "Change the target", "Set the target", "period not stated"]:
+        assert shown in html
