@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from indicators.models import FIGURE_FIELDS, Period, Target, Value
-from indicators.rules import fiscal_year_code
+from indicators.models import FIGURE_FIELDS, Target, Value
+from indicators.rules import ParsedPeriod, PeriodKind, fiscal_year_code
 from scrutiny.models import Action, ChallengeRecord
 
 from .caching import cached
@@ -68,8 +68,10 @@ def timeline(authority, indicator, key: str) -> list[Change]:
     return sorted(figures + scrutiny, key=lambda c: c.when, reverse=True)
 
 
-# What each kind's history row is read for besides its fields: its label's period or year.
-PLACES = {"value": ["period_id"], "challenge": ["period_id"], "target": ["fiscal_year"]}
+# What each kind's history row is read for besides its fields: its label's period (read with
+# it, by the period's reference) or year.
+PERIOD = ["period__kind", "period__fiscal_year", "period__number"]
+PLACES = {"value": PERIOD, "challenge": PERIOD, "target": ["fiscal_year"]}
 
 
 def _changes(sources) -> list[Change]:
@@ -92,8 +94,6 @@ def _changes(sources) -> list[Change]:
         )
         for kind, entries in sources
     ]
-    period_ids = {e["period_id"] for kind, entries in loaded for e in entries if "period_id" in e}
-    periods = Period.objects.in_bulk(period_ids)
     changes: list[Change] = []
     for kind, entries in loaded:
         previous: dict[int, dict] = {}
@@ -112,7 +112,7 @@ def _changes(sources) -> list[Change]:
                     if entry[field] != before[field]
                 ]
             if moved:
-                what = _label(kind, entry, periods)
+                what = _label(kind, entry)
                 changes += [
                     Change(
                         when=entry["history_date"],
@@ -129,14 +129,18 @@ def _changes(sources) -> list[Change]:
     return changes
 
 
-def _label(kind: str, entry: dict, periods) -> str:
+def _label(kind: str, entry: dict) -> str:
     if kind == "target":
         return f"Target {fiscal_year_code(entry['fiscal_year'])}"
     if kind == "action":
         return "Action"
-    period = periods.get(entry["period_id"])
     name = "Figure" if kind == "value" else "Challenge"
-    return f"{name}, {period.label if period else 'unknown period'}"
+    if entry["period__kind"] is None:  # a period since deleted
+        return f"{name}, unknown period"
+    period = ParsedPeriod(
+        PeriodKind(entry["period__kind"]), entry["period__fiscal_year"], entry["period__number"]
+    )
+    return f"{name}, {period.label}"
 
 
 LABELS = {
