@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from authorities.models import Authority
 from core import versions
+from core.memory import fewer_collections
 from indicators.models import Indicator, Period, Target, Value
 from indicators.rules import Direction
 from scrutiny import writes
@@ -183,8 +184,9 @@ def render_pdf(
     timings: BriefingTimings | None = None,
 ) -> bytes:
     """Today's paper for `periods`, every revision since the last presentation marked."""
-    briefings = [assemble(authority, period, timings) for period in periods]
-    return render_briefings(authority, briefings, timings)
+    with fewer_collections():
+        briefings = [assemble(authority, period, timings) for period in periods]
+        return render_briefings(authority, briefings, timings)
 
 
 def present(
@@ -196,9 +198,10 @@ def present(
     again = writes.presented(authority, period, presented_on)
     if again is not None:  # the form sent twice, or a second tab: one presentation
         return again, False
-    briefing = assemble(authority, period, as_presented=True)
-    briefing.asked_to = asked_to
-    paper = render_briefings(authority, [briefing], presented_on=presented_on)
+    with fewer_collections():
+        briefing = assemble(authority, period, as_presented=True)
+        briefing.asked_to = asked_to
+        paper = render_briefings(authority, [briefing], presented_on=presented_on)
     publication = Publication(
         authority=authority,
         period=period,

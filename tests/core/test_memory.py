@@ -6,6 +6,7 @@ from __future__ import annotations
 import ctypes
 
 import pyarrow as pa
+import pytest
 
 from core.memory import LARGE_BLOCK, M_MMAP_THRESHOLD, give_back_freed_memory
 
@@ -34,3 +35,18 @@ def test_a_c_library_without_mallopt_is_left_as_it_is(monkeypatch):
 
     monkeypatch.setattr(ctypes, "CDLL", lambda name: Musl())
     give_back_freed_memory()  # no error: its own defaults stand
+
+
+def test_fewer_collections_runs_the_collector_less_often_and_puts_it_back():
+    import gc
+
+    from core.memory import fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections(young=12_345):
+        assert gc.get_threshold() == (12_345, *before[1:])
+        assert gc.isenabled()  # cycles are still collected, less often
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), fewer_collections():
+        raise RuntimeError
+    assert gc.get_threshold() == before
