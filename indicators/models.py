@@ -344,16 +344,11 @@ class Value(models.Model):
         # authority's entries in the key: a few thousand at most).
         indexes = [
             # Serves compare pages, every comparison's national distribution and recompute by
-            # indicator. On PostgreSQL it carries the authority and the figure too (and whether
-            # its source stated its period), so a comparison (153 figures of each of a
-            # quarter's 60 measures) is read from the index alone rather than from 9,000 rows
-            # scattered over the table: 2-3 ms rather than 8-20 (docs/benchmarks.md). SQLite
-            # ignores `include`.
-            models.Index(
-                fields=["indicator", "period"],
-                name="value_indicator_period",
-                include=["authority", "value", "period_stated"],
-            ),
+            # indicator. It carries nothing more (INCLUDE authority and figure made a
+            # distribution's read index-only, 2-3 ms rather than 8, but every figure an
+            # import changed then had to be written into it anew: the load run's pages during
+            # a national import went from 500 to 780 ms at p95, docs/benchmarks.md).
+            models.Index(fields=["indicator", "period"], name="value_indicator_period"),
         ]
 
     def __str__(self) -> str:

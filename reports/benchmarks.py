@@ -137,10 +137,10 @@ def _latest_periods(
 
 
 def _figures(chosen: dict[int, Period], wanted: set[int], ranked: set[int]):
-    """Every figure of each indicator's chosen period, in one query (read from the figures'
-    index alone on PostgreSQL): the wanted authorities' by indicator and authority, the
-    indicators where one of those was quoted without its period, and the ranked
-    authorities' figures by indicator and period, for the national quartiles."""
+    """Every figure of each indicator's chosen period, in one query: the wanted authorities'
+    by indicator and authority, the indicators where one of those was quoted without its
+    period, and the ranked authorities' figures by indicator and period, for the national
+    quartiles."""
     found: dict[int, dict[int, float]] = {}
     unstated: set[int] = set()
     national: dict[tuple[int, int], list[float]] = {}
