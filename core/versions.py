@@ -102,6 +102,24 @@ def stamp(authority: int | None = None, indicators: Iterable[int] = ()) -> str:
     return ".".join(str(found[name] or 0) for name in sums)
 
 
+def stamps(indicators: Iterable[int]) -> dict[int, str]:
+    """Each indicator's stamp as `stamp(indicators=[it])` gives it (everything's version, then
+    every authority's figures of that indicator), for many indicators in one query: what
+    keys something every authority's pages share, one measure at a time."""
+    ids = sorted({int(i) for i in indicators if i})
+    rows = (
+        Version.objects.filter(
+            Q(authority_key=EVERY, indicator_key=WHOLE) | Q(indicator_key__in=ids)
+        )
+        .values("indicator_key")
+        .annotate(total=Sum("number"))
+        .values_list("indicator_key", "total")
+    )
+    totals = dict(rows)
+    every = totals.get(WHOLE, 0)
+    return {i: f"{every}.{totals.get(i, 0)}" for i in ids}
+
+
 def snapshot() -> dict[int, int]:
     """Every whole row's number, by authority (EVERY for everything's): what a check is about
     to read from. One query."""

@@ -1,16 +1,19 @@
 """How an authority compares: England, its region and its statistical neighbours on the same
 measure (or the national measure it is benchmarked against), for the latest period England
-has published by a given date, and where the authority stands nationally. Four queries,
-whatever the number of indicators."""
+has published by a given date, and where the authority stands nationally. Seven queries at
+most, whatever the number of indicators (the national distributions shared by every council
+are cached one measure at a time)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.cache import cache
 from django.db.models import Max, Q
 
 from authorities.models import Authority, StatisticalNeighbour
+from core import versions
 from indicators.models import Indicator, Period, Value
 from indicators.rules import (
     Polarity,
@@ -20,6 +23,8 @@ from indicators.rules import (
     quartile_band,
 )
 from indicators.templatetags.outturn import national_period
+
+from .caching import SECONDS
 
 
 @dataclass
@@ -72,7 +77,8 @@ def compare(
     ranked = {pk for pk, kind in places if kind in Authority.RANKED_KINDS}
     chosen = _latest_periods(candidate_ids, england_id, authority.id, as_of)
     wanted = {england_id, authority.region_id, authority.id, *neighbour_ids} - {None}
-    found, unstated, national = _figures(chosen, wanted, ranked)
+    found, unstated = _figures(chosen, wanted)
+    national = _distributions(chosen, ranked)
 
     results = {}
     for measure_id, options in candidates.items():
@@ -136,28 +142,56 @@ def _latest_periods(
     return {indicator_id: periods[known] for indicator_id, known in choice.items()}
 
 
-def _figures(chosen: dict[int, Period], wanted: set[int], ranked: set[int]):
-    """Every figure of each indicator's chosen period, in one query: the wanted authorities'
-    by indicator and authority, the indicators where one of those was quoted without its
-    period, and the ranked authorities' figures by indicator and period, for the national
-    quartiles."""
-    found: dict[int, dict[int, float]] = {}
-    unstated: set[int] = set()
-    national: dict[tuple[int, int], list[float]] = {}
-    if not chosen:
-        return found, unstated, national
+def _figures(chosen: dict[int, Period], wanted: set[int]):
+    """The wanted authorities' figures for each indicator's chosen period, by indicator and
+    authority, and the indicators where one was quoted without its period. One query."""
     values = Value.objects.filter(
         indicator_id__in=list(chosen),
         period_id__in={p.id for p in chosen.values()},
+        authority_id__in=wanted,
         value__isnull=False,
     ).values_list("indicator_id", "period_id", "authority_id", "value", "period_stated")
+    found: dict[int, dict[int, float]] = {}
+    unstated: set[int] = set()
     for indicator_id, period_id, authority_id, value, stated in values:
-        if chosen[indicator_id].id != period_id:
-            continue
-        if authority_id in ranked:
-            national.setdefault((indicator_id, period_id), []).append(value)
-        if authority_id in wanted:
+        if chosen[indicator_id].id == period_id:
             found.setdefault(indicator_id, {})[authority_id] = value
             if not stated:
                 unstated.add(indicator_id)
-    return found, unstated, national
+    return found, unstated
+
+
+def _distributions(
+    chosen: dict[int, Period], ranked: set[int]
+) -> dict[tuple[int, int], list[float]]:
+    """The ranked authorities' figures of each indicator's chosen period, by indicator and
+    period, for the national quartiles. Each is cached on its own, keyed by the versions of
+    everything's and every authority's figures of that indicator (core.versions.stamps): every
+    council's comparisons of a period share it, and a write of one measure's figures
+    rebuilds that measure's alone (read from the table, 9,000 figures scattered over it were
+    a sixth of a quarter view's first drawing). One query for the versions, one for those
+    not cached."""
+    if not chosen:
+        return {}
+    stamps = versions.stamps(chosen)
+    keys = {
+        (indicator_id, period.id): f"distribution:{indicator_id}:{period.id}:{stamps[indicator_id]}"
+        for indicator_id, period in chosen.items()
+    }
+    kept = cache.get_many(list(keys.values()))
+    national = {pair: kept[key] for pair, key in keys.items() if key in kept}
+    missing = {pair for pair in keys if pair not in national}
+    if missing:
+        rows = Value.objects.filter(
+            indicator_id__in={i for i, _ in missing},
+            period_id__in={p for _, p in missing},
+            authority_id__in=ranked,
+            value__isnull=False,
+        ).values_list("indicator_id", "period_id", "value")
+        read: dict[tuple[int, int], list[float]] = {pair: [] for pair in missing}
+        for indicator_id, period_id, value in rows:
+            if (indicator_id, period_id) in read:
+                read[(indicator_id, period_id)].append(value)
+        cache.set_many({keys[pair]: values for pair, values in read.items()}, SECONDS)
+        national.update(read)
+    return national

@@ -100,3 +100,19 @@ def test_a_scope_goes_to_json_and_back():
     assert scope.as_json() == {"everything": False, "authorities": [1, 3]}
     assert versions.Scope.from_json(scope.as_json()) == scope
     assert versions.Scope.from_json({}) == versions.Scope(everything=True)
+
+
+def test_each_indicators_stamp_in_one_query_is_its_own_stamp(django_assert_num_queries):
+    def each():
+        with django_assert_num_queries(1):
+            found = versions.stamps([X, Y, 23])
+        assert found == {i: versions.stamp(indicators=[i]) for i in (X, Y, 23)}
+        return found
+
+    before = each()
+    take(figures=[(A, X), (B, X)])
+    moved = each()
+    assert moved[X] != before[X]
+    assert (moved[Y], moved[23]) == (before[Y], before[23])
+    take(everything=True)
+    assert all(each()[i] != moved[i] for i in (X, Y, 23))

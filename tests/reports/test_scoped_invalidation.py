@@ -174,6 +174,36 @@ def test_a_figure_written_is_in_the_comparisons_of_the_pages_that_show_it(counci
     assert neighbours() == [93]
 
 
+def test_a_national_distribution_is_shared_and_rebuilt_only_for_the_measure_written(
+    councils, django_assert_num_queries
+):
+    """Every council's comparisons of a period share each measure's distribution of figures
+    (for the national quartiles); a write of one authority's figure of A2 rebuilds A2's
+    alone, and the rebuilt one holds the new figure."""
+    from authorities.models import Authority
+    from indicators.models import Indicator, Period
+    from reports.benchmarks import _distributions
+
+    quarter = Period.objects.get(code="2016-17 Q2")
+    a2, b9 = Indicator.objects.get(code="A2"), Indicator.objects.get(code="B9")
+    chosen = {a2.id: quarter, b9.id: quarter}
+    ranked = set(
+        Authority.objects.filter(kind__in=Authority.RANKED_KINDS).values_list("id", flat=True)
+    )
+    with django_assert_num_queries(2):  # the versions, then the figures of both
+        first = _distributions(chosen, ranked)
+    assert sorted(first[(b9.id, quarter.id)]) == [58, 64, 72]  # Derby, Rotherham, Doncaster
+    with django_assert_num_queries(1):  # the versions alone: both were kept
+        assert _distributions(chosen, ranked) == first
+    import_figure("authority,indicator,period,value\nE08000017,A2,2016-17 Q2,93\n")
+    with django_assert_num_queries(2) as queries:  # the versions, then A2's figures alone
+        second = _distributions(chosen, ranked)
+    assert f'"indicator_id" IN ({a2.id})' in queries.captured_queries[1]["sql"]
+    assert 93 in second[(a2.id, quarter.id)]
+    assert 93 not in first[(a2.id, quarter.id)]
+    assert second[(b9.id, quarter.id)] == first[(b9.id, quarter.id)]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_councils_imports_commit_side_by_side(demo, monkeypatch, tmp_path):
     """Doncaster's import is held open after writing, before its commit; Rotherham's import
