@@ -14,6 +14,7 @@ from django.db.models import Max, Q
 
 from authorities.models import Authority, StatisticalNeighbour
 from core import versions
+from indicators import bulk
 from indicators.models import Indicator, Period, Value
 from indicators.rules import (
     Polarity,
@@ -182,16 +183,14 @@ def _distributions(
     national = {pair: kept[key] for pair, key in keys.items() if key in kept}
     missing = {pair for pair in keys if pair not in national}
     if missing:
-        rows = Value.objects.filter(
+        figures = Value.objects.filter(
             indicator_id__in={i for i, _ in missing},
             period_id__in={p for _, p in missing},
             authority_id__in=ranked,
             value__isnull=False,
-        ).values_list("indicator_id", "period_id", "value")
-        read: dict[tuple[int, int], list[float]] = {pair: [] for pair in missing}
-        for indicator_id, period_id, value in rows:
-            if (indicator_id, period_id) in read:
-                read[(indicator_id, period_id)].append(value)
+        )
+        lists = bulk.lists_by(figures, ["indicator_id", "period_id"], "value")
+        read = {pair: lists.get(pair, []) for pair in missing}
         cache.set_many({keys[pair]: values for pair, values in read.items()}, SECONDS)
         national.update(read)
     return national

@@ -66,6 +66,20 @@ def test_deleting_a_user_keeps_the_history_they_wrote_without_their_name():
     assert not entries.exclude(history_user=None).exists()
 
 
+def _figure(authority, indicator, quarter) -> dict:
+    """A row for the write path: a figure of 50 for the authority, measure and quarter."""
+    return {
+        "authority_id": authority.id,
+        "indicator_id": indicator.id,
+        "period_id": quarter.id,
+        "value": 50.0,
+        "no_value_reason": "",
+        "numerator": None,
+        "denominator": None,
+        "note": "",
+    }
+
+
 def _planned_rows() -> float:
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [Value._meta.db_table])
@@ -89,21 +103,7 @@ def test_a_large_write_takes_the_planners_statistics_afresh_once_committed(
     indicator, quarter = IndicatorFactory(), period("2016-17 Q2")
 
     def rows(count: int) -> pd.DataFrame:
-        return pd.DataFrame(
-            [
-                {
-                    "authority_id": AuthorityFactory().id,
-                    "indicator_id": indicator.id,
-                    "period_id": quarter.id,
-                    "value": 50.0,
-                    "no_value_reason": "",
-                    "numerator": None,
-                    "denominator": None,
-                    "note": "",
-                }
-                for _ in range(count)
-            ]
-        )
+        return pd.DataFrame([_figure(AuthorityFactory(), indicator, quarter) for _ in range(count)])
 
     with django_capture_on_commit_callbacks() as small:
         with transaction.atomic():
@@ -116,3 +116,34 @@ def test_a_large_write_takes_the_planners_statistics_afresh_once_committed(
     assert _planned_rows() != 5
     large[0]()
     assert _planned_rows() == 5
+
+
+def test_new_figures_are_laid_down_by_authority_then_period(django_capture_on_commit_callbacks):
+    """A council's figures of a quarter together, and a measure's figures of a period one
+    page a council: the order new rows go into the table, whatever order they came in."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's rows are laid down by rowid, which is the id")
+    import pandas as pd
+
+    from tests.factories import AuthorityFactory, IndicatorFactory, period
+
+    places = [AuthorityFactory(), AuthorityFactory()]
+    measures = [IndicatorFactory(), IndicatorFactory(), IndicatorFactory()]
+    quarters = [period("2016-17 Q1"), period("2016-17 Q2")]
+    rows = pd.DataFrame(
+        [
+            _figure(place, measure, quarter)
+            for measure in measures  # as a file by measure would bring them
+            for quarter in quarters
+            for place in places
+        ]
+    )
+    with transaction.atomic():
+        writes.save_value_rows(rows, scheduler=lambda *args: None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT authority_id, period_id, indicator_id FROM indicators_value ORDER BY ctid"
+        )
+        laid_down = cursor.fetchall()
+    assert laid_down == sorted(laid_down)
+    assert len(laid_down) == 12
