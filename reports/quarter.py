@@ -260,7 +260,7 @@ def _figures(authority: Authority, period: Period) -> Quarter:
     }
     months = _months(authority, period)
     trends = _trends(authority, period)
-    previous = _previous(authority, period)
+    previous = _previous(authority, neighbours.get(parsed.previous().code))
     targets = _targets(authority, period.fiscal_year)
 
     indicator_ids = set(current) | set(targets)
@@ -321,15 +321,18 @@ def _trends(authority: Authority, period: Period) -> dict[int, dict[int, float |
     return trends
 
 
-def _previous(authority: Authority, period: Period) -> dict[int, Value]:
-    """The authority's figures of the quarter before, by indicator, each with its period (a
-    hard-to-shift row names it)."""
-    figures = Value.objects.filter(
-        authority=authority,
-        period__kind=PeriodKind.QUARTER,
-        period__sequence=period.sequence - 1,
-    ).select_related("period")
-    return {value.indicator_id: value for value in figures}
+def _previous(authority: Authority, before: Period | None) -> dict[int, Value]:
+    """The authority's figures of the quarter before, by indicator, each with that period (a
+    hard-to-shift row names it), read once for them all."""
+    if before is None:
+        return {}
+    figures = {
+        value.indicator_id: value
+        for value in Value.objects.filter(authority=authority, period=before)
+    }
+    for value in figures.values():
+        value.period = before
+    return figures
 
 
 def _display_order(indicator: Indicator) -> tuple:
