@@ -120,6 +120,15 @@ def stamps(indicators: Iterable[int]) -> dict[int, str]:
     return {i: f"{every}.{totals.get(i, 0)}" for i in ids}
 
 
+def together(each: dict[int, str]) -> str:
+    """The stamp `stamp(indicators=...)` gives for all the indicators of `each` (what
+    `stamps` returned for them), without asking the database again; "" for none."""
+    if not each:
+        return ""
+    every = next(iter(each.values())).split(".")[0]
+    return f"{every}.{sum(int(value.split('.')[1]) for value in each.values())}"
+
+
 def snapshot() -> dict[int, int]:
     """Every whole row's number, by authority (EVERY for everything's): what a check is about
     to read from. One query."""

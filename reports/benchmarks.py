@@ -60,12 +60,16 @@ class Comparison:
 
 
 def compare(
-    authority: Authority, indicators: list[Indicator], as_of: date
+    authority: Authority,
+    indicators: list[Indicator],
+    as_of: date,
+    stamps: dict[int, str] | None = None,
 ) -> dict[int, Comparison]:
     """Comparisons keyed by the measure's id. A measure is compared on its own figures where
     others have published them (as a council's report quotes them), else on its national
     benchmark. The period is the latest ending by `as_of` with an England figure (else the
-    authority's own latest). A fixed number of queries."""
+    authority's own latest). A fixed number of queries. `stamps`: the measures' versions
+    (core.versions.stamps), where the caller has read them already."""
     candidates = {i.id: [i, i.benchmark] if i.benchmark_id else [i] for i in indicators}
     candidate_ids = {c.id for options in candidates.values() for c in options}
     neighbour_ids = list(
@@ -79,7 +83,7 @@ def compare(
     chosen = _latest_periods(candidate_ids, england_id, authority.id, as_of)
     wanted = {england_id, authority.region_id, authority.id, *neighbour_ids} - {None}
     found, unstated = _figures(chosen, wanted)
-    national = _distributions(chosen, ranked)
+    national = _distributions(chosen, ranked, stamps)
 
     results = {}
     for measure_id, options in candidates.items():
@@ -163,18 +167,19 @@ def _figures(chosen: dict[int, Period], wanted: set[int]):
 
 
 def _distributions(
-    chosen: dict[int, Period], ranked: set[int]
+    chosen: dict[int, Period], ranked: set[int], stamps: dict[int, str] | None = None
 ) -> dict[tuple[int, int], list[float]]:
     """The ranked authorities' figures of each indicator's chosen period, by indicator and
     period, for the national quartiles. Each is cached on its own, keyed by the versions of
     everything's and every authority's figures of that indicator (core.versions.stamps): every
     council's comparisons of a period share it, and a write of one measure's figures
     rebuilds that measure's alone (read from the table, 9,000 figures scattered over it were
-    a sixth of a quarter view's first drawing). One query for the versions, one for those
-    not cached."""
+    a sixth of a quarter view's first drawing). One query for the versions (none where the
+    caller gives them), one for those not cached."""
     if not chosen:
         return {}
-    stamps = versions.stamps(chosen)
+    if stamps is None or not set(chosen) <= set(stamps):
+        stamps = versions.stamps(chosen)
     keys = {
         (indicator_id, period.id): f"distribution:{indicator_id}:{period.id}:{stamps[indicator_id]}"
         for indicator_id, period in chosen.items()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from authorities.models import Authority
+from core import versions
 from indicators.models import Category, Indicator, Period, Target, Value
 from indicators.rules import (
     PeriodKind,
@@ -232,13 +233,13 @@ def build_quarter(authority: Authority, period: Period, comparisons: bool = True
     rows = [*quarter.measures, *quarter.volumetric]
     if comparisons:
         indicators = [row.indicator for row in rows]
-        compared_key = version_key(
-            "compared",
-            authority.pk,
-            period.pk,
-            indicators={i.id for i in indicators} | {i.benchmark_id for i in indicators},
+        # Each measure's versions, read once: together they key the comparisons, and each
+        # keys that measure's national distribution, shared by every council.
+        each = versions.stamps({i.id for i in indicators} | {i.benchmark_id for i in indicators})
+        compared_key = f"compared:{authority.pk}:{period.pk}:{versions.together(each)}"
+        compared = cached(
+            compared_key, lambda: compare(authority, indicators, period.end, stamps=each)
         )
-        compared = cached(compared_key, lambda: compare(authority, indicators, period.end))
         for row in rows:
             row.comparison = compared.get(row.indicator.id)
         key = f"{key}:{compared_key}"

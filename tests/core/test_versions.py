@@ -116,3 +116,12 @@ def test_each_indicators_stamp_in_one_query_is_its_own_stamp(django_assert_num_q
     assert (moved[Y], moved[23]) == (before[Y], before[23])
     take(everything=True)
     assert all(each()[i] != moved[i] for i in (X, Y, 23))
+
+
+def test_the_stamps_of_many_indicators_together_are_their_stamp():
+    for write in [{}, {"figures": [(A, X), (B, Y)]}, {"figures": [(A, 23)]}, {"everything": True}]:
+        if write:
+            take(**write)
+        assert versions.together(versions.stamps([X, Y])) == versions.stamp(indicators=[X, Y])
+        assert versions.together(versions.stamps([X])) == versions.stamp(indicators=[X])
+    assert versions.together({}) == ""

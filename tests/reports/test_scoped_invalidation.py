@@ -123,9 +123,9 @@ def test_a_write_empties_only_the_pages_that_show_it(
         built.append(("own", authority.pk))
         return figures(authority, period)
 
-    def counting_compare(authority, indicators, as_of):
+    def counting_compare(authority, indicators, as_of, **kwargs):
         built.append(("comparisons", authority.pk))
-        return compare(authority, indicators, as_of)
+        return compare(authority, indicators, as_of, **kwargs)
 
     monkeypatch.setattr(quarter_module, "_figures", counting_figures)
     monkeypatch.setattr(quarter_module, "compare", counting_compare)
