@@ -34,9 +34,12 @@ class Change:
     reason: str = ""
 
 
-def timeline(authority, indicator, key: str) -> list[Change]:
+def timeline(authority, indicator, key: str, challenged: bool = True) -> list[Change]:
     """Every change, newest first. `key`: the caller's cache key for this authority and
-    measure at the current data version (reports.caching.version_key)."""
+    measure at the current data version (reports.caching.version_key). `challenged`: False
+    where the authority has no challenge record of the measure, so neither records nor
+    actions have any history to read (scrutiny.writes never deletes one, and an action
+    belongs to a record)."""
     figures = cached(
         f"{key}:history",
         lambda: _changes(
@@ -51,6 +54,8 @@ def timeline(authority, indicator, key: str) -> list[Change]:
             ]
         ),
     )
+    if not challenged:
+        return sorted(figures, key=lambda c: c.when, reverse=True)
     scrutiny = _changes(
         [
             (

@@ -51,7 +51,11 @@ def measure(request, authority_slug: str, code: str, period_slug: str | None = N
     )
     latest_quarter = story.quarters[-1] if story.quarters else None
     side = officer_side(request.user, chosen)
-    history = SimpleLazyObject(lambda: timeline(chosen, indicator, key)[:HISTORY_SHOWN])
+    # Every record of the measure is in `records` where the page is not cut at a quarter.
+    challenged = bool(records) or until is not None
+    history = SimpleLazyObject(
+        lambda: timeline(chosen, indicator, key, challenged=challenged)[:HISTORY_SHOWN]
+    )
     return render(
         request,
         "reports/measure.html",
