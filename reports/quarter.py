@@ -252,16 +252,15 @@ def build_quarter(authority: Authority, period: Period, comparisons: bool = True
 
 def _figures(authority: Authority, period: Period) -> Quarter:
     parsed = period.parsed
-    current = _values(authority, [period.id])
     neighbours = {
         p.code: p
         for p in Period.objects.filter(
             kind=PeriodKind.QUARTER, sequence__in=[period.sequence - 1, period.sequence + 1]
         )
     }
+    current, previous = _this_and_before(authority, period, neighbours.get(parsed.previous().code))
     months = _months(authority, period)
     trends = _trends(authority, period)
-    previous = _previous(authority, neighbours.get(parsed.previous().code))
     targets = _targets(authority, period.fiscal_year)
 
     indicator_ids = set(current) | set(targets)
@@ -322,30 +321,26 @@ def _trends(authority: Authority, period: Period) -> dict[int, dict[int, float |
     return trends
 
 
-def _previous(authority: Authority, before: Period | None) -> dict[int, Value]:
-    """The authority's figures of the quarter before, by indicator, each with that period (a
-    hard-to-shift row names it), read once for them all."""
-    if before is None:
-        return {}
-    figures = {
-        value.indicator_id: value
-        for value in Value.objects.filter(authority=authority, period=before)
-    }
-    for value in figures.values():
-        value.period = before
-    return figures
+def _this_and_before(
+    authority: Authority, period: Period, before: Period | None
+) -> tuple[dict[int, Value], dict[int, Value]]:
+    """The authority's figures of the quarter and of the quarter before, by indicator, in one
+    read; each of the quarter before given that period (a hard-to-shift row names it)."""
+    periods = [period] if before is None else [period, before]
+    this: dict[int, Value] = {}
+    earlier: dict[int, Value] = {}
+    for value in Value.objects.filter(authority=authority, period__in=periods):
+        if value.period_id == period.id:
+            this[value.indicator_id] = value
+        else:
+            value.period = before
+            earlier[value.indicator_id] = value
+    return this, earlier
 
 
 def _display_order(indicator: Indicator) -> tuple:
     """Category order, then codes in natural order: A1, A2, A06, A8, A09, A10."""
     return (indicator.category.order, indicator.category.name, natural_key(indicator.code))
-
-
-def _values(authority: Authority, period_ids: list[int]) -> dict[int, Value]:
-    return {
-        v.indicator_id: v
-        for v in Value.objects.filter(authority=authority, period_id__in=period_ids)
-    }
 
 
 def _targets(authority: Authority, fiscal_year: int) -> dict[int, Target]:
