@@ -120,6 +120,12 @@ def stamps(indicators: Iterable[int]) -> dict[int, str]:
     return {i: f"{every}.{totals.get(i, 0)}" for i in ids}
 
 
+def everything_of(stamped: str) -> str:
+    """The version of what every page reads, from a stamp (`stamp`'s first part always):
+    what keys something drawn from definitions alone (categories, names, places)."""
+    return stamped.split(".")[0]
+
+
 def together(each: dict[int, str]) -> str:
     """The stamp `stamp(indicators=...)` gives for all the indicators of `each` (what
     `stamps` returned for them), without asking the database again; "" for none."""

@@ -23,7 +23,7 @@ from scrutiny.challenge import records_for
 from scrutiny.models import ChallengeRecord, Publication
 
 from .benchmarks import Comparison, compare
-from .caching import cached, challenge_stamp, version_key
+from .caching import cached, challenge_stamp
 
 TREND_QUARTERS = 8
 STATUS_ORDER = [
@@ -166,6 +166,9 @@ class Quarter:
     previous_period: Period | None
     next_period: Period | None
     cache_key: str = ""  # this state of figures and challenge (build_quarter)
+    # The version of the definitions alone (categories, names, places): keys what the page
+    # draws from nothing else, such as its filter, which a write of figures leaves as it was.
+    definitions_key: str = ""
 
     @cached_property
     def statuses(self) -> list[Status]:
@@ -228,8 +231,10 @@ def build_quarter(authority: Authority, period: Period, comparisons: bool = True
     of what each shows, core.versions: the authority's own figures, targets and statuses;
     every authority's figures of its measures), and its challenge records, read fresh every
     time. `cache_key` names this exact state, for the page's rendered fragments."""
-    key = version_key("quarter", authority.pk, period.pk, authority=authority.pk)
+    stamped = versions.stamp(authority.pk)
+    key = f"quarter:{authority.pk}:{period.pk}:{stamped}"
     quarter = cached(key, lambda: _figures(authority, period))
+    quarter.definitions_key = versions.everything_of(stamped)
     rows = [*quarter.measures, *quarter.volumetric]
     if comparisons:
         indicators = [row.indicator for row in rows]

@@ -375,3 +375,30 @@ def test_the_filter_follows_categories_and_the_query(panel_member, client, admin
     plain = filter_form(client)
     assert not re.search(r'<option value="outside_tolerance" selected>', plain)
     assert "Show all measures" not in plain
+
+
+def test_the_filter_is_drawn_again_for_a_definition_not_for_a_figure(
+    panel_member, client, monkeypatch
+):
+    """The filter shows the categories and the reader's choices, never a figure: a figure's
+    write leaves it as drawn, a definition's draws it again."""
+    from crispy_forms.templatetags.crispy_forms_tags import CrispyFormNode
+
+    drawn = []
+    draw = CrispyFormNode.render
+
+    def counting(node, context):
+        drawn.append(str(node.form))
+        return draw(node, context)
+
+    monkeypatch.setattr(CrispyFormNode, "render", counting)
+    url = "/a/doncaster/q/2016-17-q2/"
+    first = client.get(url).content.decode()
+    assert drawn.count("filter.form") == 1
+    correct_figure()
+    assert "93%" in client.get(url).content.decode()  # the page moved on
+    assert drawn.count("filter.form") == 1  # its filter did not need to
+    rename_indicator()
+    client.get(url)
+    assert drawn.count("filter.form") == 2
+    assert 'name="category"' in first
