@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Q, Sum
@@ -84,9 +85,10 @@ def _every() -> int:
     return row.values_list("number", flat=True).first() or 0
 
 
-def stamp(authority: int | None = None, indicators: Iterable[int] = ()) -> str:
-    """The versions a page shows, in one query: everything's; the authority's own, if it
-    shows one; and every authority's figures of `indicators`, if it compares them."""
+def numbers(authority: int | None = None, indicators: Iterable[int] = ()) -> tuple[int, ...]:
+    """The versions a page shows, in one query: everything's (always first); the authority's
+    own, if it shows one; and every authority's figures of `indicators`, if it compares
+    them."""
     wanted = Q(authority_key=EVERY, indicator_key=WHOLE)
     sums = {"every": Sum("number", filter=Q(authority_key=EVERY))}
     if authority is not None:
@@ -99,13 +101,40 @@ def stamp(authority: int | None = None, indicators: Iterable[int] = ()) -> str:
         wanted |= theirs
         sums["figures"] = Sum("number", filter=theirs)
     found = Version.objects.filter(wanted).aggregate(**sums)
-    return ".".join(str(found[name] or 0) for name in sums)
+    return tuple(found[name] or 0 for name in sums)
 
 
-def stamps(indicators: Iterable[int]) -> dict[int, str]:
-    """Each indicator's stamp as `stamp(indicators=[it])` gives it (everything's version, then
-    every authority's figures of that indicator), for many indicators in one query: what
-    keys something every authority's pages share, one measure at a time."""
+def joined(versions: Iterable[int]) -> str:
+    """Versions as they go into a key: the one spelling of a stamp."""
+    return ".".join(str(number) for number in versions)
+
+
+def stamp(authority: int | None = None, indicators: Iterable[int] = ()) -> str:
+    """`numbers`, joined for a key."""
+    return joined(numbers(authority, indicators))
+
+
+class MeasureVersions(NamedTuple):
+    """Everything's version, and every authority's figures' of each of some measures: what
+    keys something every council's pages share, one measure at a time (`of`), or all of them
+    together (the stamp `stamp(indicators=...)` gives for them)."""
+
+    every: int
+    figures: dict[int, int]
+
+    def covers(self, indicators: Iterable[int]) -> bool:
+        return set(indicators) <= set(self.figures)
+
+    def of(self, indicator: int) -> str:
+        return joined((self.every, self.figures[indicator]))
+
+    def together(self) -> str:
+        totals = (sum(self.figures.values()),) if self.figures else ()
+        return joined((self.every, *totals))
+
+
+def each_measure(indicators: Iterable[int]) -> MeasureVersions:
+    """`MeasureVersions` of these indicators, in one query."""
     ids = sorted({int(i) for i in indicators if i})
     rows = (
         Version.objects.filter(
@@ -116,23 +145,7 @@ def stamps(indicators: Iterable[int]) -> dict[int, str]:
         .values_list("indicator_key", "total")
     )
     totals = dict(rows)
-    every = totals.get(WHOLE, 0)
-    return {i: f"{every}.{totals.get(i, 0)}" for i in ids}
-
-
-def everything_of(stamped: str) -> str:
-    """The version of what every page reads, from a stamp (`stamp`'s first part always):
-    what keys something drawn from definitions alone (categories, names, places)."""
-    return stamped.split(".")[0]
-
-
-def together(each: dict[int, str]) -> str:
-    """The stamp `stamp(indicators=...)` gives for all the indicators of `each` (what
-    `stamps` returned for them), without asking the database again; "" for none."""
-    if not each:
-        return ""
-    every = next(iter(each.values())).split(".")[0]
-    return f"{every}.{sum(int(value.split('.')[1]) for value in each.values())}"
+    return MeasureVersions(totals.get(WHOLE, 0), {i: totals.get(i, 0) for i in ids})
 
 
 def snapshot() -> dict[int, int]:

@@ -26,6 +26,7 @@ from indicators.rules import (
 from indicators.templatetags.outturn import national_period
 
 from .caching import SECONDS
+from .caching import key as cache_key
 
 
 @dataclass
@@ -63,13 +64,13 @@ def compare(
     authority: Authority,
     indicators: list[Indicator],
     as_of: date,
-    stamps: dict[int, str] | None = None,
+    measures: versions.MeasureVersions | None = None,
 ) -> dict[int, Comparison]:
     """Comparisons keyed by the measure's id. A measure is compared on its own figures where
     others have published them (as a council's report quotes them), else on its national
     benchmark. The period is the latest ending by `as_of` with an England figure (else the
-    authority's own latest). A fixed number of queries. `stamps`: the measures' versions
-    (core.versions.stamps), where the caller has read them already."""
+    authority's own latest). A fixed number of queries. `measures`: the measures' versions
+    (core.versions.each_measure), where the caller has read them already."""
     candidates = {i.id: [i, i.benchmark] if i.benchmark_id else [i] for i in indicators}
     candidate_ids = {c.id for options in candidates.values() for c in options}
     neighbour_ids = list(
@@ -83,7 +84,7 @@ def compare(
     chosen = _latest_periods(candidate_ids, england_id, authority.id, as_of)
     wanted = {england_id, authority.region_id, authority.id, *neighbour_ids} - {None}
     found, unstated = _figures(chosen, wanted)
-    national = _distributions(chosen, ranked, stamps)
+    national = _distributions(chosen, ranked, measures)
 
     results = {}
     for measure_id, options in candidates.items():
@@ -167,21 +168,23 @@ def _figures(chosen: dict[int, Period], wanted: set[int]):
 
 
 def _distributions(
-    chosen: dict[int, Period], ranked: set[int], stamps: dict[int, str] | None = None
+    chosen: dict[int, Period], ranked: set[int], measures: versions.MeasureVersions | None = None
 ) -> dict[tuple[int, int], list[float]]:
     """The ranked authorities' figures of each indicator's chosen period, by indicator and
     period, for the national quartiles. Each is cached on its own, keyed by the versions of
-    everything's and every authority's figures of that indicator (core.versions.stamps): every
-    council's comparisons of a period share it, and a write of one measure's figures
+    everything's and every authority's figures of that indicator (core.versions.each_measure):
+    every council's comparisons of a period share it, and a write of one measure's figures
     rebuilds that measure's alone (read from the table, 9,000 figures scattered over it were
     a sixth of a quarter view's first drawing). One query for the versions (none where the
     caller gives them), one for those not cached."""
     if not chosen:
         return {}
-    if stamps is None or not set(chosen) <= set(stamps):
-        stamps = versions.stamps(chosen)
+    if measures is None or not measures.covers(chosen):
+        measures = versions.each_measure(chosen)
     keys = {
-        (indicator_id, period.id): f"distribution:{indicator_id}:{period.id}:{stamps[indicator_id]}"
+        (indicator_id, period.id): cache_key(
+            "distribution", indicator_id, period.id, measures.of(indicator_id)
+        )
         for indicator_id, period in chosen.items()
     }
     kept = cache.get_many(list(keys.values()))

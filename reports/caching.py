@@ -24,7 +24,12 @@ def version_key(*parts, authority: int | None = None, indicators: Iterable[int] 
     """A key for these parts as what they show stands now (one query): everything every
     page reads; `authority`'s own figures, targets and statuses; and every authority's
     figures of `indicators`, for what compares them."""
-    return ":".join(str(part) for part in [*parts, versions.stamp(authority, indicators)])
+    return key(*parts, versions.stamp(authority, indicators))
+
+
+def key(*parts) -> str:
+    """The one spelling of a cache key: its parts, the last of them a stamp of versions."""
+    return ":".join(str(part) for part in parts)
 
 
 def cached(key: str, build: Callable[[], T]) -> T:

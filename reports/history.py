@@ -83,55 +83,53 @@ def _changes(sources) -> list[Change]:
     """Each source's history rows, oldest first, read as plain rows (a model object each, and
     simple-history's diff of two of them through model_to_dict, were most of a measure
     page's first drawing), then each row's fields against the same record's row before."""
-    loaded = [
-        (
-            kind,
-            list(
-                entries.order_by("history_date", "history_id").values(
-                    "id",
-                    "history_date",
-                    "history_change_reason",
-                    "history_user__username",
-                    *PLACES.get(kind, []),
-                    *FIELDS[kind],
-                )
-            ),
-        )
-        for kind, entries in sources
-    ]
     changes: list[Change] = []
-    for kind, entries in loaded:
+    for kind, entries in sources:
         previous: dict[int, dict] = {}
-        for entry in entries:
+        for entry in _rows(kind, entries):
             before = previous.get(entry["id"])
-            if before is None:  # created: every field that says something
-                moved = [
-                    (field, None, entry[field])
-                    for field in FIELDS[kind]
-                    if entry[field] not in ("", None, False)
-                ]
-            else:  # each field the record's row before held otherwise
-                moved = [
-                    (field, before[field], entry[field])
-                    for field in FIELDS[kind]
-                    if entry[field] != before[field]
-                ]
-            if moved:
-                what = _label(kind, entry)
-                changes += [
-                    Change(
-                        when=entry["history_date"],
-                        who=entry["history_user__username"] or "",
-                        what=what,
-                        field=field.replace("_", " "),
-                        before=_text(kind, field, old) if before is not None else "",
-                        after=_text(kind, field, new),
-                        reason=entry["history_change_reason"] or "",
-                    )
-                    for field, old, new in moved
-                ]
+            changes += _row_changes(kind, entry, before)
             previous[entry["id"]] = entry
     return changes
+
+
+def _rows(kind: str, entries) -> list[dict]:
+    """A kind's history rows, oldest first: the record, when, why and who, its label's period
+    or year, and the fields a change is told by."""
+    return list(
+        entries.order_by("history_date", "history_id").values(
+            "id",
+            "history_date",
+            "history_change_reason",
+            "history_user__username",
+            *PLACES.get(kind, []),
+            *FIELDS[kind],
+        )
+    )
+
+
+def _row_changes(kind: str, entry: dict, before: dict | None) -> list[Change]:
+    """What one history row changed: where it made the record, every field that says
+    something; else each field the record's row before held otherwise."""
+    if before is None:
+        moved = [(f, None, entry[f]) for f in FIELDS[kind] if entry[f] not in ("", None, False)]
+    else:
+        moved = [(f, before[f], entry[f]) for f in FIELDS[kind] if entry[f] != before[f]]
+    if not moved:
+        return []
+    what = _label(kind, entry)
+    return [
+        Change(
+            when=entry["history_date"],
+            who=entry["history_user__username"] or "",
+            what=what,
+            field=field.replace("_", " "),
+            before=_text(kind, field, old) if before is not None else "",
+            after=_text(kind, field, new),
+            reason=entry["history_change_reason"] or "",
+        )
+        for field, old, new in moved
+    ]
 
 
 def _label(kind: str, entry: dict) -> str:

@@ -24,6 +24,7 @@ from scrutiny.models import ChallengeRecord, Publication
 
 from .benchmarks import Comparison, compare
 from .caching import cached, challenge_stamp
+from .caching import key as cache_key
 
 TREND_QUARTERS = 8
 STATUS_ORDER = [
@@ -231,19 +232,21 @@ def build_quarter(authority: Authority, period: Period, comparisons: bool = True
     of what each shows, core.versions: the authority's own figures, targets and statuses;
     every authority's figures of its measures), and its challenge records, read fresh every
     time. `cache_key` names this exact state, for the page's rendered fragments."""
-    stamped = versions.stamp(authority.pk)
-    key = f"quarter:{authority.pk}:{period.pk}:{stamped}"
+    everything, own = versions.numbers(authority.pk)
+    key = cache_key("quarter", authority.pk, period.pk, versions.joined((everything, own)))
     quarter = cached(key, lambda: _figures(authority, period))
-    quarter.definitions_key = versions.everything_of(stamped)
+    quarter.definitions_key = str(everything)
     rows = [*quarter.measures, *quarter.volumetric]
     if comparisons:
         indicators = [row.indicator for row in rows]
         # Each measure's versions, read once: together they key the comparisons, and each
         # keys that measure's national distribution, shared by every council.
-        each = versions.stamps({i.id for i in indicators} | {i.benchmark_id for i in indicators})
-        compared_key = f"compared:{authority.pk}:{period.pk}:{versions.together(each)}"
+        each = versions.each_measure(
+            {i.id for i in indicators} | {i.benchmark_id for i in indicators}
+        )
+        compared_key = cache_key("compared", authority.pk, period.pk, each.together())
         compared = cached(
-            compared_key, lambda: compare(authority, indicators, period.end, stamps=each)
+            compared_key, lambda: compare(authority, indicators, period.end, measures=each)
         )
         for row in rows:
             row.comparison = compared.get(row.indicator.id)

@@ -1,4 +1,7 @@
-"""The quarter's tables: django-tables2 over the assembled rows, sortable and exportable."""
+"""The pages' tables. The quarter's: django-tables2 over the assembled rows, sortable and
+exportable, their rows drawn in Python (AuthorityTable.rows_html). A measure's table of
+figures, status strip and history of changes, and the compare page's ranking: drawn in
+Python, as the templates they replaced drew them (tests/reports/test_tables.py)."""
 
 from __future__ import annotations
 
@@ -508,80 +511,100 @@ def _shortened(text: str) -> str:
 NOT_STATED = mark_safe('<br><span class="govuk-body-s">period not stated by its source</span>')
 
 
+FIGURES_ROW = (
+    '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{}</th>'
+    '<td class="govuk-table__cell govuk-table__cell--numeric">{}</td>'
+    '<td class="govuk-table__cell govuk-table__cell--numeric">{}</td>'
+    '<td class="govuk-table__cell govuk-table__cell--numeric">{}</td>'
+    '<td class="govuk-table__cell">{}</td><td class="govuk-table__cell">{}</td>'
+    '<td class="govuk-table__cell govuk-table__cell--numeric">{}{}</td>'
+    '<td class="govuk-table__cell govuk-table__cell--numeric">{}{}</td>{}</tr>'
+)
+
+
 def figures_rows(story, side: str) -> str:
     """A measure page's table of every figure, newest first (MeasureStory.table), a row each:
     the authority's figure, target and tolerance, status, direction, England's and the
     region's; for the council's officers, links to correct the figure and set the target.
     Drawn here, as the page's template drew it, with the links' paths reversed once."""
-    authority, indicator, comparator = story.authority, story.indicator, story.comparator
-    council = side == "council"
-    if council:
-        correct = reverse("reports:correct", args=[authority.slug, indicator.code, "P"])
-        target = reverse("reports:target", args=[authority.slug, indicator.code, "Y"])
-        correct, target = correct.removesuffix("P/"), target.removesuffix("Y/")
-    targeted = indicator.polarity != "none"
+    indicator, comparator = story.indicator, story.comparator
+    links = _CouncilLinks(story) if side == "council" else None
     rows = []
     for number, row in enumerate(story.table):
-        period, own, aim = row["period"], row.get("own"), row.get("target")
+        own, aim = row.get("own"), row.get("target")
         england, region = row.get("england"), row.get("region")
-        if own is not None and own.value is not None:
-            shown = figure(own.value, indicator)
-            if own.provisional:
-                shown += " (provisional)"
-        elif own is not None:
-            shown = no_value_reason(own.no_value_reason)
-        else:
-            shown = "–"
-        links = ""
-        if council:
-            parts = []
-            if own is not None:
-                parts.append(
-                    format_html(
-                        '<a class="govuk-link" href="{}{}/">Correct<span '
-                        'class="govuk-visually-hidden"> the figure for {}</span></a>',
-                        correct,
-                        period.slug,
-                        period.label,
-                    )
-                )
-            if targeted and (period.kind == "year" or number == 0):
-                year = period.parsed
-                parts.append(
-                    format_html(
-                        '{}<a class="govuk-link" href="{}{}/">{} the target<span '
-                        'class="govuk-visually-hidden"> for {}</span></a>',
-                        mark_safe("<br>") if own is not None else "",
-                        target,
-                        year.fiscal_year_slug,
-                        "Change" if aim else "Set",
-                        year.fiscal_year_label,
-                    )
-                )
-            links = format_html('<td class="govuk-table__cell">{}</td>', mark_safe("".join(parts)))
         rows.append(
             format_html(
-                '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{}'
-                '</th><td class="govuk-table__cell govuk-table__cell--numeric">{}</td>'
-                '<td class="govuk-table__cell govuk-table__cell--numeric">{}</td>'
-                '<td class="govuk-table__cell govuk-table__cell--numeric">{}</td>'
-                '<td class="govuk-table__cell">{}</td><td class="govuk-table__cell">{}</td>'
-                '<td class="govuk-table__cell govuk-table__cell--numeric">{}{}</td>'
-                '<td class="govuk-table__cell govuk-table__cell--numeric">{}{}</td>{}</tr>',
-                period.label,
-                shown,
+                FIGURES_ROW,
+                row["period"].label,
+                _own_figure(own, indicator),
                 figure(aim.target if aim else None, indicator),
                 figure(aim.tolerance if aim else None, indicator),
                 status_tag(own.status) if own else "",
                 direction_tag(own.direction) if own else "",
-                published_figure(england.value if england else None, comparator),
-                NOT_STATED if england and not england.period_stated else "",
-                published_figure(region.value if region else None, comparator),
-                NOT_STATED if region and not region.period_stated else "",
-                links,
+                *_comparator(england, comparator),
+                *_comparator(region, comparator),
+                links.cell(row, first=number == 0) if links else "",
             )
         )
     return mark_safe("".join(rows))
+
+
+def _own_figure(own, indicator) -> str:
+    """The authority's figure (provisional said so), why it has none, or "–"."""
+    if own is None:
+        return "–"
+    if own.value is None:
+        return no_value_reason(own.no_value_reason)
+    shown = figure(own.value, indicator)
+    return f"{shown} (provisional)" if own.provisional else shown
+
+
+def _comparator(value, comparator) -> tuple[str, str]:
+    """England's or the region's figure as published, and a note where its source gave no
+    period."""
+    note = NOT_STATED if value and not value.period_stated else ""
+    return published_figure(value.value if value else None, comparator), note
+
+
+class _CouncilLinks:
+    """The council's links in a measure's table of figures: correct a figure; change or set
+    the target (the newest row, and each year's)."""
+
+    def __init__(self, story):
+        slug, code = story.authority.slug, story.indicator.code
+        correct = reverse("reports:correct", args=[slug, code, "P"])
+        target = reverse("reports:target", args=[slug, code, "Y"])
+        self.correct, self.target = correct.removesuffix("P/"), target.removesuffix("Y/")
+        self.targeted = story.indicator.polarity != "none"
+
+    def cell(self, row: dict, first: bool) -> str:
+        period, own = row["period"], row.get("own")
+        parts = []
+        if own is not None:
+            parts.append(
+                format_html(
+                    '<a class="govuk-link" href="{}{}/">Correct<span '
+                    'class="govuk-visually-hidden"> the figure for {}</span></a>',
+                    self.correct,
+                    period.slug,
+                    period.label,
+                )
+            )
+        if self.targeted and (period.kind == "year" or first):
+            year = period.parsed
+            parts.append(
+                format_html(
+                    '{}<a class="govuk-link" href="{}{}/">{} the target<span '
+                    'class="govuk-visually-hidden"> for {}</span></a>',
+                    mark_safe("<br>") if own is not None else "",
+                    self.target,
+                    year.fiscal_year_slug,
+                    "Change" if row.get("target") else "Set",
+                    year.fiscal_year_label,
+                )
+            )
+        return format_html('<td class="govuk-table__cell">{}</td>', mark_safe("".join(parts)))
 
 
 def status_strip(story) -> str:

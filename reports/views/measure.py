@@ -41,21 +41,9 @@ def measure(request, authority_slug: str, code: str, period_slug: str | None = N
         indicators=[indicator.pk, indicator.benchmark_id],
     )
     story, latest_period, national = cached(key, lambda: _figures(chosen, indicator, until))
-    records = ChallengeRecord.objects.filter(authority=chosen, indicator=indicator)
-    if until:
-        records = records.filter(period__end__lte=until.end)
-    records = list(
-        records.select_related("period", "council_by", "provider_by", "authority", "indicator")
-        .prefetch_related("actions")
-        .order_by("-period__sequence")
-    )
+    records = _records(chosen, indicator, until)
     latest_quarter = story.quarters[-1] if story.quarters else None
     side = officer_side(request.user, chosen)
-    # Every record of the measure is in `records` where the page is not cut at a quarter.
-    challenged = bool(records) or until is not None
-    history = SimpleLazyObject(
-        lambda: timeline(chosen, indicator, key, challenged=challenged)[:HISTORY_SHOWN]
-    )
     return render(
         request,
         "reports/measure.html",
@@ -72,15 +60,36 @@ def measure(request, authority_slug: str, code: str, period_slug: str | None = N
             # Drawn only when the figures' fragment is not cached.
             "figures_rows": SimpleLazyObject(lambda: figures_rows(story, side)),
             "strip": SimpleLazyObject(lambda: status_strip(story)),
-            # Read only when its fragment is not cached: the fragment's key is the figures'
-            # (the version) and the challenge records' (an edit of either always adds to it).
-            "history": history,
-            "history_rows": SimpleLazyObject(lambda: history_rows(history)),
+            **_history(chosen, indicator, key, challenged=bool(records) or until is not None),
             "national": national,
             "figures_key": key,
             "today": timezone.localdate(),
         },
     )
+
+
+def _records(authority: Authority, indicator: Indicator, until: Period | None) -> list:
+    """The challenge records of the measure, newest first, with their actions; with `until`,
+    those of periods that ended by its end."""
+    records = ChallengeRecord.objects.filter(authority=authority, indicator=indicator)
+    if until:
+        records = records.filter(period__end__lte=until.end)
+    return list(
+        records.select_related("period", "council_by", "provider_by", "authority", "indicator")
+        .prefetch_related("actions")
+        .order_by("-period__sequence")
+    )
+
+
+def _history(authority: Authority, indicator: Indicator, key: str, challenged: bool) -> dict:
+    """The history of changes and its rows, read and drawn only when its fragment is not
+    cached (the fragment's key is the figures' version and the challenge records': an edit
+    of either always adds to it). `challenged`: whether the authority has a record of the
+    measure (every record is on a page not cut at a quarter)."""
+    history = SimpleLazyObject(
+        lambda: timeline(authority, indicator, key, challenged=challenged)[:HISTORY_SHOWN]
+    )
+    return {"history": history, "history_rows": SimpleLazyObject(lambda: history_rows(history))}
 
 
 def _figures(authority: Authority, indicator: Indicator, until: Period | None):

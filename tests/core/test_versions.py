@@ -102,12 +102,14 @@ def test_a_scope_goes_to_json_and_back():
     assert versions.Scope.from_json({}) == versions.Scope(everything=True)
 
 
-def test_each_indicators_stamp_in_one_query_is_its_own_stamp(django_assert_num_queries):
+def test_each_measures_versions_in_one_query_are_its_own_stamp(django_assert_num_queries):
     def each():
         with django_assert_num_queries(1):
-            found = versions.stamps([X, Y, 23])
-        assert found == {i: versions.stamp(indicators=[i]) for i in (X, Y, 23)}
-        return found
+            found = versions.each_measure([X, Y, 23])
+        assert {i: found.of(i) for i in (X, Y, 23)} == {
+            i: versions.stamp(indicators=[i]) for i in (X, Y, 23)
+        }
+        return {i: found.of(i) for i in (X, Y, 23)}
 
     before = each()
     take(figures=[(A, X), (B, X)])
@@ -118,10 +120,13 @@ def test_each_indicators_stamp_in_one_query_is_its_own_stamp(django_assert_num_q
     assert all(each()[i] != moved[i] for i in (X, Y, 23))
 
 
-def test_the_stamps_of_many_indicators_together_are_their_stamp():
+def test_many_measures_versions_together_are_their_stamp():
     for write in [{}, {"figures": [(A, X), (B, Y)]}, {"figures": [(A, 23)]}, {"everything": True}]:
         if write:
             take(**write)
-        assert versions.together(versions.stamps([X, Y])) == versions.stamp(indicators=[X, Y])
-        assert versions.together(versions.stamps([X])) == versions.stamp(indicators=[X])
-    assert versions.together({}) == ""
+        for measures in ([X, Y], [X], []):
+            together = versions.each_measure(measures).together()
+            assert together == versions.stamp(indicators=measures)
+    assert versions.each_measure([X]).covers([X])
+    assert not versions.each_measure([X]).covers([X, Y])
+    assert versions.numbers(A)[0] == versions.numbers()[0]  # everything's always comes first
