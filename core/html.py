@@ -16,6 +16,8 @@ from django.utils.safestring import SafeString
 
 
 def conditional_escape(value) -> str:
+    if type(value) is int or type(value) is float:  # digits, a sign, a point: nothing to escape
+        return str(value)
     if isinstance(value, Promise):
         value = str(value)
     if hasattr(value, "__html__"):

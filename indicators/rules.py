@@ -380,11 +380,32 @@ class Timing(StrEnum):
         }[self.value]
 
 
+# The months in English, whatever the server's locale: Outturn's words are English, and the
+# standard library's calendar.month_name asks the locale (strftime) on every lookup, a
+# visible part of drawing a table of comparisons.
+MONTH_NAMES = (
+    "",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+MONTH_ABBREVIATIONS = ("", *(name[:3] for name in MONTH_NAMES[1:]))
+
+
 def period_note(timing: Timing | str, end: date) -> str:
     """The words that pin a national figure's period to the calendar ("year to 31 March
     2024", "at 31 March 2024", "census at 30 September 2024"), from the measure's timing and
     the period's last day; "" where the timing is not stated."""
-    day = f"{end.day} {calendar.month_name[end.month]} {end.year}"
+    day = f"{end.day} {MONTH_NAMES[end.month]} {end.year}"
     return {
         Timing.FLOW: f"year to {day}",
         Timing.SNAPSHOT: f"at {day}",
@@ -413,7 +434,7 @@ class ParsedPeriod:
         if self.number == (year + 1) % 100:
             # "2011-12" is the financial year 2011-12 (DfE's convention, parse_period), so
             # December 2011 is "Dec 2011": one code, one period (January 2000 to December 2011).
-            return f"{calendar.month_abbr[self.number]} {year}"
+            return f"{MONTH_ABBREVIATIONS[self.number]} {year}"
         return f"{year:04d}-{self.number:02d}"
 
     @property
@@ -427,7 +448,7 @@ class ParsedPeriod:
             return fy
         if self.kind == PeriodKind.QUARTER:
             return f"Quarter {self.number} {fy}"
-        return f"{calendar.month_name[self.number]} {self._calendar_year()}"
+        return f"{MONTH_NAMES[self.number]} {self._calendar_year()}"
 
     @property
     def short_label(self) -> str:
@@ -435,7 +456,7 @@ class ParsedPeriod:
         if self.kind == PeriodKind.QUARTER:
             return f"Q{self.number} {self.fiscal_year_label}"
         if self.kind == PeriodKind.MONTH:
-            return f"{calendar.month_abbr[self.number]} {self._calendar_year()}"
+            return f"{MONTH_ABBREVIATIONS[self.number]} {self._calendar_year()}"
         return self.label
 
     @property
@@ -532,8 +553,8 @@ def quarter_of(day: date) -> ParsedPeriod:
     return month_period(day.year, day.month).quarter()
 
 
-_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name} | {
-    name.lower(): i for i, name in enumerate(calendar.month_name) if name
+_MONTHS = {name.lower(): i for i, name in enumerate(MONTH_ABBREVIATIONS) if name} | {
+    name.lower(): i for i, name in enumerate(MONTH_NAMES) if name
 }
 _FY = r"(?P<y1>\d{4})\s*[-/]\s*(?P<y2>\d{2}|\d{4})"
 _PATTERNS = [

@@ -80,11 +80,10 @@ def compare(
     )
     places = Authority.objects.order_by("name").values_list("id", "kind")
     england_id = next((pk for pk, kind in places if kind == Authority.Kind.NATION), None)
-    ranked = {pk for pk, kind in places if kind in Authority.RANKED_KINDS}
     chosen = _latest_periods(candidate_ids, england_id, authority.id, as_of)
     wanted = {england_id, authority.region_id, authority.id, *neighbour_ids} - {None}
     found, unstated = _figures(chosen, wanted)
-    national = _distributions(chosen, ranked, measures)
+    national = _distributions(chosen, measures)
 
     results = {}
     for measure_id, options in candidates.items():
@@ -168,7 +167,7 @@ def _figures(chosen: dict[int, Period], wanted: set[int]):
 
 
 def _distributions(
-    chosen: dict[int, Period], ranked: set[int], measures: versions.MeasureVersions | None = None
+    chosen: dict[int, Period], measures: versions.MeasureVersions | None = None
 ) -> dict[tuple[int, int], list[float]]:
     """The ranked authorities' figures of each indicator's chosen period, by indicator and
     period, for the national quartiles. Each is cached on its own, keyed by the versions of
@@ -194,7 +193,9 @@ def _distributions(
         figures = Value.objects.filter(
             indicator_id__in={i for i, _ in missing},
             period_id__in={p for _, p in missing},
-            authority_id__in=ranked,
+            # Joined, not 153 ids spelled out: a statement the client quotes in a tenth of
+            # the time, and the same plan.
+            authority__kind__in=Authority.RANKED_KINDS,
             value__isnull=False,
         )
         lists = bulk.lists_by(figures, ["indicator_id", "period_id"], "value")

@@ -167,6 +167,10 @@ class Quarter:
     previous_period: Period | None
     next_period: Period | None
     cache_key: str = ""  # this state of figures and challenge (build_quarter)
+    # This state of the quarter's own figures, targets and statuses alone: keys what the page
+    # draws from them and nothing else (its summary, cards and switcher), which another
+    # council's write or a challenge's text leaves as it was.
+    figures_key: str = ""
     # The version of the definitions alone (categories, names, places): keys what the page
     # draws from nothing else, such as its filter, which a write of figures leaves as it was.
     definitions_key: str = ""
@@ -236,6 +240,7 @@ def build_quarter(authority: Authority, period: Period, comparisons: bool = True
     key = cache_key("quarter", authority.pk, period.pk, versions.joined((everything, own)))
     quarter = cached(key, lambda: _figures(authority, period))
     quarter.definitions_key = str(everything)
+    quarter.figures_key = key
     rows = [*quarter.measures, *quarter.volumetric]
     if comparisons:
         indicators = [row.indicator for row in rows]

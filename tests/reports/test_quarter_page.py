@@ -185,3 +185,42 @@ def test_a_partial_upload_of_the_next_quarter_is_not_where_everyone_lands(
     assert client.get("/").url == Q2_URL
     page = client.get(Q2_URL).content.decode()
     assert "/a/doncaster/q/2016-17-q3/" in page  # a plain way to the newer, partial one
+
+
+def test_the_filter_is_a_row_of_labelled_govuk_selects_keeping_the_choice(panel_member, client):
+    """Each select in a GOV.UK form group (kept tight: they sit side by side), its label
+    pointing at it, the reader's choice still chosen; the options as Django draws them."""
+    html = client.get(Q2_URL, {"status": "outside_tolerance"}).content.decode()
+    start = html.index('class="outturn-filter')
+    drawn = html[start : html.index("</form>", start)]
+    for name, label in [("category", "Category"), ("status", "Status"), ("signal", "Signal (SPC)")]:
+        assert (
+            f'<div id="div_id_{name}" class="govuk-form-group govuk-!-margin-bottom-0">'
+            f'<label for="id_{name}" class="govuk-label">{label}</label>'
+            f'<select name="{name}" class="govuk-select" id="id_{name}">'
+        ) in drawn
+    assert '<option value="outside_tolerance" selected>Outside tolerance</option>' in drawn
+    assert '<option value="">All statuses</option>' in drawn  # not chosen: another is
+    assert '<option value="" selected>All categories</option>' in drawn
+    assert "wrapper-class" not in drawn
+
+
+def test_the_form_to_present_a_quarter_is_crispys_drawing_of_it(demo, client):
+    """Drawn once a process (reports.pages.blank_publish_form), exactly as {% crispy %} draws
+    the empty form in a page."""
+    from django.contrib.auth.models import User
+    from django.template import RequestContext, Template
+    from django.test import RequestFactory
+
+    from reports.pages import blank_publish_form
+    from scrutiny.forms import PublishForm
+
+    request = RequestFactory().get(Q2_URL)
+    request.user = User.objects.get(username="officer")
+    in_a_page = Template("{% load crispy_forms_tags %}{% crispy form %}").render(
+        RequestContext(request, {"form": PublishForm()})
+    )
+    assert blank_publish_form() == in_a_page
+    assert 'name="presented_on"' in in_a_page
+    client.force_login(request.user)
+    assert blank_publish_form() in client.get(Q2_URL).content.decode()

@@ -129,6 +129,7 @@ def test_a_write_empties_only_the_pages_that_show_it(
 
     monkeypatch.setattr(quarter_module, "_figures", counting_figures)
     monkeypatch.setattr(quarter_module, "compare", counting_compare)
+    drawn = fragments_drawn(monkeypatch)
 
     def get(url):
         response = client.get(url)
@@ -142,21 +143,59 @@ def test_a_write_empties_only_the_pages_that_show_it(
         write(tmp_path)
     for url, happens in expected.items():
         built.clear()
+        drawn.clear()
         quarter, html = get(url)
         authority = quarter.authority.pk
         if happens == "kept":
             assert quarter.cache_key == before[url][0].cache_key, url
             assert html == before[url][1], url
             assert built == [], url
+            assert drawn == [], url
         elif happens == "comparisons":
             assert quarter.cache_key != before[url][0].cache_key, url
             assert built == [("comparisons", authority)], url
+            # The table shows the comparisons; the summary, cards and switcher do not.
+            assert "quarter_measures" in drawn, url
+            assert not OWN_FRAGMENTS & set(drawn), url
         elif happens == "challenge":
             assert quarter.cache_key != before[url][0].cache_key, url
             assert built == [], url
+            assert "quarter_challenge" in drawn, url
+            assert not OWN_FRAGMENTS & set(drawn), url
         else:
             assert quarter.cache_key != before[url][0].cache_key, url
             assert ("own", authority) in built, url
+            assert OWN_FRAGMENTS <= set(drawn), url
+
+
+# What the quarter page draws from its own figures alone (Quarter.figures_key).
+OWN_FRAGMENTS = {"quarter_summary", "quarter_switcher"}
+
+
+def fragments_drawn(monkeypatch) -> list[str]:
+    """The names of the page's cached fragments drawn afresh (not served from the cache),
+    in the order drawn."""
+    from django.templatetags.cache import CacheNode
+
+    drawn: list[str] = []
+    render = CacheNode.render
+
+    def counting(node, context):
+        nodelist = node.nodelist
+
+        class Counted:
+            def render(self, context):
+                drawn.append(node.fragment_name)
+                return nodelist.render(context)
+
+        node.nodelist = Counted()
+        try:
+            return render(node, context)
+        finally:
+            node.nodelist = nodelist
+
+    monkeypatch.setattr(CacheNode, "render", counting)
+    return drawn
 
 
 def test_a_figure_written_is_in_the_comparisons_of_the_pages_that_show_it(councils, client):
@@ -180,24 +219,20 @@ def test_a_national_distribution_is_shared_and_rebuilt_only_for_the_measure_writ
     """Every council's comparisons of a period share each measure's distribution of figures
     (for the national quartiles); a write of one authority's figure of A2 rebuilds A2's
     alone, and the rebuilt one holds the new figure."""
-    from authorities.models import Authority
     from indicators.models import Indicator, Period
     from reports.benchmarks import _distributions
 
     quarter = Period.objects.get(code="2016-17 Q2")
     a2, b9 = Indicator.objects.get(code="A2"), Indicator.objects.get(code="B9")
     chosen = {a2.id: quarter, b9.id: quarter}
-    ranked = set(
-        Authority.objects.filter(kind__in=Authority.RANKED_KINDS).values_list("id", flat=True)
-    )
     with django_assert_num_queries(2):  # the versions, then the figures of both
-        first = _distributions(chosen, ranked)
+        first = _distributions(chosen)
     assert sorted(first[(b9.id, quarter.id)]) == [58, 64, 72]  # Derby, Rotherham, Doncaster
     with django_assert_num_queries(1):  # the versions alone: both were kept
-        assert _distributions(chosen, ranked) == first
+        assert _distributions(chosen) == first
     import_figure("authority,indicator,period,value\nE08000017,A2,2016-17 Q2,93\n")
     with django_assert_num_queries(2) as queries:  # the versions, then A2's figures alone
-        second = _distributions(chosen, ranked)
+        second = _distributions(chosen)
     assert f'"indicator_id" IN ({a2.id})' in queries.captured_queries[1]["sql"]
     assert 93 in second[(a2.id, quarter.id)]
     assert 93 not in first[(a2.id, quarter.id)]
