@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 from django.utils.safestring import SafeString
 
-from core.html import format_html_join
+from core.html import format_html, format_html_join
 from core.widgets import Select
 from indicators.models import Category, Indicator
 from indicators.rules import Status
@@ -24,12 +24,34 @@ class FilterForm(forms.Form):
             field.widget.attrs["class"] = "govuk-select"
 
     def as_govuk(self) -> SafeString:
-        return format_html_join(
-            "",
+        return format_html_join("", "{}", ((_group(field),) for field in self))
+
+
+def _group(field) -> SafeString:
+    """One select in its form group; a choice the filter does not offer (an address typed or
+    kept from before) is said beside it, as GOV.UK shows an error, the select pointing at the
+    message (Django marks it aria-invalid and describedby "<id>_error")."""
+    if not field.errors:
+        return format_html(
             '<div id="div_{}" class="govuk-form-group govuk-!-margin-bottom-0">'
             '<label for="{}" class="govuk-label">{}</label>{}</div>',
-            ((field.auto_id, field.id_for_label, field.label, field.as_widget()) for field in self),
+            field.auto_id,
+            field.id_for_label,
+            field.label,
+            field.as_widget(),
         )
+    return format_html(
+        '<div id="div_{}" class="govuk-form-group govuk-form-group--error '
+        'govuk-!-margin-bottom-0"><label for="{}" class="govuk-label">{}</label>'
+        '<p id="{}_error" class="govuk-error-message"><span class="govuk-visually-hidden">'
+        "Error:</span> {}</p>{}</div>",
+        field.auto_id,
+        field.id_for_label,
+        field.label,
+        field.auto_id,
+        " ".join(field.errors),
+        field.as_widget(attrs={"class": "govuk-select govuk-select--error"}),
+    )
 
 
 class MeasureFilter(django_filters.FilterSet):

@@ -72,3 +72,30 @@ def test_the_quarter_table_fits_at_1366_and_nothing_is_cut_at_375(
     expect(page.locator("tr[data-indicator=A2] td").last).to_contain_text("England")
     assert axe(page) == []
     screenshot(page, "quarter-375")
+
+
+def test_the_filter_narrows_the_table_and_says_when_a_choice_is_not_one_it_offers(
+    demo, live_server, page, axe
+):
+    """Chosen by the selects and the Filter button, the table shows those measures; an
+    address with a status the filter has not says so at the select, and both pages pass
+    axe (the select's description points at the message)."""
+    outturn = Outturn(page, live_server.url)
+    outturn.sign_in("panel", "outturn-panel-2016")
+    page.get_by_label("Status", exact=True).select_option("outside_tolerance")
+    page.get_by_role("button", name="Filter").click()
+    assert "status=outside_tolerance" in page.url
+    rows = page.locator("#measures-table tbody tr")
+    expect(rows).to_have_count(2)  # A2 and A8, the seed's two outside tolerance
+    expect(page.get_by_label("Status", exact=True)).to_have_value("outside_tolerance")
+    assert axe(page) == []
+
+    page.goto(f"{live_server.url}/a/doncaster/q/2016-17-q2/?status=bogus")
+    expect(page.locator(".govuk-error-message")).to_contain_text(
+        "Select a valid choice. bogus is not one of the available choices."
+    )
+    assert (
+        page.get_by_label("Status", exact=True).get_attribute("aria-describedby")
+        == "id_status_error"
+    )
+    assert axe(page) == []

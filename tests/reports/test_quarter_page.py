@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -224,3 +226,25 @@ def test_the_form_to_present_a_quarter_is_crispys_drawing_of_it(demo, client):
     assert 'name="presented_on"' in in_a_page
     client.force_login(request.user)
     assert blank_publish_form() in client.get(Q2_URL).content.decode()
+
+
+def test_a_choice_the_filter_does_not_offer_is_said_beside_its_select(panel_member, client):
+    """An address with a status the filter has not (typed, or kept from an older version):
+    the page says so at the select, as GOV.UK shows an error, the select pointing at the
+    message; the other selects are as they were."""
+    html = client.get(Q2_URL, {"status": "bogus"}).content.decode()
+    start = html.index('class="outturn-filter')
+    drawn = html[start : html.index("</form>", start)]
+    assert (
+        '<div id="div_id_status" class="govuk-form-group govuk-form-group--error '
+        'govuk-!-margin-bottom-0">'
+    ) in drawn
+    assert (
+        '<p id="id_status_error" class="govuk-error-message"><span class="govuk-visually-hidden">'
+        "Error:</span> Select a valid choice. bogus is not one of the available choices.</p>"
+    ) in drawn
+    select = re.search(r'<select name="status"[^>]*>', drawn).group(0)
+    assert 'class="govuk-select govuk-select--error"' in select
+    assert 'aria-describedby="id_status_error"' in select
+    assert 'aria-invalid="true"' in select
+    assert '<div id="div_id_category" class="govuk-form-group govuk-!-margin-bottom-0">' in drawn
