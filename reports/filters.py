@@ -14,9 +14,10 @@ from indicators.spc import Assurance, Variation
 class FilterForm(forms.Form):
     """The filter's selects side by side (outturn-filter), each in a GOV.UK form group with
     its label. Drawn here (`as_govuk`), not by crispy-forms-gds as the other forms are: a
-    filter read from the address has no error, hint or width to show, and crispy drew its
-    three selects through a dozen templates, about 5 ms of the quarter view's first drawing
-    after a write. tests/reports/test_quarter_page.py holds it to the GOV.UK markup."""
+    filter read from the address has no hint or width to show and one error only (a choice it
+    does not offer), and crispy drew its three selects through a dozen templates, about 5 ms
+    of the quarter view's first drawing after a write. tests/reports/test_quarter_page.py
+    holds it to the GOV.UK markup."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -248,3 +248,6 @@ def test_a_choice_the_filter_does_not_offer_is_said_beside_its_select(panel_memb
     assert 'aria-describedby="id_status_error"' in select
     assert 'aria-invalid="true"' in select
     assert '<div id="div_id_category" class="govuk-form-group govuk-!-margin-bottom-0">' in drawn
+    hostile = client.get(Q2_URL, {"status": "<b>x</b>"}).content.decode()
+    assert "&lt;b&gt;x&lt;/b&gt; is not one of the available choices" in hostile
+    assert "<b>x</b>" not in hostile
