@@ -110,11 +110,11 @@ def test_the_quarter_page_query_count_is_constant(admin_client, indicators, auth
     assert quarter.measures[0].comparison.england == 50
     assert len(quarter.measures[0].comparison.neighbours) == authorities - 1
     # session, user, the quarter (authority, period, its versions, six reads), comparisons
-    # (each measure's versions, five reads, then the national distributions' figures), the
+    # (each measure's versions, four reads, then the national distributions' figures), the
     # challenge (records, actions, publications, open actions, who may write), the panel's
     # questions and recommendations, the filter, the switchers: the same for 2 measures in 2
     # authorities or 20 in 8
-    assert len(queries) == 25
+    assert len(queries) == 24
     # Again, nothing changed: the figures, comparisons and rendered tables come from the
     # cache (reports.quarter.build_quarter), and the switchers and the filter too, each found
     # by the versions of what it shows (the quarter's own, then its comparisons'); the count
