@@ -32,26 +32,23 @@ def _group(field) -> SafeString:
     """One select in its form group; a choice the filter does not offer (an address typed or
     kept from before) is said beside it, as GOV.UK shows an error, the select pointing at the
     message (Django marks it aria-invalid and describedby "<id>_error")."""
-    if not field.errors:
-        return format_html(
-            '<div id="div_{}" class="govuk-form-group govuk-!-margin-bottom-0">'
-            '<label for="{}" class="govuk-label">{}</label>{}</div>',
-            field.auto_id,
-            field.id_for_label,
-            field.label,
-            field.as_widget(),
-        )
+    errors = " ".join(field.errors)
     return format_html(
-        '<div id="div_{}" class="govuk-form-group govuk-form-group--error '
-        'govuk-!-margin-bottom-0"><label for="{}" class="govuk-label">{}</label>'
-        '<p id="{}_error" class="govuk-error-message"><span class="govuk-visually-hidden">'
-        "Error:</span> {}</p>{}</div>",
+        '<div id="div_{}" class="govuk-form-group{} govuk-!-margin-bottom-0">'
+        '<label for="{}" class="govuk-label">{}</label>{}{}</div>',
         field.auto_id,
+        " govuk-form-group--error" if errors else "",
         field.id_for_label,
         field.label,
-        field.auto_id,
-        " ".join(field.errors),
-        field.as_widget(attrs={"class": "govuk-select govuk-select--error"}),
+        format_html(
+            '<p id="{}_error" class="govuk-error-message"><span class="govuk-visually-hidden">'
+            "Error:</span> {}</p>",
+            field.auto_id,
+            errors,
+        )
+        if errors
+        else "",
+        field.as_widget(attrs={"class": "govuk-select govuk-select--error"} if errors else None),
     )
 
 
