@@ -333,3 +333,30 @@ def test_a_new_quarter_is_on_every_council_s_next_page(councils, client):
     assert after.next_period is not None
     assert after.next_period.code == "2016-17 Q3"
     assert after.cache_key != before.cache_key
+
+
+def test_each_measure_is_read_at_its_own_chosen_period_only(db, django_assert_num_queries):
+    """Two measures compared at different periods, each with figures at the other's: each
+    one's comparators and national distribution hold its own period's figures alone, read
+    in one query each."""
+    from authorities.models import Authority
+    from reports.benchmarks import _distributions, _figures
+    from tests.factories import AuthorityFactory, IndicatorFactory, ValueFactory, period
+
+    quarter, year = period("2016-17 Q2"), period("2016-17")
+    quarterly, yearly = IndicatorFactory(), IndicatorFactory()
+    place = AuthorityFactory(kind=Authority.Kind.LOCAL_AUTHORITY)
+    for indicator, at, figure in [
+        (quarterly, quarter, 10.0),
+        (quarterly, year, 99.0),  # not its chosen period
+        (yearly, year, 20.0),
+        (yearly, quarter, 98.0),  # nor this
+    ]:
+        ValueFactory(authority=place, indicator=indicator, period=at, value=figure)
+    chosen = {quarterly.id: quarter, yearly.id: year}
+    with django_assert_num_queries(1):
+        found, unstated = _figures(chosen, {place.id})
+    assert found == {quarterly.id: {place.id: 10.0}, yearly.id: {place.id: 20.0}}
+    assert unstated == set()
+    national = _distributions(chosen)
+    assert national == {(quarterly.id, quarter.id): [10.0], (yearly.id, year.id): [20.0]}
