@@ -165,7 +165,7 @@ class Period(models.Model):
 
     @property
     def parsed(self) -> rules.ParsedPeriod:
-        return rules.ParsedPeriod(PeriodKind(self.kind), self.fiscal_year, self.number)
+        return rules.parsed_period(self.kind, self.fiscal_year, self.number)
 
     @property
     def label(self) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -418,13 +419,14 @@ def period_note(timing: Timing | str, end: date) -> str:
 class ParsedPeriod:
     """A financial-year period. `fiscal_year` is the calendar year in which the financial year
     starts (2016 for 2016-17); `number` is the quarter (1-4), the calendar month (1-12), or 0
-    for a whole year."""
+    for a whole year. Its names are worked out once (cached_property: a page names the same
+    few periods hundreds of times, and `Period.parsed` hands out one ParsedPeriod a period)."""
 
     kind: PeriodKind
     fiscal_year: int
     number: int = 0
 
-    @property
+    @cached_property
     def code(self) -> str:
         if self.kind == PeriodKind.YEAR:
             return fiscal_year_code(self.fiscal_year)
@@ -437,11 +439,11 @@ class ParsedPeriod:
             return f"{MONTH_ABBREVIATIONS[self.number]} {year}"
         return f"{year:04d}-{self.number:02d}"
 
-    @property
+    @cached_property
     def slug(self) -> str:
         return self.code.lower().replace(" ", "-")
 
-    @property
+    @cached_property
     def label(self) -> str:
         fy = fiscal_year_code(self.fiscal_year).replace("-", "/")
         if self.kind == PeriodKind.YEAR:
@@ -450,7 +452,7 @@ class ParsedPeriod:
             return f"Quarter {self.number} {fy}"
         return f"{MONTH_NAMES[self.number]} {self._calendar_year()}"
 
-    @property
+    @cached_property
     def short_label(self) -> str:
         """The label an axis has room for: "Q2 2016/17", "Sep 2016", "2016/17"."""
         if self.kind == PeriodKind.QUARTER:
@@ -463,7 +465,7 @@ class ParsedPeriod:
     def fiscal_year_slug(self) -> str:
         return fiscal_year_code(self.fiscal_year)
 
-    @property
+    @cached_property
     def fiscal_year_label(self) -> str:
         return fiscal_year_code(self.fiscal_year).replace("-", "/")
 
@@ -485,7 +487,7 @@ class ParsedPeriod:
         last_month = (last_month - 1) % 12 + 1
         return date(year, last_month, calendar.monthrange(year, last_month)[1])
 
-    @property
+    @cached_property
     def sequence(self) -> int:
         """Consecutive periods of the same kind have consecutive sequence numbers."""
         if self.kind == PeriodKind.YEAR:
@@ -519,6 +521,13 @@ class ParsedPeriod:
     def _calendar_year(self) -> int:
         # Months April-December fall in the financial year's first calendar year.
         return self.fiscal_year if self.number >= 4 else self.fiscal_year + 1
+
+
+@lru_cache(maxsize=4096)
+def parsed_period(kind: str, fiscal_year: int, number: int) -> ParsedPeriod:
+    """The one ParsedPeriod of a stored period, shared (its names worked out once a process:
+    pure arithmetic on immutable fields, whatever the data)."""
+    return ParsedPeriod(PeriodKind(kind), fiscal_year, number)
 
 
 def fiscal_year_code(fiscal_year: int) -> str:
@@ -692,7 +701,10 @@ def round_half_up(value: float, decimals: int) -> float:
     value = float(value)
     if not abs(value) < ROUNDING_LIMIT:
         return value
-    rounded = float(_rounded_size(abs(value), 10.0 ** float(decimals)))
+    # Python's round, not numpy's rint, for one figure: the same half-to-even step on the
+    # same double (an integer below 2**53 here), without numpy's scalar arithmetic, which
+    # took three times as long.
+    rounded = float(_rounded_size(abs(value), 10.0 ** float(decimals), rint=round))
     return (-rounded if value < 0 else rounded) + 0.0
 
 
@@ -706,14 +718,14 @@ def round_half_up_array(values: np.ndarray, decimals: np.ndarray) -> np.ndarray:
     return np.where(in_range, np.where(values < 0, -rounded, rounded) + 0.0, values)
 
 
-def _rounded_size(size, scale):
+def _rounded_size(size, scale, rint=np.rint):
     """A figure's size (or a column of them) rounded half up to 1/scale. The nearest whole
     number of steps is moved up one where the figure reaches the half-step above it, or down
     one where it falls below the half-step beneath: a half-step (n + 0.5) / 10**decimals is
     itself the double nearest the decimal tie, so a figure whose shortest form is a tie (2.675)
     equals it and goes up, and one just short of a tie stays below. The same arithmetic for a
-    number and for an array (a comparison adds as 0 or 1)."""
-    steps = np.rint(size * scale)
+    number and for an array (a comparison adds as 0 or 1); `rint` rounds half to even."""
+    steps = rint(size * scale)
     steps = steps + (size >= (steps + 0.5) / scale)
     steps = steps - (size < (steps - 0.5) / scale)
     return steps / scale

@@ -341,6 +341,21 @@ def test_no_two_periods_share_a_code():
 
 
 @given(periods)
+def test_a_stored_periods_shared_parse_names_it_as_a_fresh_one_does(period):
+    """Period.parsed hands out one ParsedPeriod a period, its names worked out once: each is
+    the name a fresh parse gives, whichever of its periods was named first."""
+    from indicators.rules import parsed_period
+
+    shared = parsed_period(period.kind.value, period.fiscal_year, period.number)
+    assert shared is parsed_period(period.kind, period.fiscal_year, period.number)
+    assert shared == period
+    names = ("code", "slug", "label", "short_label", "fiscal_year_label", "sequence")
+    fresh = ParsedPeriod(period.kind, period.fiscal_year, period.number)
+    assert [getattr(shared, n) for n in names] == [getattr(fresh, n) for n in names]
+    assert shared.next().label != shared.label
+
+
+@given(periods)
 def test_consecutive_periods_abut(period):
     assert period.next().start.toordinal() == period.end.toordinal() + 1
     assert period.next().previous() == period
