@@ -1,8 +1,9 @@
 """How an authority compares: England, its region and its statistical neighbours on the same
 measure (or the national measure it is benchmarked against), for the latest period England
 has published by a given date, and where the authority stands nationally. Six queries at
-most, whatever the number of indicators (the national distributions shared by every council
-are cached one measure at a time)."""
+most, whatever the number of indicators. `compared` caches each measure's comparison on its
+own, and the national distributions shared by every council are cached one measure at a
+time too."""
 
 from __future__ import annotations
 
@@ -100,6 +101,40 @@ def compare(
                 result.quartile = quartile_band(result.own, others, Polarity(indicator.polarity))
         results[measure_id] = result
     return results
+
+
+def compared(
+    authority: Authority,
+    indicators: list[Indicator],
+    as_of: date,
+    measures: versions.MeasureVersions,
+) -> dict[int, Comparison]:
+    """`compare`, each measure's comparison cached on its own, keyed by the versions of what
+    it is made from (core.versions.each_measure): every authority's figures of the measure
+    and of its national equivalent, and everything every page reads (places, neighbours,
+    definitions). A measure's comparison is its own candidates' reads alone, so a write of
+    one measure's figures, anywhere, has that measure's comparison made again and leaves the
+    others' as they were (one edited figure had all sixty made again). Those not cached are
+    made together, in `compare`'s fixed number of queries."""
+    keys = {
+        indicator.id: cache_key(
+            "compared",
+            authority.pk,
+            as_of.isoformat(),
+            indicator.id,
+            measures.of(indicator.id),
+            measures.of(indicator.benchmark_id) if indicator.benchmark_id else "",
+        )
+        for indicator in indicators
+    }
+    kept = cache.get_many(list(keys.values()))
+    found = {measure: kept[key] for measure, key in keys.items() if key in kept}
+    missing = [indicator for indicator in indicators if indicator.id not in found]
+    if missing:
+        made = compare(authority, missing, as_of, measures)
+        cache.set_many({keys[measure]: made[measure] for measure in made}, SECONDS)
+        found.update(made)
+    return found
 
 
 def _england_and_neighbours(authority: Authority) -> tuple[int | None, list[int]]:

@@ -22,7 +22,7 @@ from indicators.spc import figure_interval
 from scrutiny.challenge import records_for
 from scrutiny.models import ChallengeRecord, Publication
 
-from .benchmarks import Comparison, compare
+from .benchmarks import Comparison, compared
 from .caching import cached, challenge_stamp
 from .caching import key as cache_key
 
@@ -244,18 +244,16 @@ def build_quarter(authority: Authority, period: Period, comparisons: bool = True
     rows = [*quarter.measures, *quarter.volumetric]
     if comparisons:
         indicators = [row.indicator for row in rows]
-        # Each measure's versions, read once: together they key the comparisons, and each
-        # keys that measure's national distribution, shared by every council.
+        # Each measure's versions, read once: each keys that measure's comparison and its
+        # national distribution (shared by every council); together they key the fragments
+        # drawn from every comparison.
         each = versions.each_measure(
             {i.id for i in indicators} | {i.benchmark_id for i in indicators}
         )
-        compared_key = cache_key("compared", authority.pk, period.pk, each.together())
-        compared = cached(
-            compared_key, lambda: compare(authority, indicators, period.end, measures=each)
-        )
+        comparisons_of = compared(authority, indicators, period.end, each)
         for row in rows:
-            row.comparison = compared.get(row.indicator.id)
-        key = f"{key}:{compared_key}"
+            row.comparison = comparisons_of.get(row.indicator.id)
+        key = f"{key}:{cache_key('compared', authority.pk, period.pk, each.together())}"
     challenges = records_for(authority, period)
     for row in rows:
         row.challenge = challenges.get(row.indicator.id)

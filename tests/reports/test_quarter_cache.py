@@ -141,12 +141,12 @@ def test_a_status_moved_by_a_target_is_in_the_cards_and_the_summary(
 
 def test_new_neighbours_are_in_the_next_comparison(panel_member, client, tmp_path, monkeypatch):
     """Comparisons are rebuilt once Doncaster's statistical neighbours change."""
-    from reports import quarter as quarter_module
+    from reports import benchmarks
 
     compared = []
-    real = quarter_module.compare
+    real = benchmarks.compare
     monkeypatch.setattr(
-        quarter_module, "compare", lambda *a, **k: compared.append(a[0]) or real(*a, **k)
+        benchmarks, "compare", lambda *a, **k: compared.append(a[0]) or real(*a, **k)
     )
     key = page(client)[0].cache_key
     page(client)

@@ -16,6 +16,7 @@ from authorities.loading import load_authorities, load_neighbours
 from imports import service
 from indicators import writes
 from indicators.models import Value
+from reports import benchmarks
 from reports import quarter as quarter_module
 
 from .test_quarter_cache import (
@@ -117,18 +118,19 @@ def test_a_write_empties_only_the_pages_that_show_it(
 ):
     write, expected = WRITES[what]
     built: list[tuple[str, int]] = []
-    figures, compare = quarter_module._figures, quarter_module.compare
+    figures, compare = quarter_module._figures, benchmarks.compare
 
     def counting_figures(authority, period):
         built.append(("own", authority.pk))
         return figures(authority, period)
 
-    def counting_compare(authority, indicators, as_of, **kwargs):
-        built.append(("comparisons", authority.pk))
-        return compare(authority, indicators, as_of, **kwargs)
+    def counting_compare(authority, indicators, *args, **kwargs):
+        # Which measures' comparisons are made afresh: each is cached on its own.
+        built.append(("comparisons", authority.pk, sorted(i.code for i in indicators)))
+        return compare(authority, indicators, *args, **kwargs)
 
     monkeypatch.setattr(quarter_module, "_figures", counting_figures)
-    monkeypatch.setattr(quarter_module, "compare", counting_compare)
+    monkeypatch.setattr(benchmarks, "compare", counting_compare)
     drawn = fragments_drawn(monkeypatch)
 
     def get(url):
@@ -153,7 +155,9 @@ def test_a_write_empties_only_the_pages_that_show_it(
             assert drawn == [], url
         elif happens == "comparisons":
             assert quarter.cache_key != before[url][0].cache_key, url
-            assert built == [("comparisons", authority)], url
+            # Rotherham shows A2, A3 and B9: a write of Doncaster's A2 has A2's comparison
+            # made again, and the other two served as they were.
+            assert built == [("comparisons", authority, ["A2"])], url
             # The table shows the comparisons; the summary, cards and switcher do not.
             assert "quarter_measures" in drawn, url
             assert not OWN_FRAGMENTS & set(drawn), url
@@ -166,6 +170,34 @@ def test_a_write_empties_only_the_pages_that_show_it(
             assert quarter.cache_key != before[url][0].cache_key, url
             assert ("own", authority) in built, url
             assert OWN_FRAGMENTS <= set(drawn), url
+
+
+def test_a_neighbours_new_figure_is_in_its_measures_comparison_at_once(
+    councils, client, django_capture_on_commit_callbacks
+):
+    """Each measure's comparison is cached on its own: once Doncaster (Rotherham's one
+    neighbour) has an A2 figure for 2015-16, the year Rotherham's A2 is compared at (the
+    latest with England's), Rotherham's A2 compares with it at once, and its other measures'
+    comparisons are the ones cached before, unchanged."""
+
+    def comparisons():
+        response = client.get(ROTHERHAM)
+        assert response.status_code == 200
+        quarter = response.context["quarter"]
+        return {row.indicator.code: row.comparison for row in quarter.measures}
+
+    before = comparisons()
+    assert before["A2"].period.code == "2015-16"
+    assert before["A2"].neighbours == []
+    with django_capture_on_commit_callbacks(execute=True):
+        import_figure("authority,indicator,period,value\nE08000017,A2,2015-16,93\n")
+    after = comparisons()
+    assert after["A2"].period.code == "2015-16"
+    assert after["A2"].neighbours == [93.0]
+    assert after["A2"].neighbours_mean == 93.0
+    assert set(before) - {"A2"}
+    for code in set(before) - {"A2"}:
+        assert vars(after[code]) == vars(before[code]), code
 
 
 # What the quarter page draws from its own figures alone (Quarter.figures_key).
