@@ -310,8 +310,18 @@ def special_causes(values: Sequence[float], fixed_points: int | None = None) -> 
 
 def point_variation(direction: int, polarity: str) -> Variation:
     """A point's variation: common cause, or special cause read through the polarity."""
-    found = variations(np.array([direction]), np.array([True]), np.array([polarity]))
-    return Variation(found[0])
+    return point_variations([direction], polarity)[0]
+
+
+def point_variations(directions: Sequence[int], polarity: str) -> list[Variation]:
+    """Each point's variation in a series of one measure, in one pass over the column (a
+    chart's forty points, one array each, were a twentieth of a measure page's drawing)."""
+    found = variations(
+        np.asarray(directions, dtype=int),
+        np.ones(len(directions), dtype=bool),
+        np.full(len(directions), polarity, dtype=object),
+    )
+    return [Variation(v) for v in found]
 
 
 def latest_variation(

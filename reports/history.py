@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from indicators.models import FIGURE_FIELDS, Target, Value
-from indicators.rules import ParsedPeriod, PeriodKind, fiscal_year_code
+from indicators.rules import fiscal_year_code, parsed_period
 from scrutiny.models import Action, ChallengeRecord
 
 from .caching import cached
@@ -140,8 +140,8 @@ def _label(kind: str, entry: dict) -> str:
     name = "Figure" if kind == "value" else "Challenge"
     if entry["period__kind"] is None:  # a period since deleted
         return f"{name}, unknown period"
-    period = ParsedPeriod(
-        PeriodKind(entry["period__kind"]), entry["period__fiscal_year"], entry["period__number"]
+    period = parsed_period(
+        entry["period__kind"], entry["period__fiscal_year"], entry["period__number"]
     )
     return f"{name}, {period.label}"
 

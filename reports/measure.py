@@ -75,7 +75,7 @@ def control_chart(
         kind,
         points,
         spc.limits(figures, fixed),
-        [spc.point_variation(d, polarity) for d in directions],
+        spc.point_variations(directions, polarity),
         rebase,
     )
 

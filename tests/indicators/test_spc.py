@@ -186,6 +186,34 @@ def test_mirroring_the_polarity_swaps_improvement_and_concern(values):
         assert lower == swap.get(higher, higher)
 
 
+def test_a_series_points_variations_read_through_its_polarity():
+    """A chart's points in one pass (`point_variations`): below, on and above the centre's
+    run for each polarity, as the NHS's making-data-count icons read them."""
+    directions = [-1, 0, 1, 1, 0]
+    assert spc.point_variations(directions, "higher_is_better") == [
+        Variation.CONCERN,
+        Variation.COMMON_CAUSE,
+        Variation.IMPROVEMENT,
+        Variation.IMPROVEMENT,
+        Variation.COMMON_CAUSE,
+    ]
+    assert spc.point_variations(directions, "lower_is_better") == [
+        Variation.IMPROVEMENT,
+        Variation.COMMON_CAUSE,
+        Variation.CONCERN,
+        Variation.CONCERN,
+        Variation.COMMON_CAUSE,
+    ]
+    assert spc.point_variations(directions, "none") == [
+        Variation.NEUTRAL_LOW,
+        Variation.COMMON_CAUSE,
+        Variation.NEUTRAL_HIGH,
+        Variation.NEUTRAL_HIGH,
+        Variation.COMMON_CAUSE,
+    ]
+    assert spc.point_variations([], "higher_is_better") == []
+
+
 # Confidence intervals: values as published for the methods (Wilson 1927 as in Newcombe 1998,
 # table I; Byar's approximation as in Fingertips' technical guidance).
 @pytest.mark.parametrize(
