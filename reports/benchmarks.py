@@ -7,7 +7,7 @@ time too."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 
 from django.core.cache import cache
@@ -128,13 +128,40 @@ def compared(
         for indicator in indicators
     }
     kept = cache.get_many(list(keys.values()))
-    found = {measure: kept[key] for measure, key in keys.items() if key in kept}
+    found = {
+        indicator.id: comparison
+        for indicator in indicators
+        if (comparison := _unpacked(indicator, kept.get(keys[indicator.id])))
+    }
     missing = [indicator for indicator in indicators if indicator.id not in found]
     if missing:
         made = compare(authority, missing, as_of, measures)
-        cache.set_many({keys[measure]: made[measure] for measure in made}, SECONDS)
+        cache.set_many({keys[measure]: _packed(made[measure]) for measure in made}, SECONDS)
         found.update(made)
     return found
+
+
+_KEPT = [f.name for f in fields(Comparison) if f.name != "indicator"]
+
+
+def _packed(comparison: Comparison) -> tuple:
+    """A comparison as cached: the measure compared by its id (the measure or its national
+    equivalent, both at hand where it is read back), not a model object pickled with its
+    category and equivalent, which was most of what caching sixty of them cost."""
+    return (comparison.indicator.id, *(getattr(comparison, name) for name in _KEPT))
+
+
+def _unpacked(measure: Indicator, kept: tuple | None) -> Comparison | None:
+    """A cached comparison of `measure`, or None where none is (or where what it names is
+    neither the measure nor its equivalent: a definition's write moves every key, so never)."""
+    if kept is None:
+        return None
+    compared_id, *values = kept
+    candidates = [measure, measure.benchmark] if measure.benchmark_id else [measure]
+    indicator = next((c for c in candidates if c.id == compared_id), None)
+    if indicator is None:
+        return None
+    return Comparison(indicator, **dict(zip(_KEPT, values, strict=True)))
 
 
 def _england_and_neighbours(authority: Authority) -> tuple[int | None, list[int]]:

@@ -9,9 +9,16 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from indicators.models import FIGURE_FIELDS, Target, Value
+# The history models simple-history makes, read through their own managers: `Model.history`
+# builds a manager class on every use (a tenth of reading a measure's history).
+from indicators.models import FIGURE_FIELDS, HistoricalTarget, HistoricalValue
 from indicators.rules import fiscal_year_code, parsed_period
-from scrutiny.models import Action, ChallengeRecord
+from scrutiny.models import (
+    Action,
+    ChallengeRecord,
+    HistoricalAction,
+    HistoricalChallengeRecord,
+)
 
 from .caching import cached
 
@@ -44,10 +51,10 @@ def timeline(authority, indicator, key: str, challenged: bool = True) -> list[Ch
         f"{key}:history",
         lambda: _changes(
             [
-                ("value", Value.history.filter(authority=authority, indicator=indicator)),
+                ("value", HistoricalValue.objects.filter(authority=authority, indicator=indicator)),
                 (
                     "target",
-                    Target.history.filter(
+                    HistoricalTarget.objects.filter(
                         Q(authority=authority) | Q(authority__isnull=True), indicator=indicator
                     ),
                 ),
@@ -60,11 +67,11 @@ def timeline(authority, indicator, key: str, challenged: bool = True) -> list[Ch
         [
             (
                 "challenge",
-                ChallengeRecord.history.filter(authority=authority, indicator=indicator),
+                HistoricalChallengeRecord.objects.filter(authority=authority, indicator=indicator),
             ),
             (
                 "action",
-                Action.history.filter(
+                HistoricalAction.objects.filter(
                     challenge__authority=authority, challenge__indicator=indicator
                 ),
             ),

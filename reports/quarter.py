@@ -6,16 +6,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
+
+from django.db.models import Q
 
 from authorities.models import Authority
 from core import versions
 from indicators.models import Category, Indicator, Period, Target, Value
 from indicators.rules import (
+    ParsedPeriod,
     PeriodKind,
     Polarity,
     Status,
     WhatItTakes,
     natural_key,
+    parsed_period,
     what_it_takes,
 )
 from indicators.spc import figure_interval
@@ -42,7 +47,7 @@ class MeasureRow:
     value: Value | None
     previous: Value | None
     target: Target | None
-    months: list[Value] = field(default_factory=list)
+    months: list[MonthFigure] = field(default_factory=list)
     trend: list[float | None] = field(default_factory=list)  # the last quarters, oldest first
     comparison: Comparison | None = None
     challenge: ChallengeRecord | None = None
@@ -270,8 +275,7 @@ def _figures(authority: Authority, period: Period) -> Quarter:
         )
     }
     current, previous = _this_and_before(authority, period, neighbours.get(parsed.previous().code))
-    months = _months(authority, period)
-    trends = _trends(authority, period)
+    months, trends = _series(authority, period)
     targets = _targets(authority, period.fiscal_year)
 
     indicator_ids = set(current) | set(targets)
@@ -303,33 +307,52 @@ def _figures(authority: Authority, period: Period) -> Quarter:
     )
 
 
-def _months(authority: Authority, period: Period) -> dict[int, list[Value]]:
-    """The authority's monthly figures within the quarter, by indicator, oldest first."""
-    months: dict[int, list[Value]] = {}
-    month_values = Value.objects.filter(
-        authority=authority,
-        period__kind=PeriodKind.MONTH,
-        period__start__gte=period.start,
-        period__end__lte=period.end,
-    ).select_related("period")
-    for value in month_values.order_by("period__sequence"):
-        months.setdefault(value.indicator_id, []).append(value)
-    return months
+class MonthFigure(NamedTuple):
+    """One of the authority's monthly figures within the quarter, as the table names it."""
+
+    period: ParsedPeriod
+    value: float | None
 
 
-def _trends(authority: Authority, period: Period) -> dict[int, dict[int, float | None]]:
-    """The authority's quarterly figures for the last TREND_QUARTERS quarters, by indicator
-    and quarter sequence: numbers only (a sparkline's), not a model object each."""
-    figures = Value.objects.filter(
-        authority=authority,
-        period__kind=PeriodKind.QUARTER,
-        period__sequence__gt=period.sequence - TREND_QUARTERS,
-        period__sequence__lte=period.sequence,
-    ).values_list("indicator_id", "period__sequence", "value")
+def _series(
+    authority: Authority, period: Period
+) -> tuple[dict[int, list[MonthFigure]], dict[int, dict[int, float | None]]]:
+    """The authority's monthly figures within the quarter, by indicator, oldest first; and
+    its quarterly figures of the last TREND_QUARTERS quarters, by indicator and quarter
+    sequence (a sparkline's). Numbers, not a model object each, in one read."""
+    figures = (
+        Value.objects.filter(authority=authority)
+        .filter(
+            Q(
+                period__kind=PeriodKind.QUARTER,
+                period__sequence__gt=period.sequence - TREND_QUARTERS,
+                period__sequence__lte=period.sequence,
+            )
+            | Q(
+                period__kind=PeriodKind.MONTH,
+                period__start__gte=period.start,
+                period__end__lte=period.end,
+            )
+        )
+        .order_by("period__sequence")
+        .values_list(
+            "indicator_id",
+            "period__kind",
+            "period__fiscal_year",
+            "period__number",
+            "period__sequence",
+            "value",
+        )
+    )
+    months: dict[int, list[MonthFigure]] = {}
     trends: dict[int, dict[int, float | None]] = {}
-    for indicator_id, sequence, value in figures:
-        trends.setdefault(indicator_id, {})[sequence] = value
-    return trends
+    for indicator_id, kind, fiscal_year, number, sequence, value in figures:
+        if kind == PeriodKind.MONTH:
+            month = parsed_period(kind, fiscal_year, number)
+            months.setdefault(indicator_id, []).append(MonthFigure(month, value))
+        else:
+            trends.setdefault(indicator_id, {})[sequence] = value
+    return months, trends
 
 
 def _this_and_before(

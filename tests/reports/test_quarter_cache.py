@@ -402,3 +402,34 @@ def test_the_filter_is_drawn_again_for_a_definition_not_for_a_figure(
     client.get(url)
     assert len(drawn) == 2
     assert 'name="category"' in first
+
+
+def test_a_cached_comparison_is_the_comparison_made(monkeypatch):
+    """Each measure's comparison is cached as its figures and the id of the measure compared
+    (reports.benchmarks.compared): read back, it is as it was made, one compared on its
+    national equivalent included, and nothing is read again."""
+    from datetime import date
+
+    from core import versions
+    from reports import benchmarks
+    from tests.factories import AuthorityFactory, IndicatorFactory, ValueFactory, period
+
+    england = AuthorityFactory(kind="nation", code="E92000001", name="England")
+    council, neighbour = AuthorityFactory(), AuthorityFactory()
+    StatisticalNeighbour.objects.create(authority=council, neighbour=neighbour, rank=1)
+    national = IndicatorFactory(code="CIN-X")
+    local = IndicatorFactory(code="L1", benchmark=national)  # only the council has L1's
+    own = IndicatorFactory(code="L2")
+    for place, figure in [(england, 21.5), (council, 30.0), (neighbour, 25.0)]:
+        ValueFactory(authority=place, indicator=national, period=period("2015-16"), value=figure)
+        ValueFactory(authority=place, indicator=own, period=period("2016-17 Q1"), value=figure)
+    ValueFactory(authority=council, indicator=local, period=period("2016-17 Q1"), value=40.0)
+    measures = list(Indicator.objects.filter(code__in=["L1", "L2"]).select_related("benchmark"))
+    each = versions.each_measure({m.id for m in measures} | {national.id})
+    made = benchmarks.compared(council, measures, date(2016, 6, 30), each)
+    assert made[local.id].indicator == national
+    assert made[local.id].england == 21.5
+    assert made[own.id].neighbours == [25.0]
+    monkeypatch.setattr(benchmarks, "compare", lambda *a, **k: pytest.fail("read again"))
+    kept = benchmarks.compared(council, measures, date(2016, 6, 30), each)
+    assert {m: vars(c) for m, c in kept.items()} == {m: vars(c) for m, c in made.items()}

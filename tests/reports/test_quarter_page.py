@@ -109,12 +109,12 @@ def test_the_quarter_page_query_count_is_constant(admin_client, indicators, auth
     assert len(quarter.measures) == indicators
     assert quarter.measures[0].comparison.england == 50
     assert len(quarter.measures[0].comparison.neighbours) == authorities - 1
-    # session, user, the quarter (authority, period, its versions, six reads), comparisons
+    # session, user, the quarter (authority, period, its versions, five reads), comparisons
     # (each measure's versions, four reads, then the national distributions' figures), the
     # challenge (records, actions, publications, open actions, who may write), the panel's
     # questions and recommendations, the filter, the switchers: the same for 2 measures in 2
     # authorities or 20 in 8
-    assert len(queries) == 24
+    assert len(queries) == 23
     # Again, nothing changed: the figures, comparisons and rendered tables come from the
     # cache (reports.quarter.build_quarter), and the switchers and the filter too, each found
     # by the versions of what it shows (the quarter's own, then its comparisons'); the count
@@ -122,6 +122,36 @@ def test_the_quarter_page_query_count_is_constant(admin_client, indicators, auth
     with CaptureQueriesContext(connection) as again:
         assert admin_client.get(url).status_code == 200
     assert len(again) == 10
+
+
+def test_a_measures_months_and_trend_are_its_own_in_and_before_the_quarter(admin_client):
+    """One read brings a measure's monthly figures within the quarter (named in its row,
+    oldest first) and its quarterly figures of the last eight quarters (its sparkline): a
+    month outside the quarter and a quarter after it are in neither."""
+    authority = AuthorityFactory()
+    indicator = IndicatorFactory(code="M1", decimals=0)
+    TargetFactory(indicator=indicator, authority=authority)
+    figures = {
+        "2016-08": 61,
+        "2016-07": 60,
+        "2016-10": 99,  # the next quarter's month
+        "2016-17 Q2": 62,
+        "2016-17 Q1": 58,
+        "2014-15 Q2": 40,  # nine quarters before
+        "2016-17 Q3": 98,  # after the quarter
+    }
+    for code, value in figures.items():
+        ValueFactory(authority=authority, indicator=indicator, period=period(code), value=value)
+    recompute()
+    response = admin_client.get(f"/a/{authority.slug}/q/2016-17-q2/")
+    assert response.status_code == 200
+    row = response.context["quarter"].measures[0]
+    assert [(m.period.label, m.value) for m in row.months] == [
+        ("July 2016", 60),
+        ("August 2016", 61),
+    ]
+    assert row.trend == [None] * 6 + [58, 62]
+    assert "July 2016: 60%; August 2016: 61%" in response.content.decode()
 
 
 def test_the_switcher_lists_each_current_authority_once(panel_member, client):
