@@ -16,7 +16,12 @@ from django.utils.safestring import SafeString
 
 
 def conditional_escape(value) -> str:
-    if type(value) is int or type(value) is float:  # digits, a sign, a point: nothing to escape
+    kind = type(value)
+    if kind is SafeString:  # most arguments are drawn HTML already: kept as they are
+        return value
+    if kind is str:
+        return html.escape(value)
+    if kind is int or kind is float:  # digits, a sign, a point: nothing to escape
         return str(value)
     if isinstance(value, Promise):
         value = str(value)
