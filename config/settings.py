@@ -10,6 +10,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config import release
 from config.logging import configure_structlog, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -351,5 +352,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # stale; by default each process keeps its own in memory. CACHE_URL may name a shared one
 # (redis://…), e.g. for many web processes.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://outturn")}
+# A release reads only its own entries: what is cached is pickled objects of its classes, and
+# a shared cache outlives a deploy (config/release.py).
+RELEASE = release.name(BASE_DIR, env("RELEASE", default=""))
+CACHES["default"]["KEY_PREFIX"] = f"outturn-{RELEASE}"
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):  # a shared one manages its own size
     CACHES["default"].setdefault("OPTIONS", {})["MAX_ENTRIES"] = 1000

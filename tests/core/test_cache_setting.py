@@ -23,13 +23,16 @@ cache.delete("outturn-cache-setting-test")
 """
 
 
-def run_with(cache_url: str | None) -> list[str]:
+def run_with(cache_url: str | None, script: str = SCRIPT, *args, **settings) -> list[str]:
+    """`script`'s lines of output, run in a fresh process with this CACHE_URL (and these
+    other settings from the environment)."""
     env = {k: v for k, v in os.environ.items() if k != "CACHE_URL"}
     env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    env.update(settings)
     if cache_url:
         env["CACHE_URL"] = cache_url
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
+        [sys.executable, "-c", script, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -53,3 +56,43 @@ def test_a_shared_redis_cache_works():
     assert backend.startswith("django.core.cache.backends.redis.RedisCache")
     assert "MAX_ENTRIES" not in backend  # the Redis client would refuse it on first use
     assert answer == "42"
+
+
+def test_a_release_reads_only_its_own_entries(tmp_path):
+    """What pages cache is pickled objects of the running code's classes, and a shared cache
+    outlives a deploy: each release's keys carry its name (RELEASE, else a digest of its
+    Python), so the next release never reads an entry the last one pickled."""
+    from django.conf import settings
+
+    from config import release
+
+    assert settings.CACHES["default"]["KEY_PREFIX"] == f"outturn-{settings.RELEASE}"
+    for folder in release.CODE:
+        (tmp_path / folder).mkdir()
+    (tmp_path / "reports" / "quarter.py").write_text("ROWS = 1\n")
+    first = release.name(tmp_path)
+    assert first == release.code_digest(tmp_path)  # the same code, the same name
+    (tmp_path / "reports" / "quarter.py").write_text("ROWS = 2\n")
+    second = release.name(tmp_path)
+    assert second != first  # a changed class, another name
+    (tmp_path / "reports" / "quarter.py").rename(tmp_path / "reports" / "moved.py")
+    assert release.name(tmp_path) not in {first, second}  # the same code moved, another
+    assert release.name(tmp_path, " v1.4.2 ") == "v1.4.2"  # as the deploy names it
+
+
+def test_two_releases_sharing_a_redis_cache_never_read_each_others_entries():
+    url = require_redis().rsplit("/", 1)[0] + "/3"
+    script = (
+        "import django; django.setup()\n"
+        "from django.core.cache import cache\n"
+        "import sys\n"
+        "if sys.argv[1] == 'write': cache.set('outturn-release-test', 'old', 30)\n"
+        "else: print(cache.get('outturn-release-test', 'none'))\n"
+    )
+
+    def run(release_name: str, what: str) -> str:
+        return "".join(run_with(url, script, what, RELEASE=release_name))
+
+    run("release-1", "write")
+    assert run("release-1", "read") == "old"
+    assert run("release-2", "read") == "none"
