@@ -352,9 +352,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # stale; by default each process keeps its own in memory. CACHE_URL may name a shared one
 # (redis://…), e.g. for many web processes.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://outturn")}
-# A release reads only its own entries: what is cached is pickled objects of its classes, and
-# a shared cache outlives a deploy (config/release.py).
-RELEASE = release.name(BASE_DIR, env("RELEASE", default=""))
-CACHES["default"]["KEY_PREFIX"] = f"outturn-{RELEASE}"
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):  # a shared one manages its own size
     CACHES["default"].setdefault("OPTIONS", {})["MAX_ENTRIES"] = 1000
+else:
+    # A release reads only its own entries: what is cached is pickled objects of its classes,
+    # and a shared cache outlives a deploy (config/release.py). A process's own memory does
+    # not, so it is named only here (a digest of the code, unless RELEASE names it).
+    CACHES["default"]["KEY_PREFIX"] = "outturn-" + release.name(
+        BASE_DIR, env("RELEASE", default="")
+    )

@@ -73,7 +73,7 @@ def compare(
     benchmark. The period is the latest ending by `as_of` with an England figure (else the
     authority's own latest). A fixed number of queries. `measures`: the measures' versions
     (core.versions.each_measure), where the caller has read them already."""
-    candidates = {i.id: [i, i.benchmark] if i.benchmark_id else [i] for i in indicators}
+    candidates = {i.id: _candidates(i) for i in indicators}
     candidate_ids = {c.id for options in candidates.values() for c in options}
     england_id, neighbour_ids = _england_and_neighbours(authority)
     chosen = _latest_periods(candidate_ids, england_id, authority.id, as_of)
@@ -157,11 +157,15 @@ def _unpacked(measure: Indicator, kept: tuple | None) -> Comparison | None:
     if kept is None:
         return None
     compared_id, *values = kept
-    candidates = [measure, measure.benchmark] if measure.benchmark_id else [measure]
-    indicator = next((c for c in candidates if c.id == compared_id), None)
+    indicator = next((c for c in _candidates(measure) if c.id == compared_id), None)
     if indicator is None:
         return None
     return Comparison(indicator, **dict(zip(_KEPT, values, strict=True)))
+
+
+def _candidates(measure: Indicator) -> list[Indicator]:
+    """What a measure may be compared on: its own figures, then its national equivalent's."""
+    return [measure, measure.benchmark] if measure.benchmark_id else [measure]
 
 
 def _england_and_neighbours(authority: Authority) -> tuple[int | None, list[int]]:

@@ -258,7 +258,7 @@ def build_quarter(authority: Authority, period: Period, comparisons: bool = True
         comparisons_of = compared(authority, indicators, period.end, each)
         for row in rows:
             row.comparison = comparisons_of.get(row.indicator.id)
-        key = f"{key}:{cache_key('compared', authority.pk, period.pk, each.together())}"
+        key = f"{key}:{cache_key('comparisons', authority.pk, period.pk, each.together())}"
     challenges = records_for(authority, period)
     for row in rows:
         row.challenge = challenges.get(row.indicator.id)
