@@ -150,13 +150,30 @@ class _Column:
         scope = ' scope="row"' if header else ""
         self.opening = format_html("<{}{} {}>", tag, mark_safe(scope), bound.attrs["td"].as_html())
         self.closing = f"</{tag}>"
+        self.bits = tuple(bound.accessor.bits)
 
     def html(self, record) -> str:
         return f"{self.opening}{self.content(record)}{self.closing}"
 
+    def value(self, record):
+        """The cell's value as django-tables2's Accessor finds it: attribute by attribute,
+        stopping at None, where no step can be subscripted or called (the quarter's tables'
+        every column); anything else by the Accessor itself (a tenth of the rows' drawing
+        was its generality)."""
+        current = record
+        for bit in self.bits:
+            if current is None:
+                return None
+            if hasattr(type(current), "__getitem__"):  # looked up by key first, as it does
+                return self.bound.accessor.resolve(record)
+            current = getattr(current, bit)
+            if callable(current):
+                return self.bound.accessor.resolve(record)
+        return current
+
     def content(self, record) -> str:
         try:
-            value = self.bound.accessor.resolve(record)
+            value = self.value(record)
         except Exception:  # django-tables2 draws a cell it cannot resolve as empty
             value = None
         if value in self.column.empty_values:

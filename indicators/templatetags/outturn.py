@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 
 from django import template
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
-from core.html import format_html, format_html_join
+from core.html import conditional_escape, format_html, format_html_join
 from indicators.rules import Direction, Status, is_in_range, published_places, round_half_up
 from indicators.spc import Assurance, Variation, is_trial
 
@@ -44,7 +45,9 @@ def _formatted(number, places: int, unit: str) -> str:
         log.warning("a stored number out of range was shown as such: %r", float(number))
         return OUT_OF_RANGE
     text = f"{round_half_up(float(number), places):,.{places}f}"
-    return text + UNIT_SUFFIXES.get(unit, "")
+    # Digits, commas, a point, a sign and a unit's words: nothing to escape, so marked safe
+    # rather than escaped wherever it is drawn (a thousand figures a quarter view).
+    return SafeString(text + UNIT_SUFFIXES.get(unit, ""))
 
 
 @register.filter
@@ -146,7 +149,12 @@ def gap(number, indicator) -> str:
 def status_tag(status, reported=False) -> str:
     """Words, a symbol and a colour: never colour alone. A status `reported` without a figure
     says so and takes no colour: Outturn cannot check it."""
-    status = Status(status)
+    return _status_tag(Status(status), bool(reported))
+
+
+@cache
+def _status_tag(status: Status, reported: bool) -> str:
+    """Drawn once a process for each status (a tag is the same wherever it is shown)."""
     if reported:
         return format_html(
             '<strong class="govuk-tag govuk-tag--grey outturn-status outturn-status--reported">'
@@ -173,7 +181,12 @@ def direction_tag(direction) -> str:
             '<span class="govuk-visually-hidden">No previous figure</span>'
             '<span aria-hidden="true">–</span>'
         )
-    direction = Direction(direction)
+    return _direction_tag(Direction(direction))
+
+
+@cache
+def _direction_tag(direction: Direction) -> str:
+    """Drawn once a process for each direction."""
     return format_html(
         '<span class="outturn-direction outturn-direction--{}">'
         '<span aria-hidden="true">{}</span> {}</span>',
@@ -209,8 +222,9 @@ def no_value_reason(reason: str) -> str:
 def sparkline(trend, indicator, width=120, height=32) -> str:
     """A small trend line as inline SVG (no script), with its figures as its text label."""
     points = [(i, v) for i, v in enumerate(trend) if v is not None]
-    label = "Trend over the last quarters: " + (
-        ", ".join(figure(v, indicator) for _, v in points) if points else "no figures"
+    label = conditional_escape(  # escaped once, for the two places it is drawn
+        "Trend over the last quarters: "
+        + (", ".join(figure(v, indicator) for _, v in points) if points else "no figures")
     )
     if len(points) < 2:
         shape = format_html(
@@ -297,8 +311,10 @@ def assurance_tag(value) -> str:
     return _spc_tag(Assurance(value.assurance))
 
 
+@cache
 def _spc_tag(found: Variation | Assurance) -> str:
-    """A symbol for the eye (hidden from screen readers) and always the words."""
+    """A symbol for the eye (hidden from screen readers) and always the words. Drawn once a
+    process for each variation and assurance."""
     return format_html(
         '<span class="outturn-spc outturn-spc--{}"><span aria-hidden="true">{}</span> {}</span>',
         found.value,

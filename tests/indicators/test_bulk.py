@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from indicators import bulk
 from indicators.models import Value
@@ -32,3 +33,30 @@ def test_a_columns_values_are_gathered_for_each_combination_of_the_keys():
         (second.id, q1.id): [40.0],
     }
     assert bulk.lists_by(Value.objects.none(), ["indicator_id"], "value") == {}
+
+
+def test_postgresql_hands_over_the_same_rows_in_binary_as_in_text(django_assert_num_queries):
+    """The national distributions are read in PostgreSQL's binary format (a float array
+    arrives as machine floats): the same numbers, to the last bit, as Django's own read in
+    text, and one statement, counted as any other."""
+    if connection.vendor != "postgresql":
+        pytest.skip("binary results are PostgreSQL's; SQLite hands over rows as Python objects")
+    from django.contrib.postgres.aggregates import ArrayAgg
+
+    indicator, quarter = IndicatorFactory(), period("2016-17 Q1")
+    awkward = [0.1 + 0.2, 1e-300, 123456.789, -0.0, 2.5, 1 / 3]
+    for value in awkward:
+        ValueFactory(authority=AuthorityFactory(), indicator=indicator, period=quarter, value=value)
+    grouped = (
+        Value.objects.order_by()
+        .values("indicator_id", "period_id")
+        .annotate(gathered=ArrayAgg("value"))
+        .values_list("indicator_id", "period_id", "gathered")
+    )
+    with django_assert_num_queries(1):
+        binary = bulk._binary_rows(grouped)
+    text = list(grouped)
+    assert [(i, p, sorted(v)) for i, p, v in binary] == [(i, p, sorted(v)) for i, p, v in text]
+    assert sorted(binary[0][2]) == sorted(awkward)
+    assert all(type(v) is float for v in binary[0][2])
+    assert bulk._binary_rows(grouped.none()) == []

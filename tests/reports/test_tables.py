@@ -9,6 +9,7 @@ import itertools
 import re
 from pathlib import Path
 
+import django_tables2 as tables
 import pytest
 from django.contrib.auth.models import User
 from django.template import Context, Template
@@ -20,7 +21,7 @@ from indicators.rules import PeriodKind
 from reports.cards import Cards
 from reports.pages import measures_table, quarter_page
 from reports.quarter import build_quarter
-from reports.tables import MeasuresTable
+from reports.tables import AuthorityTable, MeasuresTable
 
 pytestmark = pytest.mark.django_db
 
@@ -137,6 +138,45 @@ def test_every_kind_of_cell_draws_as_django_tables2_draws_it(demo, rf: RequestFa
         "band <strong>B</strong>",
     ]:
         assert shown in html
+
+
+class _Odd:
+    """A record whose cells django-tables2 finds every way its Accessor can: an attribute,
+    a method it calls, a step that is None, an attribute missing, a key before an attribute."""
+
+    def __init__(self, name, inner=None, keyed=None):
+        self.name, self.inner, self.keyed = name, inner, keyed
+
+    def shout(self):
+        return self.name.upper()
+
+
+class _Keyed(dict):
+    label = "by attribute"  # a key of the same name wins, as django-tables2 looks it up
+
+
+class _OddTable(AuthorityTable):
+    name = tables.Column()
+    shout = tables.Column()
+    inner = tables.Column(accessor="inner__name")
+    missing = tables.Column(accessor="inner__nothing__here")
+    keyed = tables.Column(accessor="keyed__label")
+
+
+def test_a_cell_is_found_as_django_tables2_finds_it():
+    """rows_html finds a cell's value attribute by attribute where it can, and through
+    django-tables2's Accessor otherwise: the same cells either way."""
+    records = [
+        _Odd("<first>", inner=_Odd("inside"), keyed=_Keyed(label="by key")),
+        _Odd("second", keyed=_Keyed()),
+        _Odd("third", inner=_Odd(None)),
+        {"name": "a dict", "shout": "given", "inner": None},
+    ]
+    table = _OddTable(records)
+    ours = table.rows_html()
+    assert _tidy(ours) == _tidy(_drawn_by_django_tables2(table))
+    for shown in ["&lt;first&gt;", "&lt;FIRST&gt;", "inside", "by key", "by attribute", "given"]:
+        assert shown in ours
 
 
 def test_a_table_with_no_rows_says_so(demo):
