@@ -91,7 +91,10 @@ def _binary_rows(queryset) -> list[tuple]:
     debug = database.queries_logged
     with database.make_debug_cursor(raw) if debug else database.make_cursor(raw) as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    if debug:  # logged with its parameters in place, as Django logs its own statements
+        database.queries_log[-1]["sql"] = database.ops.compose_sql(sql, params)
+    return rows
 
 
 def read_frame(queryset, fields: list[str], names: list[str], numeric: list[str]) -> pd.DataFrame:
