@@ -10,6 +10,7 @@ from indicators.models import Indicator, Period
 from indicators.rules import PeriodKind
 
 from ..caching import cached, version_key
+from ..pages import other_periods
 from ..ranking import rank
 
 
@@ -53,9 +54,15 @@ def compare(request, code: str, period_slug: str):
             "chosen": chosen,
             "region": region,
             "regions": regions,
-            "periods": periods,
+            # Drawn only where the page's fragment cache has them not.
+            "other_periods": lambda: other_periods(
+                indicator, periods, period, request.GET.urlencode()
+            ),
             "until": until,
-            "authorities": Authority.objects.current_local().only("name", "slug"),
+            # Rows with a slug and a name for the switcher, not a deferred Authority each.
+            "authorities": Authority.objects.current_local().values_list(
+                "slug", "name", named=True
+            ),
         },
     )
 

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from imports import service
+from indicators.lookups import period_or_404
 from indicators.models import Value
 from reports import ranking as compare_module
 
@@ -346,7 +347,13 @@ def test_a_measure_reached_from_a_quarter_shows_it_as_it_stood(national, client)
         assert later not in html, later
     assert "/compare/CIN-REREF/2015-16/?authority=doncaster&amp;until=2016-17-q2" in html
     compare = client.get("/compare/CIN-REREF/2015-16/?authority=doncaster&until=2016-17-q2")
-    assert all(p.end <= date(2016, 9, 30) for p in compare.context["periods"])
+    offered = re.findall(
+        r'href="/compare/CIN-REREF/([^/]+)/\?authority=doncaster&amp;until=2016-17-q2"',
+        compare.content.decode(),
+    )
+    assert offered
+    assert all(period_or_404(slug).end <= date(2016, 9, 30) for slug in offered)
+    assert "2015-16" not in offered  # the period shown is not offered again
     assert client.get("/compare/CIN-REREF/2015-16/?until=2016-17").status_code == 404
     full = client.get("/a/doncaster/m/A1/")
     assert full.context["national"][0].period.code > "2023"
@@ -414,3 +421,21 @@ def test_dfe_s_whole_number_figures_keep_their_precision_beside_a_one_decimal_me
     assert "95.0%" in html  # B13's own figure, at its own decimals
     assert "88.0%" not in html
     assert ">88%" in html
+
+
+def test_the_other_periods_link_each_but_the_one_shown_keeping_the_query(db):
+    from indicators.models import Period
+    from reports.pages import other_periods
+    from tests.factories import IndicatorFactory, period
+
+    indicator = IndicatorFactory(code="A&B 1")
+    first, second, third = period("2016-17 Q3"), period("2016-17 Q2"), period("2016-17 Q1")
+    shown = Period.objects.filter(id__in=[first.id, second.id, third.id]).order_by("-end")
+    links = other_periods(indicator, shown, third, "authority=doncaster&until=2016-17-q3")
+    assert links == (
+        '<a class="govuk-link" href="/compare/A&amp;B%201/2016-17-q3/?authority=doncaster'
+        '&amp;until=2016-17-q3">Quarter 3 2016/17</a> · <a class="govuk-link" '
+        'href="/compare/A&amp;B%201/2016-17-q2/?authority=doncaster&amp;until=2016-17-q3">'
+        "Quarter 2 2016/17</a>"
+    )  # the last shown: no separator left hanging after the others
+    assert other_periods(indicator, shown.filter(id=first.id), first, "") == ""
