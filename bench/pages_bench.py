@@ -190,6 +190,9 @@ def measure(requests: int, profiling: str | None = None, cold: bool = False) -> 
             f" {statistics.median(cold) / cold_target:6.2f}"
             f" {statistics.median(after_own):12.1f}ms {statistics.median(after_other):6.1f}ms"
         )
+    # A shared machine's speed moves within minutes: its speed after the pages too, so that
+    # a run measured while it slowed says so.
+    print(f"after the pages, {machine_speed()}")
 
 
 def _writer(authority_code: str):
