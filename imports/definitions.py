@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from indicators.models import Indicator
-from indicators.rules import Polarity, Timing
+from indicators.rules import Polarity, Timing, code_problem
 
 from .problems import Checked, FileProblem, Problems, problems_where
 
@@ -106,6 +106,8 @@ def _problems(frame: pd.DataFrame) -> Problems:
     problems += problems_where(
         frame["code"].str.len() > 30, frame, "code", "is longer than 30 characters"
     )
+    unsafe = frame["code"].map(code_problem).notna()
+    problems += problems_where(unsafe, frame, "code", code_problem("/"))
     repeated = frame["code"].str.casefold().duplicated(keep="first") & (frame["code"] != "")
     problems += problems_where(repeated, frame, "code", "appears twice in the file")
     return problems

@@ -55,6 +55,13 @@ class Category(models.Model):
         return self.name
 
 
+def validate_code(code: str) -> None:
+    """A measure's code as a form takes it (rules.code_problem)."""
+    problem = rules.code_problem(code)
+    if problem:
+        raise ValidationError(f"The code {problem}.")
+
+
 class Indicator(models.Model):
     class Unit(models.TextChoices):
         PERCENT = "percent", "Percentage"
@@ -64,7 +71,7 @@ class Indicator(models.Model):
         WEEKS = "weeks", "Weeks"
         DAYS = "days", "Days"
 
-    code = models.CharField(max_length=30, unique=True)
+    code = models.CharField(max_length=30, unique=True, validators=[validate_code])
     name = models.CharField(max_length=200)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="indicators")
     unit = models.CharField(max_length=20, choices=Unit.choices, default=Unit.PERCENT)

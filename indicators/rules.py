@@ -596,6 +596,24 @@ PLAUSIBLE_MAXIMUM = {
 }
 
 
+# A measure's code is one segment of its pages' addresses (/a/<council>/m/<code>/): these end
+# a segment or change what follows it (browsers read a backslash as "/"), so a code holding
+# one named pages no address could reach, and a "/" failed every page that linked to it.
+CODE_UNSAFE = frozenset("/?#%\\")
+
+
+def code_problem(code: str) -> str | None:
+    """Why `code` cannot be a measure's code, or None if it can (letters, digits, spaces,
+    hyphens, dots and the like: anything one segment of a web address can carry)."""
+    if any(c in CODE_UNSAFE or not c.isprintable() for c in code):
+        return (
+            'holds a character a web address cannot carry in a measure\'s code ("/", "?", "#",'
+            ' "%", a backslash or a control character): use letters, digits, spaces, hyphens or'
+            " dots"
+        )
+    return None
+
+
 def implausible_value(value: float, unit: str) -> str | None:
     """Why `value` cannot be a figure in `unit`, or None if it can."""
     if value != value or value in (float("inf"), float("-inf")):

@@ -59,6 +59,7 @@ def save_indicators(frame: pd.DataFrame, scheduler: Scheduler | None = None) -> 
     polarity, decimals, description and optional benchmark and timing columns. Every
     indicator in the frame is recomputed for every authority, since its polarity may have
     changed. Returns their ids."""
+    _refuse_unsafe_codes(frame["code"])
     versions.take(everything=True)
     names = list(dict.fromkeys(frame["category"]))
     Category.objects.bulk_create(
@@ -122,10 +123,19 @@ def link_benchmarks() -> int:
 
 def save_indicator(indicator: Indicator) -> None:
     """One indicator edited by hand (the admin): its statuses follow its polarity."""
+    _refuse_unsafe_codes([indicator.code])
     with transaction.atomic():
         versions.take(everything=True)
         indicator.save()
         _schedule(None, None, [indicator.pk])
+
+
+def _refuse_unsafe_codes(codes: Iterable[str]) -> None:
+    """A code no web address can carry is checked before here (the import's check, the
+    admin's form): never written, whoever calls."""
+    unsafe = [code for code in codes if rules.code_problem(code)]
+    if unsafe:
+        raise ValueError(f"measure codes {unsafe!r}: {rules.code_problem(unsafe[0])}")
 
 
 # Targets ----------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from scrutiny.panel import for_quarter
 from .cards import Cards
 from .filters import MeasureFilter
 from .quarter import Quarter
-from .tables import MeasuresTable, VolumetricTable
+from .tables import MeasuresTable, VolumetricTable, measure_path
 
 
 def other_periods(indicator: Indicator, periods, shown: Period, query: str) -> SafeString:
@@ -89,6 +89,8 @@ def quarter_page(quarter: Quarter, request, table: MeasuresTable) -> dict:
     today = timezone.localdate()
     return {
         "quarter": quarter,
+        # A measure's page in this quarter but its code: one reverse() for every link to one.
+        "measure_base": measure_path(quarter.authority, quarter.period),
         "cards": Cards(quarter),  # drawn only where the page's fragment cache has them not
         "publications": publications,
         "presented": presented,

@@ -24,6 +24,7 @@ from indicators.templatetags.outturn import (
     assurance_tag,
     direction_tag,
     figure,
+    in_address,
     no_value_reason,
     published_figure,
     signed_figure,
@@ -57,7 +58,7 @@ class AuthorityTable(tables.Table):
 
     def render_code(self, value, record):
         return format_html(
-            '<a class="govuk-link" href="{}{}/">{}</a>', self.measure_base, value, value
+            '<a class="govuk-link" href="{}{}/">{}</a>', self.measure_base, in_address(value), value
         )
 
     @cached_property

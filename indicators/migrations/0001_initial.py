@@ -6,6 +6,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+import indicators.models
 import indicators.rules
 
 
@@ -49,7 +50,12 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("code", models.CharField(max_length=30, unique=True)),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=30, unique=True, validators=[indicators.models.validate_code]
+                    ),
+                ),
                 ("name", models.CharField(max_length=200)),
                 (
                     "unit",

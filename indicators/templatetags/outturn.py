@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import logging
 from functools import cache
+from urllib.parse import quote
 
 from django import template
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 
 from core.html import conditional_escape, format_html, format_html_join
@@ -194,6 +196,14 @@ def _direction_tag(direction: Direction) -> str:
         direction.symbol,
         direction.label,
     )
+
+
+@register.filter
+def in_address(code: str) -> str:
+    """A measure's code as one segment of a web address, quoted as reverse() quotes it (a
+    space as %20): for links drawn from a page's base path and the code, without a reverse()
+    each (rules.code_problem keeps out what a segment cannot carry)."""
+    return quote(code, safe=RFC3986_SUBDELIMS + "~:@")
 
 
 @register.filter

@@ -71,6 +71,10 @@ def test_indicator_definitions_import_and_update(england):
         ("X1,Name,Cat,count,sideways,0,,", 'Row 2, column polarity: "sideways" is not'),
         ("X1,Name,Cat,count,none,many,,", 'Row 2, column decimals: "many" is not a whole number'),
         (",Name,Cat,count,none,0,,", 'Row 2, column code: "" is empty'),
+        (
+            "CSC/01,Name,Cat,count,none,0,,",
+            'Row 2, column code: "CSC/01" holds a character a web address cannot carry',
+        ),
     ],
 )
 def test_bad_definitions_are_named(england, row, expected):
@@ -177,3 +181,19 @@ def test_a_related_national_equivalent_needs_its_difference_in_words(england):
     service.apply(staged.batch)
     x1 = Indicator.objects.get(code="X1")
     assert x1.benchmark_closeness == "CPP-REPEAT, a related measure: Within 2 years only."
+
+
+def test_a_code_no_address_can_carry_is_never_written(england):
+    """The one write path refuses it too, whoever calls it; a form checks it as it takes it."""
+    import pandas as pd
+    from django.core.exceptions import ValidationError
+
+    from indicators import writes
+
+    row = {"code": "CSC/01", "name": "N", "category": "C", "unit": "count", "polarity": "none"}
+    frame = pd.DataFrame([row | {"decimals": 0, "description": ""}])
+    with pytest.raises(ValueError, match="CSC/01"):
+        writes.save_indicators(frame)
+    assert not Indicator.objects.filter(code="CSC/01").exists()
+    with pytest.raises(ValidationError, match="web address"):
+        Indicator._meta.get_field("code").clean("CSC/01", None)

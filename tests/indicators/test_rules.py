@@ -6,7 +6,7 @@ import math
 from datetime import date
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from indicators.rules import (
@@ -543,3 +543,40 @@ def test_the_financial_year_and_quarter_a_day_falls_in(day, year, quarter):
     from indicators.rules import financial_year_of, quarter_of
 
     assert (financial_year_of(day).code, quarter_of(day).code) == (year, quarter)
+
+
+@pytest.mark.parametrize(
+    ("code", "refused"),
+    [
+        ("A2", False),
+        ("CIN-REREF", False),
+        ("NI 062", False),  # a space travels as %20
+        ("SYN.07", False),
+        ("PAF_C19", False),
+        ("Ä1", False),
+        ("CSC/01", True),  # ends the address's segment: every page linking to it failed
+        ("A?1", True),
+        ("A#1", True),
+        ("50%", True),
+        ("A\\1", True),  # browsers read it as "/"
+        ("A\t1", True),
+        ("A\x001", True),
+    ],
+)
+def test_a_measure_code_is_one_segment_of_an_address(code, refused):
+    from indicators.rules import code_problem
+
+    assert (code_problem(code) is not None) is refused
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="/?#%\\"), max_size=30))
+@settings(deadline=None)  # the first reverse() loads the URLs
+def test_a_code_refused_only_for_what_an_address_cannot_carry(code):
+    """Printable text without "/ ? # % \\" is always a code, and reverse() can link to it."""
+    from django.urls import reverse
+
+    from indicators.rules import code_problem
+
+    assume(code.strip() and code.isprintable())
+    assert code_problem(code) is None
+    assert reverse("reports:measure", args=["doncaster", code])

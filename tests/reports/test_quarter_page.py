@@ -281,3 +281,28 @@ def test_a_choice_the_filter_does_not_offer_is_said_beside_its_select(panel_memb
     hostile = client.get(Q2_URL, {"status": "<b>x</b>"}).content.decode()
     assert "&lt;b&gt;x&lt;/b&gt; is not one of the available choices" in hostile
     assert "<b>x</b>" not in hostile
+
+
+def test_a_code_that_needs_quoting_links_to_its_measure_from_every_place(panel_member, client):
+    """Links to a measure are drawn from the quarter's base path and the code quoted as
+    reverse() quotes it (indicators' in_address): the table, the cards, the hard-to-shift
+    list and the challenge all reach the measure's page."""
+    from urllib.parse import unquote
+
+    from django.urls import resolve
+
+    from indicators import writes
+    from indicators.models import Indicator
+
+    renamed = Indicator.objects.get(code="A2")
+    renamed.code = "A2 & B"
+    writes.save_indicator(renamed)
+    html = client.get(Q2_URL).content.decode()
+    href = "/a/doncaster/q/2016-17-q2/m/A2%20&amp;%20B/"
+    assert html.count(f'href="{href}"') >= 3  # the table's code, its card, hard to shift
+    path = href.replace("&amp;", "&")
+    assert resolve(unquote(path)).kwargs["code"] == "A2 & B"  # as the server decodes it
+    assert client.get(path).status_code == 200
+    links = set(re.findall(r'href="(/a/doncaster/q/2016-17-q2/m/[^"]*)"', html))
+    for link in links:  # every measure this quarter links to is reached
+        assert resolve(unquote(link.replace("&amp;", "&"))).url_name == "quarter_measure"

@@ -14,6 +14,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.template import Context, Template
 from django.test import RequestFactory
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from authorities.models import Authority
 from indicators.models import Period, Value
@@ -274,3 +276,23 @@ def test_a_measures_figures_and_status_strip_draw_as_the_template_drew_them(spc_
     assert html.count("<tr ") > 300
     for shown in ["Correct<span", "Change the target", "Set the target", "period not stated"]:
         assert shown in html
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="/?#%\\"), min_size=1, max_size=30))
+@settings(deadline=None)  # the first reverse() loads the URLs
+def test_a_link_drawn_from_the_base_path_is_the_one_reverse_draws(code):
+    """Links to a measure are its quarter's base path and the code quoted (in_address),
+    without a reverse() each: the same address reverse() gives, for any code a measure may
+    have (indicators.rules.code_problem)."""
+    from types import SimpleNamespace
+
+    from django.urls import reverse
+
+    from indicators.rules import code_problem
+    from indicators.templatetags.outturn import in_address
+    from reports.tables import measure_path
+
+    assume(code_problem(code) is None)
+    authority, period = SimpleNamespace(slug="doncaster"), SimpleNamespace(slug="2016-17-q2")
+    expected = reverse("reports:quarter_measure", args=["doncaster", "2016-17-q2", code])
+    assert f"{measure_path(authority, period)}{in_address(code)}/" == expected
