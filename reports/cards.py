@@ -1,8 +1,9 @@
-"""The quarter view's cards: a measure performing well or of concern, its figure, target and
-tolerance, status and direction, variation and assurance, and its trend. Drawn here, one
-format string a card, where a template included once a card (sixty of them at most) was a
-tenth of the page's first drawing after a write; tests/reports/test_tables.py draws every
-demo quarter's cards both ways."""
+"""The quarter view's summary by status and its cards: a measure performing well or of
+concern, its figure, target and tolerance, status and direction, variation and assurance,
+and its trend. Drawn here, one format string a card or a cell, where a template included
+once a card (sixty of them at most) was a tenth of the page's first drawing after a write,
+and the summary's loops over categories and statuses half of what was left of its part;
+tests/reports/test_tables.py draws every demo quarter's summary and cards both ways."""
 
 from __future__ import annotations
 
@@ -40,6 +41,84 @@ class Cards:
     def _drawn(self, rows: list[MeasureRow]) -> str:
         base = measure_path(self.quarter.authority, self.quarter.period)
         return format_html_join("", "{}", ((card(row, base),) for row in rows))
+
+
+def summary_table(quarter: Quarter) -> str:
+    """Measures with a target by category and status, each count linking to the measures
+    it counts (the measures table filtered), with a total for each category and status."""
+    statuses = quarter.statuses
+    head = format_html_join(
+        "",
+        '<th scope="col" class="govuk-table__header govuk-table__header--numeric">'
+        '<span aria-hidden="true">{}</span> {}</th>',
+        ((status.symbol, status.label) for status in statuses),
+    )
+    rows = format_html_join(
+        "",
+        '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{}</th>{}'
+        '<td class="govuk-table__cell govuk-table__cell--numeric"><a class="govuk-link" '
+        'href="?category={}#measures" aria-label="All {} {} measures">{}</a></td></tr>',
+        (
+            (
+                row.category.name,
+                _counts(
+                    row.counts, statuses, f"category={row.category.id}&amp;", row.category.name
+                ),
+                row.category.id,
+                row.total,
+                row.category.name,
+                row.total,
+            )
+            for row in quarter.summary
+        ),
+    )
+    return format_html(
+        '<table class="govuk-table outturn-summary"><caption class="govuk-table__caption '
+        'govuk-table__caption--s">Measures with a target, by category and status, {}. Each '
+        'number links to those measures.</caption><thead class="govuk-table__head">'
+        '<tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Category</th>'
+        '{}<th scope="col" class="govuk-table__header govuk-table__header--numeric">Total</th>'
+        '</tr></thead><tbody class="govuk-table__body">{}<tr class="govuk-table__row '
+        'outturn-summary__totals"><th scope="row" class="govuk-table__header">All categories'
+        '</th>{}<td class="govuk-table__cell govuk-table__cell--numeric"><strong>{}</strong>'
+        "</td></tr></tbody></table>",
+        quarter.period.label,
+        head,
+        rows,
+        _counts(quarter.totals, statuses, "", None),
+        len(quarter.measures),
+    )
+
+
+def _counts(counts: dict, statuses: list, query: str, category: str | None) -> str:
+    """A count a status, linking to its measures; a category's row, or the totals' (bold)."""
+    cells = []
+    for status in statuses:
+        count = counts.get(status)
+        what = f"{category} measure" if category else "measure"
+        shown = (
+            format_html(
+                '<a class="govuk-link" href="?{}status={}#measures" aria-label="{} {}{} {}">{}</a>',
+                mark_safe(query),  # "category=<its id>&amp;": digits and the separator
+                status.value,
+                count,
+                what,
+                "" if count == 1 else "s",
+                status.label.lower(),
+                count,
+            )
+            if count
+            else "0"
+        )
+        cell = shown if category else format_html("<strong>{}</strong>", shown)
+        cells.append(
+            format_html(
+                '<td class="govuk-table__cell govuk-table__cell--numeric" data-status="{}">{}</td>',
+                status.value,
+                cell,
+            )
+        )
+    return mark_safe("".join(cells))
 
 
 def card(row: MeasureRow, base: str) -> str:

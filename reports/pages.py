@@ -21,7 +21,7 @@ from scrutiny.forms import PublishForm
 from scrutiny.models import Publication
 from scrutiny.panel import for_quarter
 
-from .cards import Cards
+from .cards import Cards, summary_table
 from .filters import MeasureFilter
 from .quarter import Quarter
 from .tables import MeasuresTable, VolumetricTable, measure_path
@@ -92,6 +92,7 @@ def quarter_page(quarter: Quarter, request, table: MeasuresTable) -> dict:
         # A measure's page in this quarter but its code: one reverse() for every link to one.
         "measure_base": measure_path(quarter.authority, quarter.period),
         "cards": Cards(quarter),  # drawn only where the page's fragment cache has them not
+        "summary_table": lambda: summary_table(quarter),  # the same
         "publications": publications,
         "presented": presented,
         "latest_publication": latest,

@@ -1,7 +1,7 @@
 """The quarter's tables draw their rows in Python (reports.tables.AuthorityTable.rows_html),
-and its cards too (reports.cards): they must draw exactly what django-tables2's own rows and
-the card's template drew, on every quarter of the demo, sorted every way a reader can sort
-them, revisions marked."""
+and its summary and cards too (reports.cards): they must draw exactly what django-tables2's
+own rows and the summary's and card's templates drew, on every quarter of the demo, sorted
+every way a reader can sort them, revisions marked."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from authorities.models import Authority
 from indicators.models import Period, Value
 from indicators.rules import PeriodKind
-from reports.cards import Cards
+from reports.cards import Cards, summary_table
 from reports.pages import measures_table, quarter_page
 from reports.quarter import build_quarter
 from reports.tables import AuthorityTable, MeasuresTable
@@ -50,6 +50,7 @@ DJANGO_TABLES2_ROWS = Template(
     'colspan="{{ table.columns|length }}">{{ table.empty_text }}</td></tr>{% endfor %}'
 )
 CARD = _before("card.html", loop="rows", each="row")
+SUMMARY = _before("summary.html")
 SORTS = ["", "m-sort=status", "m-sort=-status", "m-sort=-code", "m-sort=name", "v-sort=-name"]
 
 
@@ -77,6 +78,9 @@ def _drawn_alike(quarter, user, rf, mark=lambda quarter: None) -> list[str]:
             ours, theirs = each.rows_html(), _drawn_by_django_tables2(each)
             assert _tidy(ours) == _tidy(theirs), (quarter.authority, quarter.period, sort)
             drawn.append(ours)
+    ours = summary_table(quarter)
+    assert _tidy(ours) == _tidy(SUMMARY.render(Context({"quarter": quarter})))
+    drawn.append(ours)
     cards = Cards(quarter)
     for ours, rows in [
         (cards.performing_well(), quarter.performing_well),
