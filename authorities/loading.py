@@ -65,6 +65,9 @@ def load_authorities(path: Path) -> int:
         )
     frame = _name_changes_of_code(frame)
     slugs = frame["name"].map(slugify)
+    # A name with nothing an address can carry ("???") is known by its code there instead:
+    # an empty slug has no address, and every page linking to the authority would fail.
+    slugs = slugs.where(slugs != "", "authority-" + frame["code"].map(slugify))
     clashes = slugs.duplicated(keep=False)
     slugs[clashes] = slugs[clashes] + "-" + frame.loc[clashes, "code"].map(slugify)
     # Slugs may move between rows (a new code takes the authority's plain name): clear the

@@ -45,3 +45,18 @@ def test_an_unknown_kind_names_the_row(tmp_path):
     bad.write_text("code,dfe_code,name,kind,region_code\nE1,,Somewhere,county,\n")
     with pytest.raises(CommandError, match='row 2, column kind: "county"'):
         call_command("load_authorities", str(bad))
+
+
+def test_a_name_with_nothing_an_address_can_carry_is_known_by_its_code(tmp_path):
+    from django.urls import reverse
+
+    odd = tmp_path / "odd.csv"
+    odd.write_text(
+        "code,dfe_code,name,kind,region_code\n"
+        "E1,,???,local_authority,\nE3,,Ynys Môn,local_authority,\n"
+    )
+    call_command("load_authorities", str(odd))
+    slugs = dict(Authority.objects.values_list("code", "slug"))
+    assert slugs == {"E1": "authority-e1", "E3": "ynys-mon"}  # not "": no address has it
+    for slug in slugs.values():
+        assert reverse("reports:authority", args=[slug])
