@@ -51,6 +51,18 @@ def _name_changes_of_code(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _slugs(frame: pd.DataFrame) -> pd.Series:
+    """Each authority's address: its name, slugified; its code added where two names make
+    one slug; its code alone where its name has nothing an address can carry ("???"), since
+    an empty slug has no address and every page linking to the authority would fail."""
+    codes = frame["code"].map(slugify)
+    slugs = frame["name"].map(slugify)
+    slugs = slugs.where(slugs != "", "authority-" + codes)
+    clashes = slugs.duplicated(keep=False)
+    slugs[clashes] = slugs[clashes] + "-" + codes[clashes]
+    return slugs
+
+
 @transaction.atomic
 def load_authorities(path: Path) -> int:
     versions.take(everything=True)  # what figures are compared with is changing
@@ -64,12 +76,7 @@ def load_authorities(path: Path) -> int:
             f'{path.name}, row {row}, column kind: "{bad.iloc[0]["kind"]}" is not one of {allowed}'
         )
     frame = _name_changes_of_code(frame)
-    slugs = frame["name"].map(slugify)
-    # A name with nothing an address can carry ("???") is known by its code there instead:
-    # an empty slug has no address, and every page linking to the authority would fail.
-    slugs = slugs.where(slugs != "", "authority-" + frame["code"].map(slugify))
-    clashes = slugs.duplicated(keep=False)
-    slugs[clashes] = slugs[clashes] + "-" + frame.loc[clashes, "code"].map(slugify)
+    slugs = _slugs(frame)
     # Slugs may move between rows (a new code takes the authority's plain name): clear the
     # way first, so the upsert never meets a slug still held by another row.
     Authority.objects.filter(code__in=list(frame["code"])).update(slug=Concat(V("~"), "code"))
