@@ -14,7 +14,7 @@ from indicators.templatetags.outturn import (
     assurance_tag,
     direction_tag,
     figure,
-    in_address,
+    measure_page,
     no_value_reason,
     sparkline,
     status_tag,
@@ -152,13 +152,12 @@ def card(row: MeasureRow, base: str) -> str:
     return format_html(
         '<li class="outturn-card outturn-card--{}">'
         '<h4 class="govuk-heading-s govuk-!-margin-bottom-1"><a class="govuk-link" '
-        'href="{}{}/">{} {}</a></h4>'
+        'href="{}">{} {}</a></h4>'
         '<p class="outturn-card__figure govuk-!-margin-bottom-1">{}</p>'
         '<p class="govuk-body-s govuk-!-margin-bottom-1">{}</p>'
         '<p class="govuk-body-s govuk-!-margin-bottom-1">{} {}</p>{}{}</li>',
         row.status.value,
-        base,
-        in_address(indicator.code),
+        measure_page(indicator.code, base),
         indicator.code,
         indicator.name,
         shown,

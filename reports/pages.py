@@ -6,7 +6,6 @@ from functools import cache
 from urllib.parse import urlencode
 
 from crispy_forms.utils import render_crispy_form
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django_tables2 import RequestConfig
@@ -24,7 +23,7 @@ from scrutiny.panel import for_quarter
 from .cards import Cards, summary_table
 from .filters import MeasureFilter
 from .quarter import Quarter
-from .tables import MeasuresTable, VolumetricTable, measure_path
+from .tables import MeasuresTable, VolumetricTable, measure_path, path_before
 
 
 def other_periods(indicator: Indicator, periods, shown: Period, query: str) -> SafeString:
@@ -34,7 +33,7 @@ def other_periods(indicator: Indicator, periods, shown: Period, query: str) -> S
     periods = list(periods)
     if len(periods) < 2:
         return SafeString("")
-    base = reverse("reports:compare", args=[indicator.code, "PERIOD"]).removesuffix("PERIOD/")
+    base = path_before("reports:compare", indicator.code)
     return format_html_join(
         " · ",
         '<a class="govuk-link" href="{}{}/?{}">{}</a>',

@@ -24,7 +24,7 @@ from indicators.templatetags.outturn import (
     assurance_tag,
     direction_tag,
     figure,
-    in_address,
+    measure_page,
     no_value_reason,
     published_figure,
     signed_figure,
@@ -58,7 +58,7 @@ class AuthorityTable(tables.Table):
 
     def render_code(self, value, record):
         return format_html(
-            '<a class="govuk-link" href="{}{}/">{}</a>', self.measure_base, in_address(value), value
+            '<a class="govuk-link" href="{}">{}</a>', measure_page(value, self.measure_base), value
         )
 
     @cached_property
@@ -411,14 +411,18 @@ def _comparisons(record) -> str:
     )
 
 
+def path_before(view: str, *args) -> str:
+    """`view`'s path for `args` and one argument more, up to that last one: a page's links to
+    many of one kind (measures, periods) from one reverse(), the last part appended."""
+    return reverse(view, args=[*args, "LAST"]).removesuffix("LAST/")
+
+
 def measure_path(authority, period=None) -> str:
     """The measure's page, as it stood at `period`'s end where the table is a quarter's, all
-    but its code."""
+    but its code (indicators' measure_page adds it)."""
     if period is None:
-        base = reverse("reports:measure", args=[authority.slug, "CODE"])
-    else:
-        base = reverse("reports:quarter_measure", args=[authority.slug, period.slug, "CODE"])
-    return base.removesuffix("CODE/")
+        return path_before("reports:measure", authority.slug)
+    return path_before("reports:quarter_measure", authority.slug, period.slug)
 
 
 def ranking_rows(ranking) -> str:
@@ -604,9 +608,8 @@ class _CouncilLinks:
 
     def __init__(self, story):
         slug, code = story.authority.slug, story.indicator.code
-        correct = reverse("reports:correct", args=[slug, code, "P"])
-        target = reverse("reports:target", args=[slug, code, "Y"])
-        self.correct, self.target = correct.removesuffix("P/"), target.removesuffix("Y/")
+        self.correct = path_before("reports:correct", slug, code)
+        self.target = path_before("reports:target", slug, code)
         self.targeted = story.indicator.polarity != "none"
 
     def cell(self, row: dict, first: bool) -> str:

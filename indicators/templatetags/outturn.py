@@ -199,11 +199,12 @@ def _direction_tag(direction: Direction) -> str:
 
 
 @register.filter
-def in_address(code: str) -> str:
-    """A measure's code as one segment of a web address, quoted as reverse() quotes it (a
-    space as %20): for links drawn from a page's base path and the code, without a reverse()
-    each (rules.code_problem keeps out what a segment cannot carry)."""
-    return quote(code, safe=RFC3986_SUBDELIMS + "~:@")
+def measure_page(code: str, base: str) -> str:
+    """A measure's page: `base`, a page's path up to the code (reports.tables.measure_path),
+    and the code quoted as reverse() quotes it (a space as %20). Every link to a measure a
+    quarter view draws, without a reverse() each (rules.code_problem keeps out what one
+    segment of an address cannot carry)."""
+    return f"{base}{quote(code, safe=RFC3986_SUBDELIMS + '~:@')}/"
 
 
 @register.filter

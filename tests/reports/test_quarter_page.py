@@ -285,7 +285,7 @@ def test_a_choice_the_filter_does_not_offer_is_said_beside_its_select(panel_memb
 
 def test_a_code_that_needs_quoting_links_to_its_measure_from_every_place(panel_member, client):
     """Links to a measure are drawn from the quarter's base path and the code quoted as
-    reverse() quotes it (indicators' in_address): the table, the cards, the hard-to-shift
+    reverse() quotes it (indicators' measure_page): the table, the cards, the hard-to-shift
     list and the challenge all reach the measure's page."""
     from urllib.parse import unquote
 
