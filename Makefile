@@ -54,11 +54,11 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/pytest -n 2 -m "not worker"
+	$(BIN)/pytest -n 2 --dist worksteal -m "not worker"
 	$(BIN)/pytest -m worker
 
 quick: install
-	$(BIN)/pytest -n 2 -q -m "not browser and not worker and not audit"
+	$(BIN)/pytest -n 2 --dist worksteal -q -m "not browser and not worker and not audit"
 
 # Issue 16's speed targets in one run (PostgreSQL and Redis as for .ci/run; about 10 minutes).
 bench: install

@@ -24,6 +24,39 @@ SHARED_DATA = Path(
 )
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--screenshots",
+        action="store_true",
+        help="browser tests save full-page screenshots of what they check to test-artifacts/",
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_session_left_open(django_db_setup, django_db_blocker):
+    """At the end of a run on PostgreSQL, any other session still open on the test database
+    (a thread's connection not yet let go) is named on stderr and ended, so that dropping
+    the database never fails the run after every test has passed (seen once, with no
+    test to blame)."""
+    import sys
+
+    from django.db import connection
+
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, state, query FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        for pid, state, query in cursor.fetchall():
+            sys.stderr.write(
+                f"tests: a session was left open on the test database ({state}): {query[:300]}\n"
+            )
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_eager(settings):
     """Quick hashing, plain static storage, and Celery in-process unless a test says not."""
