@@ -43,3 +43,41 @@ def migrated_before_the_reset(app_configs=None, databases=None, **kwargs):
                 )
             )
     return errors
+
+
+@register(Tags.database)
+def tables_its_migrations_describe(app_configs=None, databases=None, **kwargs):
+    """A database whose Outturn migrations are recorded as applied but which lacks a table
+    they create was made by an earlier 0.x build of the same migration (0.x edits an app's
+    one migration rather than adding another): `migrate` would call it up to date, and every
+    page reading that table would fail. It is refused, saying what to do."""
+    from django.apps import apps
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    errors = []
+    for alias in databases or ():
+        connection = connections[alias]
+        recorder = MigrationRecorder(connection)
+        if not recorder.has_table():
+            continue
+        applied = {app for app, _ in recorder.applied_migrations() if app in OWN_APPS}
+        present = set(connection.introspection.table_names())
+        missing = sorted(
+            model._meta.db_table
+            for app in applied
+            for model in apps.get_app_config(app).get_models(include_auto_created=True)
+            if model._meta.managed and not model._meta.proxy and model._meta.db_table not in present
+        )
+        if missing:
+            errors.append(
+                Error(
+                    f"The database '{alias}' records Outturn's migrations as applied but has "
+                    f"no table {', '.join(missing)}: it was made by an earlier 0.x build.",
+                    hint="A 0.x database is recreated, not upgraded: delete var/db.sqlite3 (the "
+                    "embedded demo) or create an empty PostgreSQL database, then migrate and "
+                    "load again (docs/deploy.md, 'Upgrade').",
+                    id="outturn.E002",
+                )
+            )
+    return errors

@@ -22,6 +22,8 @@ import pandas as pd
 import psycopg
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections, transaction
+from django.db.models import BooleanField, Case, Q, When
+from django.db.models import Value as Constant
 
 
 def _postgresql() -> bool:
@@ -50,22 +52,31 @@ def _analyse(quoted_table: str) -> None:
         cursor.execute(f"ANALYZE {quoted_table}")
 
 
-def lists_by(queryset, keys: list[str], field: str) -> dict[tuple, list]:
+def lists_by(queryset, keys: list[str], field: str, where: Q | None = None) -> dict[tuple, list]:
     """`field`'s values in the queryset's rows, a list for each combination of `keys` (in no
-    particular order). PostgreSQL gathers them (array_agg: one row a combination, where
-    thousands of rows were a third of a quarter view's read of its national distributions);
-    SQLite hands over its rows to be gathered here."""
+    particular order); with `where`, only the values of rows it admits, and an empty list
+    for a combination with none. PostgreSQL gathers them (array_agg: one row a combination,
+    where thousands of rows were a third of a quarter view's read of its national
+    distributions); SQLite hands over its rows to be gathered here."""
     rows = queryset.order_by()
     if _postgresql():
         from django.contrib.postgres.aggregates import ArrayAgg
 
-        grouped = (
-            rows.values(*keys).annotate(gathered=ArrayAgg(field)).values_list(*keys, "gathered")
-        )
+        gathered = ArrayAgg(field) if where is None else ArrayAgg(field, filter=where, default=[])
+        grouped = rows.values(*keys).annotate(gathered=gathered).values_list(*keys, "gathered")
         return {tuple(row[:-1]): row[-1] for row in _binary_rows(grouped)}
+    admitted = (
+        Constant(True, output_field=BooleanField())
+        if where is None
+        else Case(
+            When(where, then=Constant(True)), default=Constant(False), output_field=BooleanField()
+        )
+    )
     lists: dict[tuple, list] = {}
-    for *key, value in rows.values_list(*keys, field):
-        lists.setdefault(tuple(key), []).append(value)
+    for *key, value, admit in rows.values_list(*keys, field, admitted):
+        kept = lists.setdefault(tuple(key), [])
+        if admit:
+            kept.append(value)
     return lists
 
 

@@ -370,6 +370,35 @@ class Value(models.Model):
         return Direction(self.direction) if self.direction else None
 
 
+class Distribution(models.Model):
+    """Every ranked authority's figures of one measure and period: the national distribution
+    a comparison's quartile band is cut from, kept by the worker after each write of figures
+    (indicators.distributions.refresh, its one writer) with the versions it was read at. A
+    page drawn with nothing cached reads sixty of these rows rather than 9,000 figures
+    scattered over the figures' table, and uses a row only while its versions are still the
+    measure's (core.versions): one changed figure of the measure anywhere, or a change to
+    what every page reads, and the page reads the figures themselves until the worker has
+    kept them again."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, db_index=False)
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, db_index=False)
+    every = models.BigIntegerField()  # everything's version when the figures were read
+    measure_version = models.BigIntegerField()  # every authority's figures of the measure's
+    # The figures as 8-byte floats, little-endian (indicators.distributions): exact, and
+    # read back in microseconds where a list or JSON would be parsed figure by figure.
+    figures = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "period"], name="one_distribution_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.period_id} at {self.every}.{self.measure_version}"
+
+
 class Rebase(models.Model):
     """A recorded change — a new service model, a changed definition — from which a control
     chart starts afresh: the figures before `starts` no longer set its average and limits.

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from core.tasks import send_or_run
 
+from . import distributions
 from .recompute import recompute
 
 log = logging.getLogger(__name__)
@@ -23,8 +24,11 @@ RECOMPUTE_OPTIONS = dict(
 
 
 def recompute_now(authority_ids=None, indicator_ids=None) -> int:
-    """The body of every recompute task (this one and the import's)."""
-    return recompute(authority_ids, indicator_ids)
+    """The body of every recompute task (this one and the import's): the statuses, then the
+    national distributions the write left out of date (indicators.distributions)."""
+    changed = recompute(authority_ids, indicator_ids)
+    distributions.refresh()
+    return changed
 
 
 @shared_task(**RECOMPUTE_OPTIONS)
@@ -55,6 +59,7 @@ def repair_statuses() -> int:
     changed = recompute()
     if changed:
         log.warning("consistency sweep repaired %d values whose stored status was wrong", changed)
+    distributions.refresh()  # what a write of definitions or places left out of date
     return changed
 
 

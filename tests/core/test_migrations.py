@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
-from core.checks import OWN_APPS, migrated_before_the_reset
+from core.checks import OWN_APPS, migrated_before_the_reset, tables_its_migrations_describe
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +66,14 @@ def test_a_database_migrated_before_the_reset_is_refused_in_words():
     assert "indicators.0017_history_indexed_by_user" in error.msg
     assert "delete var/db.sqlite3" in error.hint
     assert error.id == "outturn.E001"
+
+
+def test_a_database_lacking_a_table_its_migrations_describe_is_refused_in_words():
+    """A database made before a table was added to an app's one migration (0.x)."""
+    assert tables_its_migrations_describe(databases=["default"]) == []
+    with connection.cursor() as cursor:  # rolled back with the test's transaction
+        cursor.execute("DROP TABLE indicators_distribution")
+    (error,) = tables_its_migrations_describe(databases=["default"])
+    assert "no table indicators_distribution" in error.msg
+    assert "delete var/db.sqlite3" in error.hint
+    assert error.id == "outturn.E002"

@@ -3,10 +3,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from indicators import distributions
 from indicators.recompute import recompute
 from tests.factories import AuthorityFactory, IndicatorFactory, TargetFactory, ValueFactory, period
 
@@ -110,11 +112,22 @@ def test_the_quarter_page_query_count_is_constant(admin_client, indicators, auth
     assert quarter.measures[0].comparison.england == 50
     assert len(quarter.measures[0].comparison.neighbours) == authorities - 1
     # session, user, the quarter (authority, period, its versions, five reads), comparisons
-    # (each measure's versions, four reads, then the national distributions' figures), the
-    # challenge (records, actions, publications, open actions, who may write), the panel's
-    # questions and recommendations, the filter, the switchers: the same for 2 measures in 2
+    # (each measure's versions, four reads, the national distributions as the worker keeps
+    # them — none yet: recompute() alone keeps none — then their figures), the challenge
+    # (records, actions, publications, open actions, who may write), the panel's questions
+    # and recommendations, the filter, the switchers: the same for 2 measures in 2
     # authorities or 20 in 8
-    assert len(queries) == 23
+    assert len(queries) == 24
+    # Kept by the worker (as after every write's recompute), the distributions are read as
+    # kept and their figures not at all: one query fewer, and the same comparisons.
+    distributions.refresh()
+    cache.clear()
+    with CaptureQueriesContext(connection) as kept:
+        response = admin_client.get(url)
+    assert len(kept) == 23
+    assert [r.comparison for r in response.context["quarter"].measures] == [
+        r.comparison for r in quarter.measures
+    ]
     # Again, nothing changed: the figures, comparisons and rendered tables come from the
     # cache (reports.quarter.build_quarter), and the switchers and the filter too, each found
     # by the versions of what it shows (the quarter's own, then its comparisons'); the count

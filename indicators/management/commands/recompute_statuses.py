@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from indicators import distributions
 from indicators.recompute import recompute
 from indicators.tasks import recompute_nationally
 
@@ -7,7 +8,8 @@ from indicators.tasks import recompute_nationally
 class Command(BaseCommand):
     help = (
         "Recompute every derived field (status, direction of travel, hard to shift, control "
-        "charts) of every stored figure: here, or shared among the running workers."
+        "charts) of every stored figure: here, or shared among the running workers; then keep "
+        "the national distributions any change left out of date."
     )
 
     def add_arguments(self, parser):
@@ -28,5 +30,8 @@ class Command(BaseCommand):
                 f"Recomputed in {len(done)} shares by {', '.join(workers)}: {changed} values "
                 "changed."
             )
-            return
-        self.stdout.write(f"Recomputed: {recompute()} values changed.")
+        else:
+            self.stdout.write(f"Recomputed: {recompute()} values changed.")
+        self.stdout.write(
+            f"National distributions kept afresh: {distributions.refresh()} measures."
+        )
