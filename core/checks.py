@@ -4,6 +4,22 @@ from django.core.checks import Error, Tags, register
 
 # Outturn's own apps: their migrations were reset to one per app at 0.x.
 OWN_APPS = ("authorities", "core", "imports", "indicators", "reports", "scrutiny")
+RECREATE = (
+    "A 0.x database is recreated, not upgraded: delete var/db.sqlite3 (the embedded demo) or "
+    "create an empty PostgreSQL database, then migrate and load again (docs/deploy.md, "
+    "'Upgrade')."
+)
+
+
+def _recorded(databases):
+    """Each database that records migrations, with the recorder: (alias, recorder)."""
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    for alias in databases or ():
+        recorder = MigrationRecorder(connections[alias])
+        if recorder.has_table():
+            yield alias, recorder
 
 
 @register(Tags.database)
@@ -11,15 +27,10 @@ def migrated_before_the_reset(app_configs=None, databases=None, **kwargs):
     """A database migrated before Outturn's migrations were reset to one per app records
     migrations that no longer exist, and its tables are not what the new ones describe:
     `migrate` would call it up to date. It is refused, saying what to do (docs/deploy.md)."""
-    from django.db import connections
     from django.db.migrations.loader import MigrationLoader
-    from django.db.migrations.recorder import MigrationRecorder
 
     errors = []
-    for alias in databases or ():
-        recorder = MigrationRecorder(connections[alias])
-        if not recorder.has_table():
-            continue
+    for alias, recorder in _recorded(databases):
         on_disk = MigrationLoader(None, ignore_no_migrations=True).disk_migrations
         gone = sorted(
             f"{app}.{name}"
@@ -36,9 +47,7 @@ def migrated_before_the_reset(app_configs=None, databases=None, **kwargs):
                         if len(gone) > 1
                         else ", which no longer exists."
                     ),
-                    hint="A 0.x database is recreated, not upgraded: delete var/db.sqlite3 (the "
-                    "embedded demo) or create an empty PostgreSQL database, then migrate and "
-                    "load again (docs/deploy.md, 'Upgrade').",
+                    hint=RECREATE,
                     id="outturn.E001",
                 )
             )
@@ -52,17 +61,11 @@ def tables_its_migrations_describe(app_configs=None, databases=None, **kwargs):
     one migration rather than adding another): `migrate` would call it up to date, and every
     page reading that table would fail. It is refused, saying what to do."""
     from django.apps import apps
-    from django.db import connections
-    from django.db.migrations.recorder import MigrationRecorder
 
     errors = []
-    for alias in databases or ():
-        connection = connections[alias]
-        recorder = MigrationRecorder(connection)
-        if not recorder.has_table():
-            continue
+    for alias, recorder in _recorded(databases):
         applied = {app for app, _ in recorder.applied_migrations() if app in OWN_APPS}
-        present = set(connection.introspection.table_names())
+        present = set(recorder.connection.introspection.table_names())
         missing = sorted(
             model._meta.db_table
             for app in applied
@@ -74,9 +77,7 @@ def tables_its_migrations_describe(app_configs=None, databases=None, **kwargs):
                 Error(
                     f"The database '{alias}' records Outturn's migrations as applied but has "
                     f"no table {', '.join(missing)}: it was made by an earlier 0.x build.",
-                    hint="A 0.x database is recreated, not upgraded: delete var/db.sqlite3 (the "
-                    "embedded demo) or create an empty PostgreSQL database, then migrate and "
-                    "load again (docs/deploy.md, 'Upgrade').",
+                    hint=RECREATE,
                     id="outturn.E002",
                 )
             )

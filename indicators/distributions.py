@@ -46,20 +46,29 @@ def ranked() -> Q:
     return Q(authority__kind__in=Authority.RANKED_KINDS, value__isnull=False)
 
 
+def by_pairs(pairs: Iterable[tuple[int, int]]) -> Q:
+    """Rows of these (indicator, period) pairs and no others: one condition per period (a
+    quarter's measures share one; national equivalents another), where indicators and
+    periods asked for apart would also match each indicator's rows of the others' periods.
+    Nothing matches no pairs."""
+    by_period: dict[int, list[int]] = {}
+    for indicator_id, period_id in pairs:
+        by_period.setdefault(period_id, []).append(indicator_id)
+    wanted = Q(pk__in=[])
+    for period_id, indicator_ids in by_period.items():
+        wanted |= Q(period_id=period_id, indicator_id__in=indicator_ids)
+    return wanted
+
+
 def kept(
     pairs: Iterable[tuple[int, int]], measures: versions.MeasureVersions
 ) -> dict[tuple[int, int], list[float]]:
     """The kept distributions of these (indicator, period) pairs that are current by
     `measures` (the measures' versions as the page read them), by pair. One query."""
-    by_period: dict[int, list[int]] = {}
-    for indicator_id, period_id in pairs:
-        by_period.setdefault(period_id, []).append(indicator_id)
-    if not by_period:
+    pairs = list(pairs)
+    if not pairs:
         return {}
-    wanted = Q(pk__in=[])
-    for period_id, indicator_ids in by_period.items():
-        wanted |= Q(period_id=period_id, indicator_id__in=indicator_ids)
-    rows = Distribution.objects.filter(wanted).values_list(
+    rows = Distribution.objects.filter(by_pairs(pairs)).values_list(
         "indicator_id", "period_id", "every", "measure_version", "figures"
     )
     return {
@@ -129,10 +138,15 @@ def _stale(measures: versions.MeasureVersions) -> list[int]:
     stamps = Distribution.objects.values_list("indicator_id", "every", "measure_version")
     for indicator_id, every, version in stamps.distinct():
         carried.setdefault(indicator_id, set()).add((every, version))
-    with_figures = set(Value.objects.values_list("indicator_id", flat=True).distinct())
-    return sorted(
+    stale = {
         indicator_id
         for indicator_id, version in measures.figures.items()
         if carried.get(indicator_id, set()) != {(measures.every, version)}
-        and (indicator_id in with_figures or indicator_id in carried)
-    )
+    }
+    # A measure with no rows is stale only if it has figures: asked of those alone (after
+    # the first refresh, none or a new measure's), not a DISTINCT over every figure.
+    rowless = stale - set(carried)
+    if rowless:
+        with_figures = Value.objects.filter(indicator_id__in=rowless).values("indicator_id")
+        stale -= rowless - set(with_figures.distinct().values_list("indicator_id", flat=True))
+    return sorted(stale)

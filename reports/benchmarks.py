@@ -227,17 +227,8 @@ def _latest_periods(
 
 
 def _chosen(chosen: dict[int, Period]) -> Q:
-    """Each indicator's figures of its own chosen period, and no other: one condition per
-    period chosen (a quarter's measures share one; national equivalents another), where
-    indicators and periods asked for apart also read each indicator's figures of the others'
-    periods."""
-    by_period: dict[int, list[int]] = {}
-    for indicator_id, period in chosen.items():
-        by_period.setdefault(period.id, []).append(indicator_id)
-    wanted = Q(pk__in=[])
-    for period_id, indicator_ids in by_period.items():
-        wanted |= Q(period_id=period_id, indicator_id__in=indicator_ids)
-    return wanted
+    """Each indicator's figures of its own chosen period, and no other."""
+    return distributions.by_pairs((indicator_id, p.id) for indicator_id, p in chosen.items())
 
 
 def _figures(chosen: dict[int, Period], wanted: set[int]):

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from authorities.models import Authority
+from indicators import distributions
 from indicators.models import Indicator, Value
 from indicators.rules import Polarity, band_threshold, is_national_distribution, quartile_cuts
 
@@ -58,10 +59,7 @@ def top_quartile(indicator: Indicator, period) -> float | None:
         return None
     figures = list(
         Value.objects.filter(
-            indicator=indicator,
-            period=period,
-            authority__kind__in=Authority.RANKED_KINDS,
-            value__isnull=False,
+            distributions.ranked(), indicator=indicator, period=period
         ).values_list("value", flat=True)
     )
     if not is_national_distribution(len(figures)):

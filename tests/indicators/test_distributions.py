@@ -31,10 +31,11 @@ def test_figures_are_kept_exactly(figures):
 @pytest.fixture
 def figures():
     """Three councils and England: A1's figures in two quarters (England's alone in the
-    second), B1's in one."""
+    second), B1's in one, C1 with none."""
     england = AuthorityFactory(kind=Authority.Kind.NATION, code="E92000001", name="England")
     councils = [AuthorityFactory() for _ in range(3)]
     a1, b1 = IndicatorFactory(code="A1"), IndicatorFactory(code="B1")
+    IndicatorFactory(code="C1")  # no figures at all: nothing to keep
     for council, figure in zip(councils, [10.5, 20.25, 30.0], strict=True):
         ValueFactory(authority=council, indicator=a1, period=period("2016-17 Q2"), value=figure)
         ValueFactory(authority=council, indicator=b1, period=period("2016-17 Q2"), value=figure)
@@ -61,7 +62,7 @@ def correct(council: Authority, indicator: Indicator, figure: float) -> None:
 
 def test_each_period_keeps_its_ranked_authorities_figures_and_nothing_else(figures):
     _, a1, b1 = figures
-    assert distributions.refresh() == 2  # every measure with figures, each period of it
+    assert distributions.refresh() == 2  # every measure with figures (not C1), each period
     kept = distributions.kept(pairs(a1, "2016-17 Q2", "2016-17 Q3"), current(a1))
     assert sorted(kept[(a1.id, period("2016-17 Q2").id)]) == [10.5, 20.25, 30.0]
     # England's figure is not ranked, nor a council's without a figure: kept, and empty
