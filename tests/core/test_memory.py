@@ -50,3 +50,35 @@ def test_fewer_collections_runs_the_collector_less_often_and_puts_it_back():
     with pytest.raises(RuntimeError), fewer_collections():
         raise RuntimeError
     assert gc.get_threshold() == before
+
+
+SERVED = """
+import gc, sys
+import config.wsgi
+print(gc.get_freeze_count(), "reports.views.quarter" in sys.modules)
+"""
+
+
+def test_a_served_process_sets_its_startup_objects_aside_from_the_collector():
+    """config.wsgi, what gunicorn serves, freezes what starting made (core.memory), the
+    URLconf's views included, so a full collection no longer walks them (docs/benchmarks.md:
+    the 90 ms it took every twenty pages drawn afresh)."""
+    from tests.core.test_cache_setting import run_with
+
+    (line,) = run_with(None, SERVED)
+    frozen, views_loaded = line.split()
+    assert int(frozen) > 50_000
+    assert views_loaded == "True"
+
+
+def test_settling_counts_what_it_set_aside(monkeypatch):
+    import gc
+
+    from core import memory
+
+    calls = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(gc, "collect", lambda *a: calls.append("collect") or 0)
+    monkeypatch.setattr(gc, "get_freeze_count", lambda: 123)
+    assert memory.settle_startup_objects() == 123
+    assert calls == ["collect", "freeze"]  # what is garbage already is not kept for ever

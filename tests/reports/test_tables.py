@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import django_tables2 as tables
 import pytest
@@ -217,8 +219,6 @@ HISTORY = Template(
 
 
 def test_a_measures_history_draws_as_its_template_drew_it(demo):
-    from datetime import UTC, datetime
-
     from indicators.models import Indicator
     from reports.history import Change, timeline
     from reports.tables import history_rows
@@ -249,6 +249,42 @@ def test_a_measures_history_draws_as_its_template_drew_it(demo):
     assert "2 Jul 2016 00:30" in ours  # 23:30 UTC is half past midnight in London's summer
     assert "x" * 299 + "…" in ours
     assert "&lt;review&gt;" in ours
+
+
+MINUTE = Template('{{ moment|date:"j M Y H:i" }}')  # the template puts it in local time
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    st.datetimes(
+        # hypothesis takes naive bounds and puts each moment in one of `timezones`
+        min_value=datetime(1990, 1, 1),  # noqa: DTZ001
+        max_value=datetime(2100, 12, 31),  # noqa: DTZ001
+        timezones=st.sampled_from([UTC, ZoneInfo("Europe/London"), ZoneInfo("Pacific/Chatham")]),
+    )
+)
+def test_a_moment_is_written_as_the_date_filter_writes_it(moment):
+    """reports.tables.minute against Django's own filter, British summer time and its edges,
+    odd time zones and single-digit days included."""
+    from reports.tables import minute
+
+    assert minute(moment) == MINUTE.render(Context({"moment": moment}))
+
+
+@pytest.mark.parametrize(
+    ("moment", "shown"),
+    [
+        (datetime(2016, 3, 27, 0, 59, tzinfo=UTC), "27 Mar 2016 00:59"),  # GMT still
+        (datetime(2016, 3, 27, 1, 0, tzinfo=UTC), "27 Mar 2016 02:00"),  # clocks forward
+        (datetime(2016, 10, 30, 0, 30, tzinfo=UTC), "30 Oct 2016 01:30"),
+        (datetime(2016, 10, 30, 1, 30, tzinfo=UTC), "30 Oct 2016 01:30"),  # back: twice
+        (datetime(2017, 1, 5, 9, 5, tzinfo=UTC), "5 Jan 2017 09:05"),
+    ],
+)
+def test_a_moment_is_written_in_londons_time(moment, shown):
+    from reports.tables import minute
+
+    assert minute(moment) == shown
 
 
 # A measure page's status strip and table of figures, and a card, as the templates drew
