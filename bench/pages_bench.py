@@ -149,6 +149,7 @@ def measure(requests: int, profiling: str | None = None, cold: bool = False) -> 
     client.force_login(user)
     print(f"values stored: {Value.objects.count():,}")
     print(machine_speed())
+    print(database_speed())
     pages = {
         "quarter view (Doncaster, 2022-23 Q4, 60 measures)": "/a/doncaster/q/2022-23-q4/",
         "measure detail (Doncaster, SYN-07)": "/a/doncaster/m/SYN-07/",
@@ -194,7 +195,24 @@ def measure(requests: int, profiling: str | None = None, cold: bool = False) -> 
         )
     # A shared machine's speed moves within minutes: its speed after the pages too, so that
     # a run measured while it slowed says so.
-    print(f"after the pages, {machine_speed()}")
+    print(f"after the pages, {machine_speed()}; {database_speed()}")
+
+
+def database_speed() -> str:
+    """How quickly PostgreSQL answers now: a first drawing is twenty-odd statements, each a
+    round trip, and this shared machine's round trips vary more than its Python loop does
+    (the same cold quarter view took 68 and 100 ms an hour apart at the same loop)."""
+    from django.db import connection
+
+    times = []
+    with connection.cursor() as cursor:
+        for _ in range(1_000):
+            started = time.perf_counter()
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+            times.append(time.perf_counter() - started)
+    median = statistics.median(times) * 1000
+    return f"a round trip to the database: {median:.3f} ms (median of 1,000)"
 
 
 def _writer(authority_code: str):
