@@ -200,19 +200,22 @@ def build_stories(
             authority__in=Authority.objects.filter(kind=Authority.Kind.NATION)
             | Authority.objects.filter(id=authority.region_id),
         )
-        .select_related("period", "authority")
+        .select_related("period")
         .order_by("period__start")
     ):
         others.setdefault(value.indicator_id, []).append(value)
     stories = {}
     for indicator in indicators:
         theirs = others.get(comparators[indicator.id], [])
+        # England's or the region's, and nobody else's: the region's are known by its id, so
+        # no place is read with each figure.
+        region = [v for v in theirs if v.authority_id == authority.region_id]
         stories[indicator.id] = MeasureStory(
             authority,
             indicator,
             values[indicator.id],
             targets[indicator.id],
-            [v for v in theirs if v.authority.kind == Authority.Kind.NATION],
-            [v for v in theirs if v.authority_id == authority.region_id],
+            [v for v in theirs if v.authority_id != authority.region_id],
+            region,
         )
     return stories
