@@ -207,15 +207,11 @@ def build_stories(
     stories = {}
     for indicator in indicators:
         theirs = others.get(comparators[indicator.id], [])
-        # England's or the region's, and nobody else's: the region's are known by its id, so
-        # no place is read with each figure.
+        # England's or the region's, and nobody else's: told apart by the region's id, so no
+        # place is read with each figure.
+        england = [v for v in theirs if v.authority_id != authority.region_id]
         region = [v for v in theirs if v.authority_id == authority.region_id]
         stories[indicator.id] = MeasureStory(
-            authority,
-            indicator,
-            values[indicator.id],
-            targets[indicator.id],
-            [v for v in theirs if v.authority_id != authority.region_id],
-            region,
+            authority, indicator, values[indicator.id], targets[indicator.id], england, region
         )
     return stories

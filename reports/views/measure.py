@@ -8,8 +8,8 @@ from django.views.decorators.http import require_GET
 
 from authorities.models import Authority
 from core.access import officer_side
-from indicators.lookups import period_or_404
-from indicators.models import Indicator, Period, Value
+from indicators.lookups import period_or_404, with_figures
+from indicators.models import Indicator, Period
 from indicators.rules import PeriodKind
 from scrutiny.models import ChallengeRecord
 
@@ -98,8 +98,9 @@ def _figures(authority: Authority, indicator: Indicator, until: Period | None):
     with `until`, only periods that ended by its end."""
     story = build_story(authority, indicator, until)
     story.figure_json  # noqa: B018 - worked out before caching
-    latest = Value.objects.filter(indicator=story.comparator, authority__kind="local_authority")
-    periods = Period.objects.filter(id__in=latest.values("period_id"))
+    periods = with_figures(
+        Period.objects, indicator=story.comparator, authority__kind="local_authority"
+    )
     if until:
         periods = periods.filter(end__lte=until.end)
     latest_period = periods.order_by("-end").first()
