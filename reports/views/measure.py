@@ -74,11 +74,14 @@ def _records(authority: Authority, indicator: Indicator, until: Period | None) -
     records = ChallengeRecord.objects.filter(authority=authority, indicator=indicator)
     if until:
         records = records.filter(period__end__lte=until.end)
-    return list(
-        records.select_related("period", "council_by", "provider_by", "authority", "indicator")
+    found = list(
+        records.select_related("period", "council_by", "provider_by")
         .prefetch_related("actions")
         .order_by("-period__sequence")
     )
+    for record in found:  # the page's own, read already: not joined again
+        record.authority, record.indicator = authority, indicator
+    return found
 
 
 def _history(authority: Authority, indicator: Indicator, key: str, challenged: bool) -> dict:

@@ -4,10 +4,15 @@ readers into keys."""
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q, Sum
+from django.test import override_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from core import versions
 from core.models import Version
+from core.routing import reading_from_replica
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +135,56 @@ def test_many_measures_versions_together_are_their_stamp():
     assert versions.each_measure([X]).covers([X])
     assert not versions.each_measure([X]).covers([X, Y])
     assert versions.numbers(A)[0] == versions.numbers()[0]  # everything's always comes first
+
+
+SCOPE_KEYS = st.integers(min_value=0, max_value=4)  # 0: everything's, or an indicator's "whole"
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.dictionaries(st.tuples(SCOPE_KEYS, SCOPE_KEYS), st.integers(1, 10**12), max_size=12),
+    authority=st.none() | SCOPE_KEYS.filter(bool),
+    indicators=st.lists(st.integers(min_value=0, max_value=5), max_size=4),
+)
+def test_the_written_statement_sums_what_the_orm_would(rows, authority, indicators):
+    """`numbers` is one statement written by hand (every page asks for it): it sums exactly
+    the rows an aggregate the ORM composes sums, scope by scope, whatever rows there are."""
+    Version.objects.all().delete()
+    Version.objects.bulk_create(
+        Version(authority_key=a, indicator_key=i, number=n) for (a, i), n in rows.items()
+    )
+    sums = {"every": Sum("number", filter=Q(authority_key=0, indicator_key=0))}
+    if authority is not None:
+        sums["own"] = Sum("number", filter=Q(authority_key=authority, indicator_key=0))
+    if any(indicators):
+        sums["figures"] = Sum("number", filter=Q(indicator_key__in=[i for i in indicators if i]))
+    expected = Version.objects.aggregate(**sums)
+    assert versions.numbers(authority, indicators) == tuple(expected[name] or 0 for name in sums)
+
+
+@override_settings(READ_REPLICA_APPS=["core"], DATABASE_ROUTERS=["core.routing.ReplicaRouter"])
+def test_the_statement_reads_where_the_pages_figures_are_read(monkeypatch):
+    """Inside a page (core.routing), from the replica its figures come from: a key never
+    carries the primary's versions over the replica's older figures."""
+    monkeypatch.setattr("core.routing.replica_configured", lambda: True)
+    asked = []
+    monkeypatch.setattr(
+        versions, "connections", {"replica": _Refusing(asked, "replica"), "default": connection}
+    )
+    assert versions.numbers(A) == (0, 0)  # outside a page: the primary
+    with reading_from_replica(), pytest.raises(LookupError):
+        versions.numbers(A)
+    assert asked == ["replica"]
+
+
+class _Refusing:
+    """A connection that records being asked for a cursor, and gives none."""
+
+    def __init__(self, asked: list, name: str):
+        self.asked, self.name = asked, name
+
+    def cursor(self):
+        self.asked.append(self.name)
+        raise LookupError(self.name)

@@ -118,10 +118,11 @@ def test_compare_query_count_does_not_grow_with_authorities(national, client, re
 def test_measure_page_query_count_is_fixed(national, client):
     with CaptureQueriesContext(connection) as queries:
         client.get("/a/doncaster/m/CIN-REREF/")
-    # figures, targets, comparators, challenge records (none here, so no actions), and the
-    # history reads (figures and targets, their periods read with them; with no challenge
-    # record there is no record's or action's history to read)
-    assert len(queries) == 15, [q["sql"] for q in queries.captured_queries]
+    # figures (the authority's, England's and the region's in one read), targets, challenge
+    # records (none here, so no actions), and the history reads (figures and targets, their
+    # periods read with them; with no challenge record there is no record's or action's
+    # history to read)
+    assert len(queries) == 14, [q["sql"] for q in queries.captured_queries]
     with CaptureQueriesContext(connection) as again:  # nothing changed: the figures are cached
         client.get("/a/doncaster/m/CIN-REREF/")
     # the figures, comparators and the rendered history come from the cache: session, user,
