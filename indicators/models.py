@@ -281,6 +281,21 @@ class Target(models.Model):
             raise ValidationError({error.field: str(error)}) from error
 
 
+class FiguresHistory(HistoricalRecords):
+    """simple-history's records of the figures, indexed as a measure page reads them: one
+    authority's changes of one measure in time order, found in the index where an index of
+    the authority alone passed over every other measure's changes (2,500 rows of one
+    council's to find 66, and more with every import)."""
+
+    def get_meta_options(self, model) -> dict:
+        options = super().get_meta_options(model)
+        by_measure = models.Index(
+            fields=["authority", "indicator", "history_date"], name="value_history_by_measure"
+        )
+        options["indexes"] = [*options.get("indexes", ()), by_measure]
+        return options
+
+
 class Value(models.Model):
     # Foreign keys, checked by the database at commit, the same on both databases. They
     # cost a national import a few seconds of PostgreSQL's look-ups (docs/benchmarks.md),
@@ -334,9 +349,9 @@ class Value(models.Model):
     # national import writes 440,000 rows of it, so it keeps only the indexes those need (and
     # simple-history's own on the user, which deleting a user reads), and its user is checked
     # by Django (SET_NULL) rather than a deferred trigger per row.
-    history = HistoricalRecords(
+    history = FiguresHistory(
         excluded_fields=DERIVED_FIELDS,
-        no_db_index=["indicator", "period"],
+        no_db_index=["authority", "indicator", "period"],
         user_db_constraint=False,
     )
 

@@ -307,6 +307,7 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         blank=True,
                         db_constraint=False,
+                        db_index=False,
                         null=True,
                         on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="+",
@@ -353,6 +354,12 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "historical values",
                 "ordering": ("-history_date", "-history_id"),
                 "get_latest_by": ("history_date", "history_id"),
+                "indexes": [
+                    models.Index(
+                        fields=["authority", "indicator", "history_date"],
+                        name="value_history_by_measure",
+                    )
+                ],
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),

@@ -27,7 +27,9 @@ EXPECTED = {
     Value.history.model._meta.db_table: {
         ("history_id",),  # the primary key
         ("id",),  # a figure's history (its record)
-        ("authority_id",),  # the history page of a measure in one place (reports.history)
+        # a measure's history in one place, in time order (reports.history): the authority
+        # alone read every other measure's history of it too
+        ("authority_id", "indicator_id", "history_date"),
         ("history_user_id",),  # deleting a user (SET_NULL): simple-history's own index
     },
 }
