@@ -148,9 +148,10 @@ SCOPE_KEYS = st.integers(min_value=0, max_value=4)  # 0: everything's, or an ind
     authority=st.none() | SCOPE_KEYS.filter(bool),
     indicators=st.lists(st.integers(min_value=0, max_value=5), max_size=4),
 )
-def test_the_written_statement_sums_what_the_orm_would(rows, authority, indicators):
-    """`numbers` is one statement written by hand (every page asks for it): it sums exactly
-    the rows an aggregate the ORM composes sums, scope by scope, whatever rows there are."""
+def test_the_written_statements_sum_what_the_orm_would(rows, authority, indicators):
+    """`numbers` and `each_measure` are statements written by hand (every page asks for one):
+    they sum exactly the rows an aggregate the ORM composes sums, scope by scope, whatever
+    rows there are."""
     Version.objects.all().delete()
     Version.objects.bulk_create(
         Version(authority_key=a, indicator_key=i, number=n) for (a, i), n in rows.items()
@@ -162,6 +163,11 @@ def test_the_written_statement_sums_what_the_orm_would(rows, authority, indicato
         sums["figures"] = Sum("number", filter=Q(indicator_key__in=[i for i in indicators if i]))
     expected = Version.objects.aggregate(**sums)
     assert versions.numbers(authority, indicators) == tuple(expected[name] or 0 for name in sums)
+    each = versions.each_measure(indicators)
+    assert each.every == (expected["every"] or 0)
+    for indicator in {i for i in indicators if i}:
+        theirs = Version.objects.filter(indicator_key=indicator).aggregate(n=Sum("number"))
+        assert each.figures[indicator] == (theirs["n"] or 0)
 
 
 @override_settings(READ_REPLICA_APPS=["core"], DATABASE_ROUTERS=["core.routing.ReplicaRouter"])
