@@ -20,6 +20,7 @@ from ..national import national_series
 from ..tables import figures_rows, history_rows, status_strip
 
 HISTORY_SHOWN = 200  # the newest changes
+LOCAL = Authority.Kind.LOCAL_AUTHORITY
 
 
 @login_required
@@ -101,11 +102,13 @@ def _figures(authority: Authority, indicator: Indicator, until: Period | None):
     with `until`, only periods that ended by its end."""
     story = build_story(authority, indicator, until)
     story.figure_json  # noqa: B018 - worked out before caching
-    periods = with_figures(
-        Period.objects, indicator=story.comparator, authority__kind="local_authority"
-    )
+    periods = with_figures(Period.objects, indicator=story.comparator, authority__kind=LOCAL)
     if until:
         periods = periods.filter(end__lte=until.end)
+    if story.comparator == indicator and authority.kind == LOCAL and story.values:
+        # The council's own figures are a council's: the latest period is none before them
+        # (a few periods looked up in the figures' index, not every one).
+        periods = periods.filter(end__gte=max(v.period.end for v in story.values))
     latest_period = periods.order_by("-end").first()
     national = None
     if indicator.benchmark:

@@ -2,7 +2,8 @@
 (reports.measure.build_stories) and keeps each where it belongs: the authority's own figures
 of the measure, and England's and the region's of the measure's national equivalent (or of
 the measure itself, where it has none) — never another place's, never the authority's own
-figures of the equivalent, never a period after `until`."""
+figures of the equivalent, never a period after `until`; and its page compares on the latest
+period any council has a figure of."""
 
 from __future__ import annotations
 
@@ -97,3 +98,31 @@ def test_the_figures_are_one_read(places, figures, django_assert_num_queries):
     council = Authority.objects.select_related("region").get(pk=places["council"].pk)
     with django_assert_num_queries(2):  # the figures, and the targets
         build_stories(council, list(figures.values()))
+
+
+@pytest.mark.parametrize(
+    ("until", "expected"), [(None, "2016-17 Q3"), ("2016-17 Q2", "2016-17 Q2")]
+)
+def test_a_measure_page_compares_on_the_latest_period_any_council_has(
+    places, admin_client, until, expected
+):
+    """The compare link names the latest period with any council's figure of the measure,
+    later than the council's own if another has one (England's counts for nothing), and
+    none after the quarter the page is cut at."""
+    measure = IndicatorFactory(code="LOCAL-1")
+    for quarter in ("2016-17 Q1", "2016-17 Q2"):
+        ValueFactory(authority=places["council"], indicator=measure, period=period(quarter))
+    ValueFactory(authority=places["neighbour"], indicator=measure, period=period("2016-17 Q3"))
+    ValueFactory(authority=places["england"], indicator=measure, period=period("2016-17 Q4"))
+    cut = f"q/{period(until).slug}/" if until else ""
+    response = admin_client.get(f"/a/{places['council'].slug}/{cut}m/LOCAL-1/")
+    assert response.context["compare_period"].code == expected
+
+
+def test_a_measure_page_compares_on_a_later_period_than_a_council_without_figures(
+    places, admin_client
+):
+    measure = IndicatorFactory(code="LOCAL-2")
+    ValueFactory(authority=places["neighbour"], indicator=measure, period=period("2016-17 Q3"))
+    response = admin_client.get(f"/a/{places['council'].slug}/m/LOCAL-2/")
+    assert response.context["compare_period"].code == "2016-17 Q3"
