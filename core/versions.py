@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db import connection, connections, router
+from django.db import connection, connections
 
 from .models import Version
 
@@ -29,6 +29,7 @@ EVERY = 0  # authority_key of what every page reads
 WHOLE = 0  # indicator_key of an authority's own version
 ROWS_PER_STATEMENT = 5_000
 TABLE = Version._meta.db_table  # the statements below are written here, not composed
+EVERY_ROW = f"(authority_key = {EVERY} AND indicator_key = {WHOLE})"  # what every page reads
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def numbers(authority: int | None = None, indicators: Iterable[int] = ()) -> tup
 def _read(statement: str, params: list[int]) -> list[tuple]:
     """The rows of a statement of this module's own (its integers as placeholders), read
     where the page reads its figures (core.routing: the replica, inside a GET, if any)."""
-    with connections[router.db_for_read(Version)].cursor() as cursor:
+    with connections[Version.objects.db].cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall()
 
@@ -108,17 +109,26 @@ def _read(statement: str, params: list[int]) -> list[tuple]:
 def _wanted(authority: int | None, indicators: Iterable[int]) -> tuple[list, list, list]:
     """The rows `numbers` reads, the sum of each scope, and their integers (in the order the
     scopes are written, once for the sums and once for the rows)."""
-    scopes = [f"(authority_key = {EVERY} AND indicator_key = {WHOLE})"]
-    params: list[int] = []
+    scopes, params = [EVERY_ROW], []
     if authority is not None:
         scopes.append(f"(authority_key = %s AND indicator_key = {WHOLE})")
         params.append(int(authority))
-    ids = sorted({int(i) for i in indicators if i})
+    ids = _ids(indicators)
     if ids:
-        scopes.append(f"(indicator_key IN ({', '.join(['%s'] * len(ids))}))")
+        scopes.append(f"({_any_of(ids)})")
         params.extend(ids)
     sums = [f"SUM(CASE WHEN {scope} THEN number ELSE 0 END)" for scope in scopes]
     return scopes, sums, params
+
+
+def _ids(indicators: Iterable[int]) -> list[int]:
+    """Indicators' ids once each, in order, as integers (none of them 0: that is WHOLE)."""
+    return sorted({int(i) for i in indicators if i})
+
+
+def _any_of(ids: list[int]) -> str:
+    """The rows of any of these indicators, one placeholder each."""
+    return f"indicator_key IN ({', '.join(['%s'] * len(ids))})"
 
 
 def joined(versions: Iterable[int]) -> str:
@@ -153,10 +163,8 @@ class MeasureVersions(NamedTuple):
 def each_measure(indicators: Iterable[int]) -> MeasureVersions:
     """`MeasureVersions` of these indicators, in one query (written here: every quarter view
     asks, warm or cold)."""
-    ids = sorted({int(i) for i in indicators if i})
-    wanted = f"(authority_key = {EVERY} AND indicator_key = {WHOLE})"
-    if ids:
-        wanted += f" OR indicator_key IN ({', '.join(['%s'] * len(ids))})"
+    ids = _ids(indicators)
+    wanted = f"{EVERY_ROW} OR {_any_of(ids)}" if ids else EVERY_ROW
     rows = _read(
         f"SELECT indicator_key, SUM(number) FROM {TABLE} WHERE {wanted} GROUP BY indicator_key",
         ids,

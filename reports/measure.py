@@ -182,7 +182,7 @@ def build_stories(
     values: dict[int, list[Value]] = {i: [] for i in ids}
     others: dict[int, list[Value]] = {}
     wanted = set(comparators.values())
-    for value in _figures(authority, ids, wanted, until):
+    for value in _places_figures(authority, ids, wanted, until):
         if value.authority_id == authority.id:
             if value.indicator_id in values:
                 values[value.indicator_id].append(value)
@@ -206,7 +206,9 @@ def build_stories(
     return stories
 
 
-def _figures(authority: Authority, ids: list[int], comparators: set[int], until: Period | None):
+def _places_figures(
+    authority: Authority, ids: list[int], comparators: set[int], until: Period | None
+):
     """In one read, oldest first: the figures of the authority, England and its region of
     the measures `ids` and their `comparators` (national equivalents, or the measures
     themselves), with `until` of periods that ended by its end; the caller keeps the
