@@ -268,7 +268,7 @@ def quartile_cuts(figures: Sequence[float]) -> tuple[float, float, float]:
     """The 25th, 50th and 75th percentiles of the authorities' figures as DfE's LAIT cuts its
     bands: R's default quantile (type 7), computed as R computes it, so a figure on a cut
     falls where DfE's does (docs/quartiles.md)."""
-    ordered = sorted(float(f) for f in figures)
+    ordered = sorted(map(float, figures))
     cuts = []
     for p in (0.25, 0.5, 0.75):
         index = (len(ordered) - 1) * p  # R: 1 + (n - 1) * p, counted from 1

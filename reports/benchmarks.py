@@ -11,12 +11,11 @@ from dataclasses import dataclass, fields
 from datetime import date
 
 from django.core.cache import cache
-from django.db.models import IntegerField, Max, Q
-from django.db.models import Value as Constant
+from django.db.models import Max, Q
 
-from authorities.models import Authority, StatisticalNeighbour
+from authorities.models import Authority
 from core import versions
-from indicators import bulk, distributions
+from indicators import bulk, definitions, distributions
 from indicators.models import Indicator, Period, Value
 from indicators.rules import (
     Polarity,
@@ -75,8 +74,11 @@ def compare(
     (core.versions.each_measure), where the caller has read them already."""
     candidates = {i.id: _candidates(i) for i in indicators}
     candidate_ids = {c.id for options in candidates.values() for c in options}
-    england_id, neighbour_ids = _england_and_neighbours(authority)
-    chosen = _latest_periods(candidate_ids, england_id, authority.id, as_of)
+    if measures is None or not measures.covers(candidate_ids):
+        measures = versions.each_measure(candidate_ids)
+    places = definitions.held(measures.every)
+    england_id, neighbour_ids = places.england_id, places.neighbours_of(authority.id)
+    chosen = _latest_periods(candidate_ids, england_id, authority.id, as_of, places)
     wanted = {england_id, authority.region_id, authority.id, *neighbour_ids} - {None}
     found, unstated = _figures(chosen, wanted)
     national = _distributions(chosen, measures)
@@ -168,33 +170,19 @@ def _candidates(measure: Indicator) -> list[Indicator]:
     return [measure, measure.benchmark] if measure.benchmark_id else [measure]
 
 
-def _england_and_neighbours(authority: Authority) -> tuple[int | None, list[int]]:
-    """England's id, and the authority's statistical neighbours' closest first: one query
-    (where every place was read to find England among them)."""
-    neighbours = (
-        StatisticalNeighbour.objects.filter(authority=authority)
-        .order_by()
-        .values_list("neighbour_id", "rank")
-    )
-    england = (
-        Authority.objects.filter(kind=Authority.Kind.NATION)
-        .order_by()
-        .values_list("id", Constant(0, output_field=IntegerField()))
-    )
-    rows = sorted(neighbours.union(england, all=True), key=lambda row: row[1])
-    england_id = next((pk for pk, rank in rows if rank == 0), None)
-    return england_id, [pk for pk, rank in rows if rank > 0]
-
-
 KIND_PREFERENCE = {"quarter": 2, "year": 1, "month": 0}  # when periods end on the same day
 
 
 def _latest_periods(
-    indicator_ids: set[int], england_id: int | None, own_id: int, as_of: date
+    indicator_ids: set[int],
+    england_id: int | None,
+    own_id: int,
+    as_of: date,
+    held: definitions.Definitions,
 ) -> dict[int, Period]:
     """Per indicator, the latest period ending by `as_of` with an England figure, else with the
     authority's own. One query for the latest end of each kind of period (a period of a kind
-    is known by its end), then one for the periods."""
+    is known by its end, and found among those `held`)."""
     rows = (
         Value.objects.filter(
             indicator_id__in=indicator_ids,
@@ -212,18 +200,12 @@ def _latest_periods(
         rank = (end, KIND_PREFERENCE[kind])
         if key not in best or rank > best[key][0]:
             best[key] = (rank, kind)
-    choice = {}
+    chosen = {}
     for indicator_id in indicator_ids:
         picked = best.get((indicator_id, True)) or best.get((indicator_id, False))
-        if picked:
-            choice[indicator_id] = (picked[1], picked[0][0])  # kind, end
-    if not choice:
-        return {}
-    wanted = Q()
-    for kind, end in set(choice.values()):
-        wanted |= Q(kind=kind, end=end)
-    periods = {(p.kind, p.end): p for p in Period.objects.filter(wanted)}
-    return {indicator_id: periods[known] for indicator_id, known in choice.items()}
+        if picked and (period := held.period(picked[1], end=picked[0][0])):  # kind, end
+            chosen[indicator_id] = period
+    return chosen
 
 
 def _chosen(chosen: dict[int, Period]) -> Q:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.db.models import Model
+from django.db.models.base import ModelState
 
 from core import versions
 
@@ -53,3 +55,28 @@ def challenge_stamp(records) -> str:
             for action in sorted(record.actions.all(), key=lambda a: a.pk)
         )
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
+
+
+def packed(instance: Model | None) -> tuple | None:
+    """A model object as cached: its class, its attributes, the database it was read from
+    and the related objects it holds (pickled as they are). Django's own pickling copies an
+    object's state twice over and stamps it with Django's version, four fifths of what
+    caching a quarter's sixty rows of figures and targets cost. `unpacked` gives it back."""
+    if instance is None:
+        return None
+    attributes = dict(instance.__dict__)
+    state = attributes.pop("_state")
+    return type(instance), attributes, state.db, state.fields_cache
+
+
+def unpacked(data: tuple | None) -> Model | None:
+    """The model object `packed` packed: as read from its database, not one to be added."""
+    if data is None:
+        return None
+    model, attributes, db, related = data
+    instance = model.__new__(model)
+    instance.__dict__.update(attributes)
+    instance._state = ModelState()
+    instance._state.db, instance._state.adding = db, False
+    instance._state.fields_cache = related
+    return instance

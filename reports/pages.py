@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 from urllib.parse import urlencode
 
 from crispy_forms.utils import render_crispy_form
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 from django_tables2 import RequestConfig
 
-from authorities.models import Authority
 from core.access import may_recommend, officer_side
 from core.html import format_html_join
 from indicators.lookups import with_figures
@@ -108,7 +108,11 @@ def quarter_page(quarter: Quarter, request, table: MeasuresTable) -> dict:
         # filters), for their fragment cache.
         "table_query": urlencode(sorted(request.GET.lists()), doseq=True),
         "filter": table.filter,
-        "authorities": _authorities_then(quarter.period),
+        # The councils in being during the quarter, as the definitions hold them: asked for
+        # only where the switcher is drawn (the page's fragment cache may have it).
+        "authorities": SimpleLazyObject(
+            partial(quarter.definitions.in_being, quarter.period.start, quarter.period.end)
+        ),
         # The quarters the authority has a figure of.
         "quarters": with_figures(
             Period.objects.filter(kind=PeriodKind.QUARTER), authority=quarter.authority
@@ -123,10 +127,3 @@ def blank_publish_form() -> SafeString:
     not in the form), so it is drawn once a process rather than on every first drawing of a
     quarter (about 2 ms)."""
     return mark_safe(render_crispy_form(PublishForm()))
-
-
-def _authorities_then(period):
-    """The councils a quarter's switcher offers: those in being during it."""
-    # Rows with a name and a slug, not an Authority each: 150 of them for a select.
-    in_being = Authority.objects.in_being(period.start, period.end)
-    return in_being.values_list("slug", "name", named=True)

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
+from django.core.cache import cache
 from django.db.models import Q
 
 from authorities.models import Authority
 from core import versions
+from indicators import definitions
 from indicators.models import Category, Indicator, Period, Target, Value
 from indicators.rules import (
     ParsedPeriod,
@@ -28,10 +30,11 @@ from scrutiny.challenge import records_for
 from scrutiny.models import ChallengeRecord, Publication
 
 from .benchmarks import Comparison, compared
-from .caching import cached, challenge_stamp
+from .caching import SECONDS, challenge_stamp, packed, unpacked
 from .caching import key as cache_key
 
 TREND_QUARTERS = 8
+PACKED = ("value", "previous", "target")  # a row's model objects, packed when cached
 STATUS_ORDER = [
     Status.OUTSIDE_TOLERANCE,
     Status.WITHIN_TOLERANCE,
@@ -52,6 +55,19 @@ class MeasureRow:
     comparison: Comparison | None = None
     challenge: ChallengeRecord | None = None
     presented: dict | None = None  # what the panel saw, where it has since been revised
+
+    def __getstate__(self) -> dict:
+        """As cached: the measure by its id, given back its definition as held when read
+        back (`_attached`), not a model object pickled with its category and equivalent;
+        its figures and target packed (reports.caching.packed)."""
+        state = {**self.__dict__, "indicator": self.indicator.id}
+        state.update((name, packed(getattr(self, name))) for name in PACKED)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        for name in PACKED:
+            setattr(self, name, unpacked(state[name]))
 
     @property
     def what_it_takes(self) -> WhatItTakes | None:
@@ -243,8 +259,13 @@ def build_quarter(authority: Authority, period: Period, comparisons: bool = True
     time. `cache_key` names this exact state, for the page's rendered fragments."""
     everything, own = versions.numbers(authority.pk)
     key = cache_key("quarter", authority.pk, period.pk, versions.joined((everything, own)))
-    quarter = cached(key, lambda: _figures(authority, period))
+    held = definitions.held(everything)
+    quarter = cache.get(key)
+    if quarter is None or not _attached(quarter, held):
+        quarter = _figures(authority, period, held)
+        cache.set(key, quarter, SECONDS)
     quarter.definitions_key = str(everything)
+    quarter.definitions = held  # as held by the process, never cached with the quarter
     quarter.figures_key = key
     rows = [*quarter.measures, *quarter.volumetric]
     if comparisons:
@@ -266,23 +287,30 @@ def build_quarter(authority: Authority, period: Period, comparisons: bool = True
     return quarter
 
 
-def _figures(authority: Authority, period: Period) -> Quarter:
-    parsed = period.parsed
-    neighbours = {
-        p.code: p
-        for p in Period.objects.filter(
-            kind=PeriodKind.QUARTER, sequence__in=[period.sequence - 1, period.sequence + 1]
-        )
-    }
-    current, previous = _this_and_before(authority, period, neighbours.get(parsed.previous().code))
+def _attached(quarter: Quarter, held: definitions.Definitions) -> bool:
+    """Give a cached quarter's rows their measures' definitions (MeasureRow.__getstate__),
+    or say it cannot: one no longer held (a definition written since, the key's version
+    read before it) has the quarter made again."""
+    rows = [*quarter.measures, *quarter.volumetric]
+    if any(row.indicator not in held.indicators for row in rows):
+        return False
+    for row in rows:
+        row.indicator = held.indicators[row.indicator]
+    return True
+
+
+def _figures(authority: Authority, period: Period, held: definitions.Definitions) -> Quarter:
+    before, after = (
+        held.period(PeriodKind.QUARTER, sequence=period.sequence + step) for step in (-1, 1)
+    )
+    current, previous = _this_and_before(authority, period, before)
     months, trends = _series(authority, period)
     targets = _targets(authority, period.fiscal_year)
 
-    indicator_ids = set(current) | set(targets)
-    indicators = sorted(
-        Indicator.objects.filter(id__in=indicator_ids).select_related("category", "benchmark"),
-        key=_display_order,
-    )
+    # Definitions as held (indicators.definitions); one written since `held` was read is
+    # left for the next drawing, which the write's version sends here afresh.
+    found = (held.indicators.get(i) for i in set(current) | set(targets))
+    indicators = sorted(filter(None, found), key=_display_order)
     rows = [
         MeasureRow(
             indicator=indicator,
@@ -302,8 +330,8 @@ def _figures(authority: Authority, period: Period) -> Quarter:
         period=period,
         measures=[r for r in rows if r.indicator.polarity != Polarity.NONE],
         volumetric=[r for r in rows if r.indicator.polarity == Polarity.NONE],
-        previous_period=neighbours.get(parsed.previous().code),
-        next_period=neighbours.get(parsed.next().code),
+        previous_period=before,
+        next_period=after,
     )
 
 

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from config.celery import app as celery_app
+from indicators import definitions
 
 from .snapshot import load_once
 
@@ -68,8 +69,9 @@ def _fast_and_eager(settings):
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     # Each test's database starts from the same versions (core.versions), so nothing cached
-    # by another test's pages may be read as this one's.
+    # by another test's pages, nor definitions held for them, may be read as this one's.
     cache.clear()
+    definitions.forget()
     yield
     celery_app.conf.task_always_eager = eager
 

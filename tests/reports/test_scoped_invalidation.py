@@ -121,9 +121,9 @@ def test_a_write_empties_only_the_pages_that_show_it(
     built: list[tuple[str, int]] = []
     figures, compare = quarter_module._figures, benchmarks.compare
 
-    def counting_figures(authority, period):
+    def counting_figures(authority, period, *args):
         built.append(("own", authority.pk))
-        return figures(authority, period)
+        return figures(authority, period, *args)
 
     def counting_compare(authority, indicators, *args, **kwargs):
         # Which measures' comparisons are made afresh: each is cached on its own.
