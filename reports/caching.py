@@ -9,6 +9,8 @@ Scrutiny text (challenge records, actions) is read fresh, or digested into the k
 from __future__ import annotations
 
 import hashlib
+import io
+import pickle
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -34,13 +36,17 @@ def key(*parts) -> str:
     return ":".join(str(part) for part in parts)
 
 
-def cached(key: str, build: Callable[[], T]) -> T:
-    """What is cached under `key`, or `build()` stored there."""
+def cached(key: str, build: Callable[[], T], usable: Callable[[T], bool] | None = None) -> T:
+    """What is cached under `key`, or `build()` stored there (`pickled`); `usable` says
+    whether what was cached can be used as it is (else it is built again)."""
     found = cache.get(key)
-    if found is None:
-        found = build()
-        cache.set(key, found, SECONDS)
-    return found
+    if found is not None:
+        value = unpickled(found)
+        if usable is None or usable(value):
+            return value
+    built = build()
+    cache.set(key, pickled(built), SECONDS)
+    return built
 
 
 def challenge_stamp(records) -> str:
@@ -57,23 +63,33 @@ def challenge_stamp(records) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
 
 
-def packed(instance: Model | None) -> tuple | None:
-    """A model object as cached: its class, its attributes, the database it was read from
-    and the related objects it holds (pickled as they are). Django's own pickling copies an
-    object's state twice over and stamps it with Django's version, four fifths of what
-    caching a quarter's sixty rows of figures and targets cost. `unpacked` gives it back."""
-    if instance is None:
-        return None
-    attributes = dict(instance.__dict__)
-    state = attributes.pop("_state")
-    return type(instance), attributes, state.db, state.fields_cache
+def pickled(value) -> bytes:
+    """`value` as cached: pickled with every model object in it packed — its class, its
+    attributes, the database it was read from and the related objects it holds — where
+    Django's own pickling copies each object's state twice over and stamps it with Django's
+    version (four fifths of what caching a quarter's sixty rows of figures and targets
+    cost; each key carries the release, config/release.py). An object named twice is
+    pickled once, as pickle always does. `unpickled` gives it back."""
+    buffer = io.BytesIO()
+    _Packing(buffer, pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
 
 
-def unpacked(data: tuple | None) -> Model | None:
-    """The model object `packed` packed: as read from its database, not one to be added."""
-    if data is None:
-        return None
-    model, attributes, db, related = data
+def unpickled(data: bytes):
+    return pickle.loads(data)  # noqa: S301 - our own cache's bytes, written by `pickled`
+
+
+class _Packing(pickle.Pickler):
+    def reducer_override(self, obj):
+        if not isinstance(obj, Model):
+            return NotImplemented
+        attributes = dict(obj.__dict__)
+        state = attributes.pop("_state")
+        return _unpacked, (type(obj), attributes, state.db, state.fields_cache)
+
+
+def _unpacked(model: type[Model], attributes: dict, db: str | None, related: dict) -> Model:
+    """A model object as `pickled` packed it: as read from its database, not one to add."""
     instance = model.__new__(model)
     instance.__dict__.update(attributes)
     instance._state = ModelState()

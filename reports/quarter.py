@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
-from django.core.cache import cache
 from django.db.models import Q
 
 from authorities.models import Authority
@@ -30,11 +29,10 @@ from scrutiny.challenge import records_for
 from scrutiny.models import ChallengeRecord, Publication
 
 from .benchmarks import Comparison, compared
-from .caching import SECONDS, challenge_stamp, packed, unpacked
+from .caching import cached, challenge_stamp
 from .caching import key as cache_key
 
 TREND_QUARTERS = 8
-PACKED = ("value", "previous", "target")  # a row's model objects, packed when cached
 STATUS_ORDER = [
     Status.OUTSIDE_TOLERANCE,
     Status.WITHIN_TOLERANCE,
@@ -58,16 +56,8 @@ class MeasureRow:
 
     def __getstate__(self) -> dict:
         """As cached: the measure by its id, given back its definition as held when read
-        back (`_attached`), not a model object pickled with its category and equivalent;
-        its figures and target packed (reports.caching.packed)."""
-        state = {**self.__dict__, "indicator": self.indicator.id}
-        state.update((name, packed(getattr(self, name))) for name in PACKED)
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        for name in PACKED:
-            setattr(self, name, unpacked(state[name]))
+        back (`_attached`), not a model object pickled with its category and equivalent."""
+        return {**self.__dict__, "indicator": self.indicator.id}
 
     @property
     def what_it_takes(self) -> WhatItTakes | None:
@@ -260,10 +250,7 @@ def build_quarter(authority: Authority, period: Period, comparisons: bool = True
     everything, own = versions.numbers(authority.pk)
     key = cache_key("quarter", authority.pk, period.pk, versions.joined((everything, own)))
     held = definitions.held(everything)
-    quarter = cache.get(key)
-    if quarter is None or not _attached(quarter, held):
-        quarter = _figures(authority, period, held)
-        cache.set(key, quarter, SECONDS)
+    quarter = cached(key, lambda: _figures(authority, period, held), lambda q: _attached(q, held))
     quarter.definitions_key = str(everything)
     quarter.definitions = held  # as held by the process, never cached with the quarter
     quarter.figures_key = key

@@ -1,15 +1,13 @@
-"""A cached quarter's rows keep their figures and targets as packed model objects
-(reports.caching.packed): read back, each is the object that was cached — every attribute,
-the database it came from, the related objects it held — without a query."""
+"""What pages cache is pickled with its model objects packed (reports.caching.pickled):
+read back, each is the object that was cached — every attribute, the database it came from,
+the related objects it held — without a query, and one object named twice is one object."""
 
 from __future__ import annotations
-
-import pickle
 
 import pytest
 
 from indicators.models import Target, Value
-from reports.caching import packed, unpacked
+from reports.caching import pickled, unpickled
 from reports.quarter import MeasureRow
 from tests.factories import TargetFactory, ValueFactory, period
 
@@ -32,7 +30,7 @@ def test_a_row_read_back_is_the_row_cached(django_assert_num_queries):
     target = Target.objects.get(indicator=value.indicator, authority=value.authority)
     row = MeasureRow(indicator=value.indicator, value=this, previous=before, target=target)
 
-    cached = pickle.loads(pickle.dumps(row, pickle.HIGHEST_PROTOCOL))
+    cached, same = unpickled(pickled([row, before]))
     with django_assert_num_queries(0):
         for name in ("value", "previous", "target"):
             original, back = getattr(row, name), getattr(cached, name)
@@ -43,8 +41,10 @@ def test_a_row_read_back_is_the_row_cached(django_assert_num_queries):
             assert back._state.adding is False
         assert cached.previous.period.code == "2016-17 Q1"  # held, not read again
         assert cached.value.numerator == 123
+        assert same is cached.previous
+        assert cached.indicator == value.indicator.pk  # a row names its measure by id
 
 
-def test_nothing_packs_to_nothing():
-    assert packed(None) is None
-    assert unpacked(None) is None
+def test_anything_else_pickles_as_it_would():
+    for value in [None, 0, 1.5, "text", [1, (2, 3)], {"a": {1, 2}}, period("2016-17 Q2").parsed]:
+        assert unpickled(pickled(value)) == value
