@@ -26,7 +26,7 @@ from indicators.rules import (
 )
 from indicators.templatetags.outturn import national_period
 
-from .caching import SECONDS
+from .caching import SECONDS, pickled, unpickled
 from .caching import key as cache_key
 
 
@@ -138,7 +138,7 @@ def compared(
     missing = [indicator for indicator in indicators if indicator.id not in found]
     if missing:
         made = compare(authority, missing, as_of, measures)
-        cache.set_many({keys[measure]: _packed(made[measure]) for measure in made}, SECONDS)
+        cache.set_many({keys[m]: pickled(_packed(made[m])) for m in made}, SECONDS)
         found.update(made)
     return found
 
@@ -147,18 +147,19 @@ _KEPT = [f.name for f in fields(Comparison) if f.name != "indicator"]
 
 
 def _packed(comparison: Comparison) -> tuple:
-    """A comparison as cached: the measure compared by its id (the measure or its national
-    equivalent, both at hand where it is read back), not a model object pickled with its
-    category and equivalent, which was most of what caching sixty of them cost."""
+    """A comparison as cached (pickled as reports.caching packs model objects): the measure
+    compared by its id (the measure or its national equivalent, both at hand where it is
+    read back), not a model object pickled with its category and equivalent, which was
+    most of what caching sixty of them cost."""
     return (comparison.indicator.id, *(getattr(comparison, name) for name in _KEPT))
 
 
-def _unpacked(measure: Indicator, kept: tuple | None) -> Comparison | None:
+def _unpacked(measure: Indicator, kept: bytes | None) -> Comparison | None:
     """A cached comparison of `measure`, or None where none is (or where what it names is
     neither the measure nor its equivalent: a definition's write moves every key, so never)."""
     if kept is None:
         return None
-    compared_id, *values = kept
+    compared_id, *values = unpickled(kept)
     indicator = next((c for c in _candidates(measure) if c.id == compared_id), None)
     if indicator is None:
         return None
