@@ -170,8 +170,9 @@ def measure(requests: int, profiling: str | None = None, cold: bool = False) -> 
         "tables come from the cache). After a write: the cache emptied before each request, "
         "as the first view after any write of figures or targets, and its target (issue 31); "
         "the definitions a process holds for everything's version (indicators.definitions), "
-        "which such a write leaves as they were, stay held. Its own write: one of Doncaster's SYN-07 figures changed before "
-        "each request (its own pages and SYN-07's comparisons rebuilt, core.versions); "
+        "which such a write leaves as they were, stay held. Its own write: one of "
+        "Doncaster's SYN-07 figures changed before each request (its own pages and SYN-07's "
+        "comparisons rebuilt, core.versions); "
         "another's: one of Rotherham's (Doncaster's own figures stay cached)."
     )
     print(
