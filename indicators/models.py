@@ -222,9 +222,10 @@ class TargetQuerySet(models.QuerySet):
 
     def chosen(self) -> dict[tuple[int, int], Target]:
         """One target per (indicator id, financial year): an authority's own wins over the
-        default, whichever the database returns first."""
+        default, whichever the database returns first (so in no order: the targets' own, by
+        their indicator's category and code, joined two tables for every page's targets)."""
         chosen: dict[tuple[int, int], Target] = {}
-        for target in self:
+        for target in self.order_by():
             key = (target.indicator_id, target.fiscal_year)
             if target.authority_id is not None or key not in chosen:
                 chosen[key] = target

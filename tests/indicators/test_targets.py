@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from indicators.models import Target
 from indicators.rules import Polarity
-from tests.factories import IndicatorFactory
+from tests.factories import AuthorityFactory, IndicatorFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,3 +26,21 @@ def test_a_volumetric_indicator_cannot_have_a_target():
 def test_a_target_without_tolerance_is_valid():
     indicator = IndicatorFactory(polarity=Polarity.LOWER_IS_BETTER)
     Target(indicator=indicator, fiscal_year=2016, target=10).full_clean()
+
+
+@pytest.mark.parametrize("own_first", [True, False])
+def test_an_authoritys_own_target_wins_over_the_default_in_any_order(own_first):
+    """Target.objects.chosen reads the targets in no order: whichever comes first, an
+    authority's own target is chosen over the default, and the default where it has none."""
+    place, other = AuthorityFactory(), AuthorityFactory()
+    a1, a2 = IndicatorFactory(code="A1"), IndicatorFactory(code="A2")
+    made = [
+        lambda: TargetFactory(indicator=a1, authority=place, target=70, tolerance=60),
+        lambda: TargetFactory(indicator=a1, authority=None, target=90, tolerance=80),
+    ]
+    for make in made if own_first else made[::-1]:
+        make()
+    TargetFactory(indicator=a2, authority=None, target=50, tolerance=40)
+    TargetFactory(indicator=a2, authority=other, target=10, tolerance=5)
+    chosen = Target.objects.for_authority(place).chosen()
+    assert {key: t.target for key, t in chosen.items()} == {(a1.pk, 2016): 70, (a2.pk, 2016): 50}
