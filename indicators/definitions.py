@@ -37,6 +37,7 @@ class Definitions:
     # Every period, by its kind and end, and by its kind and sequence (each names one).
     periods: dict[tuple[str, date], Period] = field(default_factory=dict)
     in_sequence: dict[tuple[str, int], Period] = field(default_factory=dict)
+    periods_by_id: dict[int, Period] = field(default_factory=dict)
     # The councils in being between two dates (a switcher's), read when first asked for.
     _in_being: dict[tuple[date, date], list] = field(default_factory=dict, compare=False)
 
@@ -49,6 +50,17 @@ class Definitions:
         if end is not None:
             return self.periods.get((kind, end))
         return self.in_sequence.get((kind, sequence))
+
+    def attach(self, instance, *fields: str) -> None:
+        """Give `instance` the measure or periods its foreign keys `fields` name, as held,
+        so that a page reads them without joining them into its read (one not held, made
+        after this version was read, is left for Django to read if it is asked for)."""
+        for name in fields:
+            field = instance._meta.get_field(name)
+            held = self.indicators if field.related_model is Indicator else self.periods_by_id
+            found = held.get(getattr(instance, field.attname))
+            if found is not None:
+                setattr(instance, name, found)
 
     def in_being(self, start: date, end: date) -> list:
         """Authority.objects.in_being's councils, by name, as rows with a slug and a name
@@ -104,4 +116,5 @@ def _read(key: tuple) -> Definitions:
         neighbours=neighbours,
         periods={(p.kind, p.end): p for p in periods},
         in_sequence={(p.kind, p.sequence): p for p in periods},
+        periods_by_id={p.pk: p for p in periods},
     )

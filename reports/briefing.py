@@ -105,10 +105,10 @@ def assemble(
         challenged_context=_split_rows(context, today),
         improving=directions.count(Direction.BETTER),
         worsening=directions.count(Direction.WORSE),
-        actions=open_actions(authority, today),
+        actions=open_actions(authority, today, quarter.definitions),
         data_as_of=as_of["latest"],
         compared_with=compared_with,
-        panel=for_quarter(authority, period),
+        panel=for_quarter(authority, period, quarter.definitions),
         asked_to=compared_with.asked_to if compared_with else "",
         revised=[row for row in quarter.measures + quarter.volumetric if row.presented],
     )

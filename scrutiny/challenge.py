@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from authorities.models import Authority
+from indicators import definitions
 from indicators.models import Period
 
 from .models import Action, ChallengeRecord, Publication
@@ -20,14 +21,20 @@ def records_for(authority: Authority, period: Period) -> dict[int, ChallengeReco
     return {record.indicator_id: record for record in records}
 
 
-def open_actions(authority: Authority, today: date) -> list[tuple[Action, str]]:
-    """Every open action for the authority (any quarter), overdue first, with its state."""
+def open_actions(
+    authority: Authority, today: date, held: definitions.Definitions
+) -> list[tuple[Action, str]]:
+    """Every open action for the authority (any quarter), overdue first, with its state; its
+    record's measure and period as `held` (indicators.definitions)."""
     actions = (
         Action.objects.filter(challenge__authority=authority, status=Action.Status.OPEN)
-        .select_related("challenge__indicator", "challenge__period")
+        .select_related("challenge")
         .order_by("due_date", "id")
     )
-    states = [(action, action.state(today)) for action in actions]
+    states = []
+    for action in actions:
+        held.attach(action.challenge, "indicator", "period")
+        states.append((action, action.state(today)))
     return sorted(states, key=lambda pair: pair[1] != "overdue")
 
 

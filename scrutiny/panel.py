@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from authorities.models import Authority
 from core.access import may_close, may_read_panel, may_recommend, may_write_side
 from core.forms import GovukForm
+from indicators import definitions
 from indicators.lookups import period_or_404
 from indicators.models import Indicator, Period
 from indicators.rules import PeriodKind, from_sequence, natural_key, parse_period
@@ -270,15 +271,13 @@ def decide(request, pk: int):
     return redirect("scrutiny:recommendation", pk=item.pk)
 
 
-def for_quarter(authority: Authority, period: Period) -> dict:
+def for_quarter(authority: Authority, period: Period, held: definitions.Definitions) -> dict:
     """What the quarter view and the briefing show: every item raised at this quarter's
     meeting (closed ones too, as the record), those still open from earlier ones, and the
-    deep dives on its agenda."""
-    items = list(
-        Recommendation.objects.filter(authority=authority)
-        .select_related("period", "indicator", "agenda_period")
-        .order_by("due_date", "id")
-    )
+    deep dives on its agenda; their measures and periods as `held`."""
+    items = list(Recommendation.objects.filter(authority=authority).order_by("due_date", "id"))
+    for item in items:
+        held.attach(item, "period", "indicator", "agenda_period")
     today = timezone.localdate()
     return {
         "raised": [
