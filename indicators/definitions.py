@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from django.db import connections
 
@@ -38,8 +39,20 @@ class Definitions:
     periods: dict[tuple[str, date], Period] = field(default_factory=dict)
     in_sequence: dict[tuple[str, int], Period] = field(default_factory=dict)
     periods_by_id: dict[int, Period] = field(default_factory=dict)
+    places: dict[str, Authority] = field(default_factory=dict)  # by slug, with their region
     # The councils in being between two dates (a switcher's), read when first asked for.
     _in_being: dict[tuple[date, date], list] = field(default_factory=dict, compare=False)
+
+    @property
+    def version(self) -> int:
+        return self.key[2]
+
+    def indicator(self, code: str) -> Indicator | None:
+        return self._by_code.get(code)
+
+    @cached_property
+    def _by_code(self) -> dict[str, Indicator]:
+        return {indicator.code: indicator for indicator in self.indicators.values()}
 
     def neighbours_of(self, authority_id: int) -> list[int]:
         return self.neighbours.get(authority_id, [])
@@ -91,6 +104,19 @@ def held(everything: int) -> Definitions:
     return found
 
 
+def recent() -> Definitions | None:
+    """The definitions last held for the database pages read, whatever their version: what a
+    page may look up the council and measure its address names in before it reads the
+    versions it is keyed by (those need their ids), provided the version of everything it
+    then reads is theirs (else nothing has been written since they were read, so they are
+    the definitions at that version); else it looks them up in the database."""
+    alias = Indicator.objects.db
+    found = _held.get(alias)
+    if found is None or found.key[:2] != (alias, connections[alias].settings_dict["NAME"]):
+        return None
+    return found
+
+
 def forget() -> None:
     """Hold nothing: the next page reads the definitions again (tests)."""
     _held.clear()
@@ -109,6 +135,7 @@ def _read(key: tuple) -> Definitions:
         neighbours.setdefault(authority_id, []).append(neighbour_id)
     england = Authority.objects.filter(kind=Authority.Kind.NATION).order_by("pk")
     periods = list(Period.objects.all())
+    places = Authority.objects.select_related("region")
     return Definitions(
         key=key,
         indicators=indicators,
@@ -117,4 +144,5 @@ def _read(key: tuple) -> Definitions:
         periods={(p.kind, p.end): p for p in periods},
         in_sequence={(p.kind, p.sequence): p for p in periods},
         periods_by_id={p.pk: p for p in periods},
+        places={place.slug: place for place in places},
     )

@@ -7,13 +7,16 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
 from authorities.models import Authority
+from core import versions
 from core.access import officer_side
+from indicators import definitions
 from indicators.lookups import period_or_404, with_figures
 from indicators.models import Indicator, Period
 from indicators.rules import PeriodKind
 from scrutiny.models import ChallengeRecord
 
-from ..caching import cached, challenge_stamp, version_key
+from ..caching import cached, challenge_stamp
+from ..caching import key as cache_key
 from ..history import timeline
 from ..measure import build_story
 from ..national import national_series
@@ -28,19 +31,9 @@ LOCAL = Authority.Kind.LOCAL_AUTHORITY
 def measure(request, authority_slug: str, code: str, period_slug: str | None = None):
     """A measure's page: every figure, or (reached from a quarter, with `period_slug`) the
     measure as it stood at the quarter's end, nothing of a later period shown."""
-    chosen = get_object_or_404(Authority.objects.select_related("region"), slug=authority_slug)
-    indicator = get_object_or_404(
-        Indicator.objects.select_related("category", "benchmark"), code=code
-    )
+    chosen, indicator, stamp = _named(authority_slug, code)
     until = period_or_404(period_slug, PeriodKind.QUARTER) if period_slug else None
-    key = version_key(
-        "measure",
-        chosen.pk,
-        indicator.pk,
-        until.pk if until else "",
-        authority=chosen.pk,
-        indicators=[indicator.pk, indicator.benchmark_id],
-    )
+    key = cache_key("measure", chosen.pk, indicator.pk, until.pk if until else "", stamp)
     story, latest_period, national = cached(key, lambda: _figures(chosen, indicator, until))
     records = _records(chosen, indicator, until)
     latest_quarter = story.quarters[-1] if story.quarters else None
@@ -67,6 +60,26 @@ def measure(request, authority_slug: str, code: str, period_slug: str | None = N
             "today": timezone.localdate(),
         },
     )
+
+
+def _named(authority_slug: str, code: str) -> tuple[Authority, Indicator, str]:
+    """The council and measure the address names, and the stamp of the versions of what the
+    page shows: looked up in the definitions the process holds where the version of
+    everything read after is theirs (indicators.definitions.recent), else in the database."""
+    held = definitions.recent()
+    if held is not None:
+        chosen, indicator = held.places.get(authority_slug), held.indicator(code)
+        if chosen is not None and indicator is not None:
+            numbers = versions.numbers(chosen.pk, [indicator.pk, indicator.benchmark_id])
+            if numbers[0] == held.version:
+                return chosen, indicator, versions.joined(numbers)
+    chosen = get_object_or_404(Authority.objects.select_related("region"), slug=authority_slug)
+    indicator = get_object_or_404(
+        Indicator.objects.select_related("category", "benchmark"), code=code
+    )
+    numbers = versions.numbers(chosen.pk, [indicator.pk, indicator.benchmark_id])
+    definitions.held(numbers[0])  # for the next page, which reads no more than these
+    return chosen, indicator, versions.joined(numbers)
 
 
 def _records(authority: Authority, indicator: Indicator, until: Period | None) -> list:

@@ -28,8 +28,8 @@ def everything() -> int:
 def test_held_at_one_version_is_read_once(django_assert_num_queries):
     indicator = IndicatorFactory(code="A2")
     version = everything()
-    # the indicators, the neighbours, England, the periods
-    with django_assert_num_queries(4):
+    # the indicators, the neighbours, England, the periods, the places
+    with django_assert_num_queries(5):
         first = definitions.held(version)
     with django_assert_num_queries(0):
         assert definitions.held(version) is first
@@ -82,7 +82,7 @@ def test_forget_holds_nothing(django_assert_num_queries):
     version = everything()
     definitions.held(version)
     definitions.forget()
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         definitions.held(version)
 
 

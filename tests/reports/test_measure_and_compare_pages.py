@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -118,16 +119,23 @@ def test_compare_query_count_does_not_grow_with_authorities(national, client, re
 def test_measure_page_query_count_is_fixed(national, client):
     with CaptureQueriesContext(connection) as queries:
         client.get("/a/doncaster/m/CIN-REREF/")
-    # figures (the authority's, England's and the region's in one read), targets, challenge
-    # records (none here, so no actions), and the history reads (figures and targets, their
-    # periods read with them; with no challenge record there is no record's or action's
-    # history to read)
-    assert len(queries) == 14, [q["sql"] for q in queries.captured_queries]
+    # session, user, authority, measure, data version, then the definitions, read once a
+    # process for this version of everything (indicators.definitions: the indicators, the
+    # neighbours, England, the periods, the places); figures (the authority's, England's and
+    # the region's in one read), targets, challenge records (none here, so no actions), and
+    # the history reads (figures and targets, their periods read with them; with no
+    # challenge record there is no record's or action's history to read)
+    assert len(queries) == 19, [q["sql"] for q in queries.captured_queries]
     with CaptureQueriesContext(connection) as again:  # nothing changed: the figures are cached
         client.get("/a/doncaster/m/CIN-REREF/")
-    # the figures, comparators and the rendered history come from the cache: session, user,
-    # authority, measure, data version, who may write, challenge records and their actions
-    assert len(again) == 8, [q["sql"] for q in again.captured_queries]
+    # the figures, comparators and the rendered history come from the cache, the authority
+    # and the measure from the definitions held: session, user, data version, who may
+    # write, challenge records and their actions
+    assert len(again) == 6, [q["sql"] for q in again.captured_queries]
+    cache.clear()  # as after a write of figures: the definitions stay held
+    with CaptureQueriesContext(connection) as cold:
+        client.get("/a/doncaster/m/CIN-REREF/")
+    assert len(cold) == 12, [q["sql"] for q in cold.captured_queries]
 
 
 def test_quartile_bands_follow_polarity(national):
@@ -441,3 +449,42 @@ def test_the_other_periods_link_each_but_the_one_shown_keeping_the_query(db):
         "Quarter 2 2016/17</a>"
     )  # the last shown: no separator left hanging after the others
     assert other_periods(indicator, shown.filter(id=first.id), first, "") == ""
+
+
+def test_a_measure_page_finds_its_council_and_measure_as_they_are_now(
+    national, client, admin_client
+):
+    """Looked up in the definitions the process holds only while everything's version is
+    theirs: a renamed measure is shown by its new name, and a council whose address has
+    changed is found at its new one, not its old (indicators.definitions.recent)."""
+    from authorities.models import Authority
+    from indicators import writes
+    from indicators.models import Indicator
+
+    assert client.get("/a/doncaster/m/CIN-REREF/").status_code == 200  # definitions held
+    measure = Indicator.objects.get(code="CIN-REREF")
+    measure.name = "Re-referrals, renamed"
+    writes.save_indicator(measure)
+    assert "Re-referrals, renamed" in client.get("/a/doncaster/m/CIN-REREF/").content.decode()
+    doncaster = Authority.objects.get(slug="doncaster")
+    response = admin_client.post(
+        f"/admin/authorities/authority/{doncaster.pk}/change/",
+        {
+            "name": "Doncaster MBC",
+            "code": doncaster.code,
+            "dfe_code": doncaster.dfe_code,
+            "slug": "doncaster-mbc",
+            "kind": doncaster.kind,
+            "region": doncaster.region_id or "",
+            "replaced_by": doncaster.replaced_by,
+            "neighbours-TOTAL_FORMS": 0,
+            "neighbours-INITIAL_FORMS": 0,
+            "neighbours-MIN_NUM_FORMS": 0,
+            "neighbours-MAX_NUM_FORMS": 1000,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert client.get("/a/doncaster/m/CIN-REREF/").status_code == 404
+    page = client.get("/a/doncaster-mbc/m/CIN-REREF/")
+    assert page.status_code == 200
+    assert page.context["authority"].name == "Doncaster MBC"

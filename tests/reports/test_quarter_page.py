@@ -113,14 +113,14 @@ def test_the_quarter_page_query_count_is_constant(admin_client, indicators, auth
     assert len(quarter.measures[0].comparison.neighbours) == authorities - 1
     # session, user, the quarter (authority, period, its versions, three reads), the
     # definitions, read the first time the process draws a page at this version of them
-    # (indicators.definitions: the indicators, the neighbours, England, the periods, and
-    # the councils in being in the quarter, when its switcher is drawn), comparisons (each
-    # measure's versions, two reads, the national distributions as the worker keeps them
-    # — none yet: recompute() alone keeps none — then their figures), the challenge
-    # (records, actions, publications, open actions, who may write), the panel's questions
-    # and recommendations, the filter, the switchers: the same for 2 measures in 2
-    # authorities or 20 in 8
-    assert len(queries) == 24
+    # (indicators.definitions: the indicators, the neighbours, England, the periods, the
+    # places, and the councils in being in the quarter, when its switcher is drawn),
+    # comparisons (each measure's versions, two reads, the national distributions as the
+    # worker keeps them — none yet: recompute() alone keeps none — then their figures), the
+    # challenge (records, actions, publications, open actions, who may write), the panel's
+    # questions and recommendations, the filter, the switchers: the same for 2 measures in
+    # 2 authorities or 20 in 8
+    assert len(queries) == 25
     # The first drawing after a write of figures (the cache emptied; the definitions still
     # held, the version of everything where it was): the definitions are not read again.
     # Then, kept by the worker (as after every write's recompute), the distributions are
