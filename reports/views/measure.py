@@ -10,6 +10,7 @@ from authorities.models import Authority
 from core import versions
 from core.access import officer_side
 from indicators import definitions
+from indicators.definitions import Definitions
 from indicators.lookups import period_or_404, with_figures
 from indicators.models import Indicator, Period
 from indicators.rules import PeriodKind
@@ -31,11 +32,11 @@ LOCAL = Authority.Kind.LOCAL_AUTHORITY
 def measure(request, authority_slug: str, code: str, period_slug: str | None = None):
     """A measure's page: every figure, or (reached from a quarter, with `period_slug`) the
     measure as it stood at the quarter's end, nothing of a later period shown."""
-    chosen, indicator, stamp = _named(authority_slug, code)
+    chosen, indicator, stamp, held = _named(authority_slug, code)
     until = period_or_404(period_slug, PeriodKind.QUARTER) if period_slug else None
     key = cache_key("measure", chosen.pk, indicator.pk, until.pk if until else "", stamp)
     story, latest_period, national = cached(key, lambda: _figures(chosen, indicator, until))
-    records = _records(chosen, indicator, until)
+    records = _records(chosen, indicator, until, held)
     latest_quarter = story.quarters[-1] if story.quarters else None
     side = officer_side(request.user, chosen)
     return render(
@@ -62,40 +63,42 @@ def measure(request, authority_slug: str, code: str, period_slug: str | None = N
     )
 
 
-def _named(authority_slug: str, code: str) -> tuple[Authority, Indicator, str]:
-    """The council and measure the address names, and the stamp of the versions of what the
-    page shows: looked up in the definitions the process holds where the version of
-    everything read after is theirs (indicators.definitions.recent), else in the database."""
+def _named(authority_slug: str, code: str) -> tuple[Authority, Indicator, str, Definitions]:
+    """The council and measure the address names, the stamp of the versions of what the
+    page shows, and the definitions as held at them: the council and measure looked up in
+    the definitions the process holds where the version of everything read after is theirs
+    (indicators.definitions.recent), else in the database."""
     held = definitions.recent()
     if held is not None:
         chosen, indicator = held.places.get(authority_slug), held.indicator(code)
         if chosen is not None and indicator is not None:
             numbers = versions.numbers(chosen.pk, [indicator.pk, indicator.benchmark_id])
             if numbers[0] == held.version:
-                return chosen, indicator, versions.joined(numbers)
+                return chosen, indicator, versions.joined(numbers), held
     chosen = get_object_or_404(Authority.objects.select_related("region"), slug=authority_slug)
     indicator = get_object_or_404(
         Indicator.objects.select_related("category", "benchmark"), code=code
     )
     numbers = versions.numbers(chosen.pk, [indicator.pk, indicator.benchmark_id])
-    definitions.held(numbers[0])  # for the next page, which reads no more than these
-    return chosen, indicator, versions.joined(numbers)
+    return chosen, indicator, versions.joined(numbers), definitions.held(numbers[0])
 
 
-def _records(authority: Authority, indicator: Indicator, until: Period | None) -> list:
+def _records(
+    authority: Authority, indicator: Indicator, until: Period | None, held: Definitions
+) -> list:
     """The challenge records of the measure, newest first, with their actions; with `until`,
-    those of periods that ended by its end."""
+    those of periods that ended by its end. Their authority, measure and period are the
+    page's own and those held, not joined again."""
     records = ChallengeRecord.objects.filter(authority=authority, indicator=indicator)
     if until:
         records = records.filter(period__end__lte=until.end)
     found = list(
-        records.select_related("period", "council_by", "provider_by")
-        .prefetch_related("actions")
-        .order_by("-period__sequence")
+        records.select_related("council_by", "provider_by").prefetch_related("actions").order_by()
     )
-    for record in found:  # the page's own, read already: not joined again
+    for record in found:
         record.authority, record.indicator = authority, indicator
-    return found
+        held.attach(record, "period")
+    return sorted(found, key=lambda record: record.period.sequence, reverse=True)
 
 
 def _history(authority: Authority, indicator: Indicator, key: str, challenged: bool) -> dict:

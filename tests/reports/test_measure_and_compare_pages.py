@@ -474,3 +474,37 @@ def test_a_measure_page_finds_its_council_and_measure_as_they_are_now(
     page = client.get("/a/doncaster-mbc/m/CIN-REREF/")
     assert page.status_code == 200
     assert page.context["authority"].name == "Doncaster MBC"
+
+
+def test_a_measures_challenge_records_newest_first_with_their_periods(
+    demo, panel_member, client, django_assert_max_num_queries
+):
+    """Every quarter's record of the measure, the newest quarter first, each with its period
+    as the definitions hold it (no read a record)."""
+    from authorities.models import Authority
+    from indicators.models import Indicator
+    from scrutiny import writes
+    from scrutiny.models import ChallengeRecord
+    from tests.factories import period
+
+    officer = _user("officer")
+    for code in ["2015-16 Q4", "2016-17 Q1"]:  # beside the demo's 2016-17 Q2, out of order
+        record = writes.record_for(
+            Authority.objects.get(slug="doncaster"), Indicator.objects.get(code="A2"), period(code)
+        )
+        record.council_comment = f"Said of {code}."
+        writes.save_side(record, "council", officer)
+    client.get("/a/doncaster/m/A2/")  # the definitions held
+    with django_assert_max_num_queries(12):
+        response = client.get("/a/doncaster/m/A2/")
+        records = response.context["records"]
+        shown = [(record.period.code, record.period.sequence) for record in records]
+    stored = ChallengeRecord.objects.filter(authority__slug="doncaster", indicator__code="A2")
+    assert len(shown) == stored.count() == 3
+    assert [code for code, _ in shown] == ["2016-17 Q2", "2016-17 Q1", "2015-16 Q4"]
+
+
+def _user(username: str):
+    from django.contrib.auth.models import User
+
+    return User.objects.get(username=username)
