@@ -70,14 +70,7 @@ def measures_table(quarter: Quarter, request) -> MeasuresTable:
 def quarter_page(quarter: Quarter, request, table: MeasuresTable) -> dict:
     """The quarter view: the measures table, the volumetric table, what was presented to the
     panel, open actions and the switchers."""
-    volumetric = VolumetricTable(
-        quarter.volumetric,
-        authority=quarter.authority,
-        period=quarter.period,
-        caption=f"Volumetric measures, {quarter.period.label}",
-        prefix="v-",
-    )
-    RequestConfig(request, paginate=False).configure(volumetric)
+    volumetric = _volumetric_table(quarter, request)
     publications = list(
         Publication.objects.filter(authority=quarter.authority, period=quarter.period)
     )
@@ -108,12 +101,31 @@ def quarter_page(quarter: Quarter, request, table: MeasuresTable) -> dict:
         # filters), for their fragment cache.
         "table_query": urlencode(sorted(request.GET.lists()), doseq=True),
         "filter": table.filter,
-        # The councils in being during the quarter, as the definitions hold them: asked for
-        # only where the switcher is drawn (the page's fragment cache may have it).
+        **_switchers(quarter),
+    }
+
+
+def _volumetric_table(quarter: Quarter, request) -> VolumetricTable:
+    volumetric = VolumetricTable(
+        quarter.volumetric,
+        authority=quarter.authority,
+        period=quarter.period,
+        caption=f"Volumetric measures, {quarter.period.label}",
+        prefix="v-",
+    )
+    RequestConfig(request, paginate=False).configure(volumetric)
+    return volumetric
+
+
+def _switchers(quarter: Quarter) -> dict:
+    """What the authority and quarter switchers offer: the councils in being during the
+    quarter, as the definitions hold them, asked for only where the switcher is drawn (the
+    page's fragment cache may have it); the quarters the authority has a figure of."""
+    period = quarter.period
+    return {
         "authorities": SimpleLazyObject(
-            partial(quarter.definitions.in_being, quarter.period.start, quarter.period.end)
+            partial(quarter.definitions.in_being, period.start, period.end)
         ),
-        # The quarters the authority has a figure of.
         "quarters": with_figures(
             Period.objects.filter(kind=PeriodKind.QUARTER), authority=quarter.authority
         ).order_by("-sequence"),
